@@ -1,0 +1,71 @@
+"""Adaptive integer frequency tables and the range-coder glue (constriction).
+
+Residual symbols ``(x - mu + 128) mod 256`` (a bijection for a known mu) are coded with the
+table of their scale class. Tables start from the shipped integer prior and learn from
+what was already coded (encoder and decoder make the same integer updates), so the model
+corrects its own calibration on each video. Every symbol keeps a count >= 1.
+"""
+from __future__ import annotations
+
+import constriction
+import numpy as np
+
+INCREMENT = 24          # count added per coded symbol
+RESCALE_TOTAL = 1 << 18  # halve a table once its total passes this
+
+
+class AdaptiveTables:
+    """One set of per-class tables (e.g. luma I, chroma P) over 256 residual symbols."""
+
+    def __init__(self, prior: np.ndarray):
+        self.counts = prior.astype(np.int64).copy()
+
+    def model(self, cls: int) -> constriction.stream.model.Categorical:
+        row = self.counts[cls]
+        return constriction.stream.model.Categorical(row / float(row.sum()), perfect=False)
+
+    def update(self, classes: np.ndarray, symbols: np.ndarray) -> None:
+        n, k = self.counts.shape
+        hits = np.bincount(classes * k + symbols, minlength=n * k).reshape(n, k)
+        self.counts += INCREMENT * hits
+        big = self.counts.sum(axis=1) > RESCALE_TOTAL
+        if big.any():
+            self.counts[big] = (self.counts[big] + 1) >> 1
+
+
+class SymbolCoder:
+    """Encodes or decodes groups of residual symbols, one vectorised call per class."""
+
+    def __init__(self, payload: bytes | None = None):
+        self.decoding = payload is not None
+        if self.decoding:
+            words = np.frombuffer(payload, dtype="<u4").astype(np.uint32)
+            self._coder = constriction.stream.queue.RangeDecoder(words)
+        else:
+            self._coder = constriction.stream.queue.RangeEncoder()
+
+    def code_group(self, tables: AdaptiveTables, classes: np.ndarray,
+                   symbols: np.ndarray | None) -> np.ndarray:
+        """Code symbols (given when encoding, returned when decoding) in class order."""
+        out = np.empty(classes.shape, np.int32) if self.decoding else symbols.astype(np.int32)
+        for cls in np.unique(classes):
+            where = np.flatnonzero(classes == cls)
+            model = tables.model(int(cls))
+            if self.decoding:
+                out[where] = self._coder.decode(model, where.size)
+            else:
+                self._coder.encode(np.ascontiguousarray(out[where]), model)
+        tables.update(classes, out)
+        return out
+
+    def code_uniform(self, values: np.ndarray | None, n: int, size: int) -> np.ndarray:
+        """Raw symbols in [0, size) with a flat model (side information, first samples)."""
+        model = constriction.stream.model.Categorical(np.full(size, 1.0 / size), perfect=False)
+        if self.decoding:
+            return np.asarray(self._coder.decode(model, n), np.int32)
+        vals = np.ascontiguousarray(values, dtype=np.int32)
+        self._coder.encode(vals, model)
+        return vals
+
+    def payload(self) -> bytes:
+        return self._coder.get_compressed().astype("<u4").tobytes()

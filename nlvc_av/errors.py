@@ -1,0 +1,49 @@
+"""Errors raised by the transcoder (``nlvc_av``).
+
+Every error is a :class:`container.NlvcError`, so a caller can catch the one base for both the
+file format and the transcoder; each also subclasses the matching built-in, in PyAV's manner
+(``except ValueError`` still works for a bad pixel format).
+"""
+
+from __future__ import annotations
+
+from container import NlvcError
+
+__all__ = [
+    "NlvcError",
+    "NlvcAvError",
+    "InputError",
+    "UnsupportedPixelFormatError",
+    "OutputError",
+    "OutputExistsError",
+    "ChecksumError",
+    "DirectionError",
+]
+
+
+class NlvcAvError(NlvcError):
+    """Base class of the transcoder's errors."""
+
+
+class InputError(NlvcAvError, ValueError):
+    """The input cannot be read as video: missing, not a media file, no video stream, ..."""
+
+
+class UnsupportedPixelFormatError(InputError):
+    """The video's pixel format is not one NLVC codes (the message lists those it does)."""
+
+
+class OutputError(NlvcAvError, ValueError):
+    """The destination cannot be written (unknown type, cannot carry the video, ...)."""
+
+
+class OutputExistsError(OutputError):
+    """The destination exists and overwriting was not asked for."""
+
+
+class ChecksumError(NlvcAvError, ValueError):
+    """A decoded frame does not match the MD5 stored for it: the decode is not lossless."""
+
+
+class DirectionError(NlvcAvError, ValueError):
+    """Neither side of a transcode is a .nlvc file, so the direction is unknown (a usage error)."""

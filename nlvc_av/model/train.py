@@ -132,3 +132,50 @@ def train(data_root: str, out_dir: str, steps: int, seed: int = 0, batch: int = 
                            note=dict(steps=step, seed=seed, batch=batch, lr=lr, data=ts.files))
             net.to(dev)
     return out / "nlvc_entropy.npz"
+
+
+def ship(run_dir: Path, package_weights: Path) -> str:
+    """Copy a run's exported weights into the package and record how they were made."""
+    src = Path(run_dir) / "nlvc_entropy.npz"
+    package_weights.parent.mkdir(parents=True, exist_ok=True)
+    data = src.read_bytes()
+    tmp = package_weights.with_suffix(".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(package_weights)
+    import hashlib
+    return hashlib.sha256(data).hexdigest()
+
+
+def _click_command():
+    import click
+
+    @click.command("train", help="Train the entropy network on ../shared/data/train (resumable).")
+    @click.option("--data", "data_root", default="../shared/data", show_default=True,
+                  help="folder holding train/ (bench/ and formats/ are never read)")
+    @click.option("--out", "out_dir", default="runs/train", show_default=True,
+                  help="run folder: checkpoint.pt, nlvc_entropy.npz, data_list.json")
+    @click.option("--steps", default=24000, show_default=True)
+    @click.option("--seed", default=0, show_default=True)
+    @click.option("--batch", default=24, show_default=True)
+    @click.option("--lr", default=5e-4, show_default=True)
+    @click.option("--channels", default=32, show_default=True)
+    @click.option("--blocks", default=5, show_default=True)
+    @click.option("--device", default=None, help="cpu or cuda (default: cuda when present)")
+    @click.option("--threads", type=int, default=None, help="CPU threads for torch")
+    @click.option("--ship", "ship_to", type=click.Path(dir_okay=False), default=None,
+                  help="copy the final weights to this path (e.g. nlvc_av/weights/nlvc_entropy.npz)")
+    def command(data_root, out_dir, steps, seed, batch, lr, channels, blocks, device, threads, ship_to):
+        if threads:
+            torch.set_num_threads(threads)
+        if not (Path(data_root) / "train").is_dir():
+            raise click.ClickException(f"no training data: {Path(data_root) / 'train'} is not a folder")
+        path = train(data_root, out_dir, steps, seed=seed, batch=batch, lr=lr, channels=channels,
+                     blocks=blocks, device=device, log=lambda m: click.echo(m, err=True))
+        click.echo(f"weights: {path}")
+        if ship_to:
+            click.echo(f"shipped to {ship_to} (sha256 {ship(Path(out_dir), Path(ship_to))})")
+
+    return command
+
+
+train_command = _click_command()

@@ -7,6 +7,9 @@ NLVC-specific ones live in the 0x4Exx range and in two 4-byte IDs.
 
 from __future__ import annotations
 
+#: The format version this package writes: (major, minor). It reads any 1.x file.
+VERSION = (1, 0)
+
 # --- EBML header (RFC 8794 IDs) -------------------------------------------------------------
 EBML = 0x1A45DFA3
 EBML_VERSION = 0x4286

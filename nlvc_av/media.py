@@ -438,6 +438,10 @@ FFV1_OPTIONS = {"level": "3", "slicecrc": "1", "coder": "1", "context": "1", "g"
 
 OUTPUT_FORMATS = {"mkv": "matroska", "y4m": "yuv4mpegpipe"}
 
+#: Tags a muxer writes for itself (kept in the .nlvc as found, not copied into a new file).
+MUXER_TAGS = {"ENCODER", "DURATION", "NUMBER_OF_FRAMES", "NUMBER_OF_BYTES", "BPS",
+              "_STATISTICS_WRITING_APP", "_STATISTICS_WRITING_DATE_UTC", "_STATISTICS_TAGS"}
+
 
 class OutputFile:
     """Writes frames (planes) and copied packets to Matroska (FFV1 level 3) or YUV4MPEG2.
@@ -455,14 +459,16 @@ class OutputFile:
         metadata: dict[str, str] | None = None,
         *,
         threads: int | None = None,
+        name: str | None = None,
     ):
         if kind not in OUTPUT_FORMATS:
             raise OutputError(f"unknown output kind {kind!r} (use one of {', '.join(OUTPUT_FORMATS)})")
         self.kind = kind
         self.video = video
         self.fmt = P.lookup(video.pix_fmt)
-        name = dst if isinstance(dst, str) else getattr(dst, "name", "output")
-        self.name = str(name)
+        if name is None:
+            name = dst if isinstance(dst, str) else getattr(dst, "name", "output")
+        self.name = str(name)  # for messages: the destination, not a temporary file
         if kind == "y4m" and self.fmt.family == "rgb":
             raise OutputError(
                 f"YUV4MPEG2 cannot carry RGB video ({video.pix_fmt}); write a .mkv instead"
@@ -511,7 +517,7 @@ class OutputFile:
             cc.sample_aspect_ratio = v.sample_aspect_ratio
         if threads:
             cc.thread_count = threads
-        stream.metadata.update(v.stream_metadata)
+        stream.metadata.update({k: val for k, val in v.stream_metadata.items() if k.upper() not in MUXER_TAGS})
         self._color = color
         self._vstream = stream
         self._streams: dict[int, object] = {}
@@ -523,51 +529,79 @@ class OutputFile:
                     self._streams[info.number] = s
                     self._stream_tb[info.number] = info.time_base
         elif streams:
-            log.warning("%s: y4m carries video only; %d other stream(s) not written", self.name, len(streams))
-        out.metadata.update({k: v for k, v in metadata.items() if k.lower() != "encoder"})
+            log.info("%s: y4m carries video only; %d other stream(s) not written", self.name, len(streams))
+        out.metadata.update({k: val for k, val in metadata.items() if k.upper() not in MUXER_TAGS})
+
+    @staticmethod
+    def _configure(cc, info: StreamInfo, settings: dict) -> None:
+        p = info.params
+        if info.kind == "audio":
+            cc.sample_rate = int(p.get("sample_rate") or 48000)
+            layout = p.get("layout")
+            try:
+                cc.layout = layout if layout else int(p.get("channels") or 2)
+            except Exception:
+                cc.layout = int(p.get("channels") or 2)
+            if settings.get("format"):
+                cc.format = settings["format"]
+            else:  # the encoder's own first choice (what add_stream would pick)
+                formats = cc.codec.audio_formats
+                if formats:
+                    cc.format = formats[0].name
+            if settings.get("bit_rate"):
+                cc.bit_rate = settings["bit_rate"]
+        elif p.get("width") and p.get("height"):
+            with contextlib.suppress(Exception):
+                cc.width, cc.height = int(p["width"]), int(p["height"])
+        cc.time_base = info.time_base
+        cc.options = {"strict": "experimental"}
+        if info.extradata:  # e.g. the ASS header some subtitle encoders need to open
+            cc.extradata = info.extradata
+
+    def _encoder_settings(self, info: StreamInfo) -> dict | None:
+        """Parameters with which this FFmpeg's encoder for the codec opens (tried on a scratch
+        context), or None when it has no usable encoder."""
+        p = info.params
+        tries = [
+            {"format": p.get("format"), "bit_rate": p.get("bit_rate")},
+            {"bit_rate": p.get("bit_rate")},
+            {},
+        ]
+        for settings in tries:
+            try:
+                cc = av.CodecContext.create(info.codec_name, "w")
+                self._configure(cc, info, settings)
+                cc.open()
+                return settings
+            except Exception as err:  # noqa: BLE001 - any refusal means "try the next"
+                log.debug("encoder for %s refuses %s: %s", info.codec_name, settings, err)
+        return None
 
     def _add_copied_stream(self, info: StreamInfo):
-        out, p = self._out, info.params
-        stream = None
-        try:
-            if info.kind == "audio":
-                stream = out.add_stream(info.codec_name, rate=int(p.get("sample_rate") or 48000))
-                cc = stream.codec_context
-                layout = p.get("layout")
-                try:
-                    cc.layout = layout if layout else int(p.get("channels") or 2)
-                except Exception:
-                    cc.layout = int(p.get("channels") or 2)
-                if p.get("format"):
-                    with contextlib.suppress(Exception):
-                        cc.format = str(p["format"])
-                if p.get("bit_rate"):
-                    cc.bit_rate = int(p["bit_rate"])
-            else:
-                stream = out.add_stream(info.codec_name)
-                cc = stream.codec_context
-                if p.get("width") and p.get("height"):
-                    with contextlib.suppress(Exception):
-                        cc.width, cc.height = int(p["width"]), int(p["height"])
-            stream.time_base = info.time_base
-            cc.time_base = info.time_base
-            # Open the encoder now (the muxer copies its parameters at the header) and put the
-            # source's codec private data back in place of whatever the encoder made.
-            with contextlib.suppress(Exception):
-                cc.extradata = info.extradata or None
-            cc.open()
-            cc.extradata = info.extradata or None
-        except Exception as err:  # no encoder for the codec, or it refuses the parameters
-            log.debug("encoder route failed for %s: %s", info.codec_name, err)
-            stream = self._add_mux_stream(info)
+        """An output stream for packets copied verbatim. The muxer takes the codec parameters
+        from an opened encoder context (the only way PyAV fills them), whose codec private
+        data is then replaced by the source's."""
+        settings = self._encoder_settings(info)
+        if settings is None:
+            stream = self._add_mux_stream(info) if info.kind != "audio" else None
             if stream is None:
                 log.warning(
-                    "%s: %s stream %s (%s) cannot be written to Matroska; dropped",
+                    "%s: %s stream %s (%s) cannot be written to Matroska by this FFmpeg; dropped "
+                    "(it stays in the .nlvc file)",
                     self.name, info.kind, info.number, info.codec_name,
                 )
                 return None
+        else:
+            rate = int(info.params.get("sample_rate") or 48000) if info.kind == "audio" else None
+            stream = self._out.add_stream(info.codec_name, rate=rate)
+            cc = stream.codec_context
+            self._configure(cc, info, settings)
+            stream.time_base = info.time_base
+            cc.open()
+            cc.extradata = info.extradata or None
+        p = info.params
         for key, value in p.items():
-            if key.startswith("tag:"):
+            if key.startswith("tag:") and key[4:].upper() not in MUXER_TAGS:
                 stream.metadata[key[4:]] = str(value)
         if p.get("disposition"):
             with contextlib.suppress(Exception):
@@ -607,11 +641,12 @@ class OutputFile:
         )
         self._mux(self._vstream.encode(frame))
 
-    def write_packet(self, packet: container.Packet) -> None:
-        """Mux one copied packet (dropped when its stream is not in this output)."""
+    def write_packet(self, packet: container.Packet) -> bool:
+        """Mux one copied packet; False when its stream is not in this output (y4m, or a
+        stream this FFmpeg cannot write), which drops it."""
         stream = self._streams.get(packet.track)
         if stream is None:
-            return
+            return False
         pkt = av.Packet(packet.data)
         pkt.pts = packet.pts
         pkt.dts = packet.dts
@@ -621,6 +656,7 @@ class OutputFile:
         pkt.time_base = self._stream_tb[packet.track]
         pkt.stream = stream
         self._mux(pkt)
+        return True
 
     def _mux(self, packets) -> None:
         try:

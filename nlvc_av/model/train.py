@@ -135,15 +135,33 @@ def train(data_root: str, out_dir: str, steps: int, seed: int = 0, batch: int = 
 
 
 def ship(run_dir: Path, package_weights: Path) -> str:
-    """Copy a run's exported weights into the package and record how they were made."""
+    """Copy a run's exported weights into the package and write the note of how they were made."""
+    import hashlib
     src = Path(run_dir) / "nlvc_entropy.npz"
-    package_weights.parent.mkdir(parents=True, exist_ok=True)
     data = src.read_bytes()
+    package_weights.parent.mkdir(parents=True, exist_ok=True)
     tmp = package_weights.with_suffix(".tmp")
     tmp.write_bytes(data)
     tmp.replace(package_weights)
-    import hashlib
-    return hashlib.sha256(data).hexdigest()
+    sha = hashlib.sha256(data).hexdigest()
+    state = torch.load(Path(run_dir) / "checkpoint.pt", map_location="cpu", weights_only=False)
+    cfg = state["config"]
+    files = json.loads((Path(run_dir) / "data_list.json").read_text())
+    note = package_weights.with_name("TRAINING.md")
+    note.write_text(
+        f"# How `{package_weights.name}` was made\n\n"
+        f"- sha256: `{sha}`\n"
+        f"- trained steps: {state['step']} (schedule length {cfg['steps']}), seed {cfg['seed']}, "
+        f"batch {cfg['batch']} crops of 64x64 lattice samples, Adam, peak lr {cfg['lr']} with cosine decay to 10 %\n"
+        f"- network: {cfg['channels']} channels, {cfg['blocks']} residual blocks, integer weights/activations "
+        f"(see nlvc_av/model/qnet.py)\n"
+        f"- command: `nlvc train --data ../shared/data --out {run_dir} --steps {cfg['steps']} --seed {cfg['seed']} "
+        f"--batch {cfg['batch']} --lr {cfg['lr']} --channels {cfg['channels']} --blocks {cfg['blocks']} "
+        f"--ship {package_weights.as_posix()}` (training resumes from the run folder's checkpoint)\n"
+        f"- machine: CPU only (2 cores), torch {torch.__version__}\n"
+        f"- data (lossless sources from ../shared/data/train only; never bench/ or formats/):\n"
+        + "".join(f"  - {f}\n" for f in files))
+    return sha
 
 
 def _click_command():
@@ -179,3 +197,4 @@ def _click_command():
 
 
 train_command = _click_command()
+command = train_command  # picked up lazily as `nlvc train` by nlvc_av.cli

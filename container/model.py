@@ -1,0 +1,103 @@
+"""What an ``.nlvc`` file holds, as plain dataclasses (docs/INTERNAL_API.md, "container").
+
+Rationals are ``(numerator, denominator)`` tuples; colour tags use FFmpeg's enum values
+(AVColorRange, AVColorPrimaries, AVColorTransferCharacteristic, AVColorSpace,
+AVChromaLocation), so a PyAV frame's values can be copied as they are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Union
+
+#: Values allowed in ``CodecSetup.coder_params`` and ``StreamTrack.params``.
+ParamValue = Union[str, int]
+
+
+@dataclass
+class Info:
+    """Segment information."""
+
+    app: str = "nlvc"  # the writing application
+    duration_pts: int | None = None  # in the video track's time base; None when unknown
+
+
+@dataclass
+class CodecSetup:
+    """Everything a decoder needs to rebuild the exact entropy model the file was coded with."""
+
+    model_id: str
+    weights_sha256: str  # 64 lowercase hex digits (stored as 32 bytes)
+    token_map: str
+    groups: int  # G: number of masked-diffusion groups per plane
+    gop_size: int  # the encoder's maximum GOP length
+    coder_params: dict[str, ParamValue] = field(default_factory=dict)
+
+
+@dataclass
+class VideoTrack:
+    """The coded video: one per file. Its frames live in the clusters' payloads."""
+
+    number: int
+    width: int
+    height: int
+    pix_fmt: str
+    bit_depth: int
+    time_base: tuple[int, int]
+    frame_rate: tuple[int, int] | None = None
+    color_range: int = 0  # AVCOL_RANGE_UNSPECIFIED
+    color_primaries: int = 2  # AVCOL_PRI_UNSPECIFIED
+    color_trc: int = 2  # AVCOL_TRC_UNSPECIFIED
+    colorspace: int = 2  # AVCOL_SPC_UNSPECIFIED
+    chroma_location: int = 0  # AVCHROMA_LOC_UNSPECIFIED
+    sample_aspect_ratio: tuple[int, int] = (0, 1)  # 0/1: unknown
+
+
+@dataclass
+class StreamTrack:
+    """Any other stream (audio, subtitle, data), carried packet for packet, untouched."""
+
+    number: int
+    kind: str  # "audio" | "subtitle" | "data"
+    codec_name: str
+    time_base: tuple[int, int]
+    extradata: bytes = b""
+    params: dict[str, ParamValue] = field(default_factory=dict)  # sample_rate, channels, ...
+
+
+Track = Union[VideoTrack, StreamTrack]
+
+
+@dataclass
+class Packet:
+    """One packet of a StreamTrack, byte for byte. ``pts``/``dts`` None: the source had none."""
+
+    track: int
+    pts: int | None
+    dts: int | None
+    duration: int
+    keyframe: bool
+    data: bytes
+
+
+@dataclass
+class Cluster:
+    """One GOP: its frames' timing, types and checksums, the coded payload, and the packets of
+    the other streams that fall in its time span."""
+
+    index: int  # GOP number, 0-based, consecutive in the file
+    frame_pts: list[int]
+    frame_types: str  # one letter per frame, e.g. "IPPP"
+    frame_md5: list[bytes]  # 16 bytes per frame: MD5 of the decoded frame's planes
+    payload: bytes
+    packets: list[Packet] = field(default_factory=list)
+    frame_durations: list[int] = field(default_factory=list)  # empty, or one per frame
+
+
+@dataclass
+class Cue:
+    """Where a GOP starts: for seeking without reading the clusters before it."""
+
+    gop: int
+    first_pts: int
+    offset: int  # byte offset of the Cluster element in the file (as the reader sees it)

@@ -1,22 +1,36 @@
 """The ``.nlvc`` file format: a Matroska-like container for NLVC-coded video.
 
-Standard library only: importing this package never imports torch or av. The byte-level
-specification is ``container/FORMAT.md``.
+Standard library only: importing this package never imports torch, av or numpy. The
+byte-level specification is ``container/FORMAT.md``.
 
-Writing (works on a non-seekable pipe)::
+Writing (works on a non-seekable pipe; nothing is ever back-patched)::
 
     with container.open("out.nlvc", "w", codec_setup=setup, tracks=[video, audio],
                         info=Info(), tags={"title": "..."}) as w:
         w.write_cluster(cluster)          # GOP 0, 1, 2... in order
+    # leaving the block writes the Cues; leaving it by an exception does not, so the
+    # file then reads as truncated after its last complete GOP
 
 Reading::
 
-    with container.open("in.nlvc") as r:
+    with container.open("in.nlvc") as r:            # or a binary file object, or a pipe
         r.version, r.info, r.codec_setup, r.tracks, r.video_track, r.other_tracks, r.tags
-        for cluster in r.iter_clusters(): ...             # stops at the first damaged GOP
-        for cluster in r.iter_clusters(on_error="skip"):  # goes on past it; see r.errors
-            ...
-        r.cluster_count, r.read_cluster(3), r.seek(pts)  # seekable files
+        for cluster in r.iter_clusters(): ...        # raises at the first damaged GOP
+        r.cluster_count, r.cues, r.read_cluster(3), r.seek(pts)   # seekable files only
+
+Damaged files. ``open`` fails with one clear NlvcError when the file is empty, not ``.nlvc``,
+of another major version, or damaged before its first cluster. After that, damage costs only
+the GOPs it touches:
+
+* ``iter_clusters()`` (``on_error="raise"``) yields the good clusters, then raises
+  ``CorruptFileError`` (``.gop`` = the GOP number) at the first damaged or missing GOP, or
+  ``TruncatedFileError("file ends early at GOP N: ...")`` where a cut file stops.
+* ``iter_clusters(on_error="skip")`` goes on past damaged GOPs and, afterwards,
+  ``r.errors`` lists every error in order (the truncation, if any, last).
+  ``on_error=function`` does the same and calls the function with each error as it happens.
+* ``read_cluster(n)`` raises ``CorruptFileError`` naming GOP n when that GOP is damaged (the
+  others still read), ``TruncatedFileError`` when the file was cut before it.
+* ``iter_clusters(start=n)`` resumes at GOP n (seekable files).
 """
 
 from __future__ import annotations

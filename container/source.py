@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from . import ebml
-from .errors import CorruptFileError, TruncatedFileError
+from . import elements as E
+from .errors import CorruptFileError, NlvcError, TruncatedFileError
 
 CHUNK = 1 << 16
 
@@ -53,7 +54,8 @@ class Source:
         else:
             self._pos = 0  # offsets on a pipe count from the first byte read
             self.end = None
-        self._back = b""  # pushed-back bytes of a pipe, read before the pipe itself
+        self._back = b""  # pushed-back bytes of a pipe, read before the pipe itself...
+        self._back_pos = 0  # ...from this index on (no re-slicing of a large buffer per read)
 
     def tell(self) -> int:
         return self._pos
@@ -76,9 +78,10 @@ class Source:
             self._f.seek(self._pos)  # the file object may be shared; our position is the truth
             data = _read_fully(self._f, n, n)
         else:
-            data = self._back[:n]
-            self._back = self._back[len(data):]
+            data = self._back[self._back_pos:self._back_pos + n]
+            self._back_pos += len(data)
             if len(data) < n:
+                self._back, self._back_pos = b"", 0
                 data += _read_fully(self._f, n - len(data), CHUNK)
         self._pos += len(data)
         return data
@@ -102,7 +105,8 @@ class Source:
         if self.seekable:
             self._pos -= len(data)
         else:
-            self._back = bytes(data) + self._back
+            self._back = bytes(data) + self._back[self._back_pos:]
+            self._back_pos = 0
             self._pos -= len(data)
 
     def find(self, patterns: tuple[bytes, ...]) -> int | None:
@@ -131,13 +135,12 @@ class Source:
         if not raw:
             return None
         try:
-            raw += self.read(ebml.vint_length(raw[0]) - 1) if ebml.vint_length(raw[0]) else b""
-            got_id = ebml.decode_id(raw, 0)
+            raw += self.read(ebml.vint_length(raw[0]) - 1)  # the rest of the ID (0x00: nothing)
+            got_id = ebml.decode_id(raw, 0)  # ValueError if invalid, None if cut
             if got_id is not None:
                 first = self.read(1)
-                raw += first
                 if first:
-                    raw += self.read(ebml.vint_length(first[0]) - 1) if ebml.vint_length(first[0]) else b""
+                    raw += first + self.read(ebml.vint_length(first[0]) - 1)
                     got_size = ebml.decode_size(raw, got_id[1])
                     if got_size is not None:
                         return Header(got_id[0], got_size[0], at, raw)
@@ -146,6 +149,53 @@ class Source:
             raise CorruptFileError(f"invalid element header at byte {at}: {exc}", offset=at) from None
         self.unread(raw)
         raise TruncatedFileError(f"the file ends inside the element header at byte {at}", offset=at)
+
+    # --- whole elements, their sizes checked first ---------------------------------------------
+
+    def check_size(self, header: Header, parent_end: int | None) -> None:
+        """Reject a size the parent (ending at ``parent_end``) or the file cannot hold, before
+        anything is allocated: CorruptFileError / TruncatedFileError."""
+        name, at = E.name(header.id), header.offset
+        if header.size == ebml.UNKNOWN_SIZE:
+            raise CorruptFileError(f"{name} at byte {at} has an unknown size (only the Segment may)",
+                                   offset=at)
+        if parent_end is not None and header.end > parent_end:
+            raise CorruptFileError(f"{name} at byte {at} claims {header.size} bytes but its parent "
+                                   f"Segment holds only {parent_end - at - len(header.raw)} more",
+                                   offset=at)
+        left = self.remaining()
+        if left is not None and header.size > left:
+            raise TruncatedFileError(f"{name} at byte {at} claims {header.size} bytes but only "
+                                     f"{left} remain in the file", offset=at)
+
+    def read_element(self, header: Header, parent_end: int | None) -> ebml.Element:
+        """The payload of the element whose header was just read. On failure the bytes read
+        are given back (the position returns to the header), so the caller may look elsewhere."""
+        try:
+            self.check_size(header, parent_end)
+        except NlvcError:
+            self.unread(header.raw)
+            raise
+        data = self.read(header.size)
+        if len(data) < header.size:  # a pipe: the size was checked against what arrived
+            self.unread(header.raw + data)
+            raise TruncatedFileError(f"{E.name(header.id)} at byte {header.offset} claims "
+                                     f"{header.size} bytes but the file ends after {len(data)}",
+                                     offset=header.offset)
+        return ebml.Element(header.id, header.offset, len(header.raw), memoryview(data))
+
+    def skip_element(self, header: Header, parent_end: int | None) -> None:
+        """Move past the element whose header was just read."""
+        try:
+            self.check_size(header, parent_end)
+        except NlvcError:
+            self.unread(header.raw)
+            raise
+        skipped = self.skip(header.size)
+        if skipped < header.size:
+            raise TruncatedFileError(f"{E.name(header.id)} at byte {header.offset} claims "
+                                     f"{header.size} bytes but the file ends after {skipped}",
+                                     offset=header.offset)
 
 
 def _read_fully(f: BinaryIO, n: int, chunk: int) -> bytes:

@@ -48,9 +48,7 @@ class Writer:
         self._write(_codec_setup(codec_setup))
         self._write(_with_crc(E.TRACKS, [_track(t) for t in tracks]))
         if tags:
-            self._write(_with_crc(E.TAGS, [master(E.SIMPLE_TAG, [element(E.TAG_NAME, encode_str(k)),
-                                                               element(E.TAG_STRING, encode_str(v))])
-                                        for k, v in tags.items()]))
+            self._write(_tags(tags))
 
     def _write(self, data: bytes) -> None:
         view = memoryview(data)
@@ -67,6 +65,7 @@ class Writer:
         position = self._written - self._segment_start
         for part in _cluster(cluster):
             self._write(part)
+        self._file.flush()  # a complete GOP reaches the pipe (or the disk) now, not later
         self._cues.append(master(E.CUE_POINT, [
             element(E.CUE_GOP, encode_uint(cluster.index)),
             element(E.CUE_PTS, encode_sint(cluster.frame_pts[0])),
@@ -104,11 +103,17 @@ class Writer:
         return f"<container.Writer gops={self._next_gop} bytes={self._written}>"
 
 
-def open_writer(file: str | os.PathLike | BinaryIO, **kwargs) -> Writer:
+def open_writer(file: str | os.PathLike | BinaryIO, *, codec_setup: CodecSetup,
+                tracks: Iterable[Track], info: Info | None = None,
+                tags: dict[str, str] | None = None) -> Writer:
+    tracks = list(tracks)
+    _check_head(codec_setup, tracks, tags or {})  # before a path is created
     if isinstance(file, (str, os.PathLike)):
-        _check_head(kwargs.get("codec_setup"), list(kwargs.get("tracks") or []), kwargs.get("tags") or {})
-        return Writer(io.open(file, "wb"), close_file=True, **kwargs)
-    return Writer(file, **kwargs)
+        file, close_file = io.open(file, "wb"), True
+    else:
+        close_file = False
+    return Writer(file, codec_setup=codec_setup, tracks=tracks, info=info, tags=tags,
+                  close_file=close_file)
 
 
 # --- validation of what the caller hands over (ValueError: a bug of the caller) ------------------
@@ -262,6 +267,12 @@ def _track(t: Track) -> bytes:
             children.append(element(E.EXTRADATA, bytes(t.extradata)))
         children.append(_params(E.STREAM_PARAMS, t.params))
     return master(E.TRACK_ENTRY, children)
+
+
+def _tags(tags: dict[str, str]) -> bytes:
+    return _with_crc(E.TAGS, [master(E.SIMPLE_TAG, [element(E.TAG_NAME, encode_str(key)),
+                                                    element(E.TAG_STRING, encode_str(value))])
+                              for key, value in tags.items()])
 
 
 def _int64s(values: list[int]) -> bytes:

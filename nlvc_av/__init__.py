@@ -11,6 +11,10 @@ Importing the package is light: PyAV and torch load only when something needs th
 
 from __future__ import annotations
 
+import logging
+
+logging.getLogger("nlvc_av").addHandler(logging.NullHandler())  # warnings are the caller's to show
+
 __version__ = "0.1.0"
 
 __all__ = ["open", "__version__"]

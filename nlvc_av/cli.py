@@ -236,6 +236,13 @@ def _run_transcode(prog, src, dst, *, gop, groups, threads, max_frames, model, o
         raise CliError(f"{src}: is a directory")
     if src != STDIO and dst != STDIO and Path(src).resolve() == Path(dst).resolve():
         raise CliError(f"{dst}: is the input file")
+    if direction == "encode" and groups is not None:
+        from . import codec
+
+        choices = getattr(codec, "GROUP_CHOICES", None)
+        if choices and groups not in choices:
+            raise click.BadParameter(f"{groups} is not one of {', '.join(map(str, choices))}",
+                                     param_hint="'--groups'")
     progress = _show_progress(quiet)
     if direction == "encode":
         stats = transcode.encode_file(src, dst, gop=gop, groups=groups, threads=threads, model=model,
@@ -256,7 +263,8 @@ def _run_transcode(prog, src, dst, *, gop, groups, threads, max_frames, model, o
             click.echo(
                 f"{prog}: {dst if dst != STDIO else 'stdout'}: {stats.frames} frames (MD5 verified), "
                 f"{stats.packets} other packets"
-                + (f" ({stats.dropped_packets} not written: y4m is video only)" if stats.dropped_packets else "")
+                + (f" ({stats.dropped_packets} not written{': y4m is video only' if dst == STDIO or dst.lower().endswith('.y4m') else ''})"
+                   if stats.dropped_packets else "")
                 + f", {stats.fps:.2f} fps",
                 err=True,
             )

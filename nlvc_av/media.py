@@ -14,8 +14,8 @@ Every FFmpeg error is turned into an :mod:`nlvc_av.errors` error here, so caller
 from __future__ import annotations
 
 import contextlib
+import heapq
 import logging
-import math
 import sys
 from collections import deque
 from dataclasses import dataclass, field
@@ -54,6 +54,9 @@ COPIED_KINDS = {"audio": "audio", "subtitle": "subtitle"}
 #: Y4M magic; stdin starting with it is read as YUV4MPEG2, anything else is probed.
 Y4M_MAGIC = b"YUV4MPEG2"
 
+#: Frames held to put timestamps back in increasing order (see InputFile._reordered).
+REORDER_WINDOW = 16
+
 VIDEO_TRACK = 1  # track number of the video in .nlvc files; copied streams follow from 2
 
 
@@ -77,7 +80,7 @@ class VideoInfo:
     sample_aspect_ratio: Fraction | None = None
     metadata: dict[str, str] = field(default_factory=dict)  # container tags
     stream_metadata: dict[str, str] = field(default_factory=dict)
-    frames: int = 0  # frame count when the source states it, else 0
+    frames: int = 0  # frame count the source states or its duration implies; 0 = unknown
     codec_name: str = ""
     source_pix_fmt: str = ""  # the decoder's name for it (e.g. yuvj420p)
 
@@ -226,6 +229,28 @@ def _stream_params(stream) -> dict[str, str | int]:
     return params
 
 
+def _frame_count(stream, rate: Fraction | None, container_duration: int | None = None) -> int:
+    """The frame count the source states, else the one its duration implies (0: unknown)."""
+    if stream.frames:
+        return int(stream.frames)
+    with contextlib.suppress(Exception):
+        if stream.duration and stream.time_base and rate:
+            return max(0, round(stream.duration * stream.time_base * rate))
+        if container_duration and rate:  # in microseconds (AV_TIME_BASE)
+            return max(0, round(Fraction(container_duration, 1_000_000) * rate))
+    return 0
+
+
+def _codec_name(stream) -> str:
+    """The codec's own name (``mp3``), not the decoder's (``mp3float``)."""
+    cc = stream.codec_context
+    if cc is None:
+        return getattr(stream, "name", None) or "none"
+    with contextlib.suppress(Exception):
+        return cc.codec.canonical_name
+    return cc.name
+
+
 class InputFile:
     """A source opened for encoding: ``video`` (:class:`VideoInfo`), ``other_streams``
     (:class:`StreamInfo` list) and :meth:`read`. Use :func:`open_input`."""
@@ -272,7 +297,7 @@ class InputFile:
             StreamInfo(
                 number=VIDEO_TRACK + 1 + i,
                 kind=COPIED_KINDS[s.type],
-                codec_name=s.codec_context.name if s.codec_context is not None else (s.name or "none"),
+                codec_name=_codec_name(s),
                 time_base=s.time_base or Fraction(1, 1000),
                 extradata=bytes(s.codec_context.extradata or b"") if s.codec_context is not None else b"",
                 params=_stream_params(s),
@@ -322,18 +347,17 @@ class InputFile:
             sample_aspect_ratio=sar,
             metadata={str(k): str(v) for k, v in self._av.metadata.items()},
             stream_metadata={str(k): str(v) for k, v in stream.metadata.items()},
-            frames=int(stream.frames or 0),
-            codec_name=cc.name if cc is not None else "",
+            frames=_frame_count(stream, rate, self._av.duration),
+            codec_name=_codec_name(stream),
             source_pix_fmt=frame.format.name,
         )
 
-    def _generate(self) -> Iterator[VideoFrameData | container.Packet]:
-        """Demux + decode; frames get their duration from the source or the next frame."""
+    def _decoded(self) -> Iterator[tuple | container.Packet]:
+        """Stage 1: demux + decode. Frames come out in presentation order as
+        ``(pts or None, source duration, planes)``; copied packets as they are demuxed."""
         video = self._video_stream
-        held = None  # (pts, source duration, planes): waits for the next pts to get a duration
-        last_duration = 0
-        count = 0
         fmt = None
+        count = 0
         with _reading(self.name, "error while reading"):
             for packet in self._av.demux([video, *self._other_av]):
                 if packet.stream.index != video.index:
@@ -344,24 +368,62 @@ class InputFile:
                     if fmt is None:
                         self.video = self._video_info(frame)
                         fmt = self.video.fmt
-                        default_duration = self._default_duration()
                     self._check_frame(frame, count)
-                    pts = frame.pts
-                    if held is not None:
-                        if pts is None or pts <= held[0]:
-                            pts = held[0] + max(held[1] or last_duration or default_duration, 1)
-                        duration = held[1] or (pts - held[0])
-                        last_duration = duration
-                        yield VideoFrameData(held[0], duration, held[2])
-                        if self.max_frames is not None and count >= self.max_frames:
-                            self.truncated = True
-                            return
-                    elif pts is None:
-                        pts = 0
-                    held = (pts, int(frame.duration or 0), frame_planes(frame, fmt))
                     count += 1
+                    yield (frame.pts, int(frame.duration or 0), frame_planes(frame, fmt))
+
+    def _reordered(self, items) -> Iterator[tuple | container.Packet]:
+        """Stage 2: give the frames, in output order, the source's timestamps in increasing
+        order. Some muxers store pts = dts for streams with B-frames (pts then go backwards
+        after decoding); the set of timestamps is right, their order is not. A window of
+        REORDER_WINDOW frames holds the smallest pts not yet given out."""
+        window: deque = deque()
+        heap: list[int] = []
+        warned = False
+        for item in items:
+            if not isinstance(item, tuple):
+                yield item
+                continue
+            pts, duration, planes = item
+            if pts is not None:
+                if heap and not warned and pts < max(heap):
+                    warned = True
+                    log.warning("%s: video timestamps are out of order; put back in increasing order", self.name)
+                heapq.heappush(heap, pts)
+            window.append((duration, planes))
+            if len(window) > REORDER_WINDOW:
+                duration, planes = window.popleft()
+                yield (heapq.heappop(heap) if heap else None, duration, planes)
+        while window:
+            duration, planes = window.popleft()
+            yield (heapq.heappop(heap) if heap else None, duration, planes)
+
+    def _generate(self) -> Iterator[VideoFrameData | container.Packet]:
+        """Stage 3: increasing pts (a missing or repeated one follows the previous frame), a
+        duration for every frame (the source's, else up to the next frame), max_frames."""
+        held = None  # (pts, source duration, planes): waits for the next pts to get a duration
+        last_duration = 0
+        count = 0
+        for item in self._reordered(self._decoded()):
+            if not isinstance(item, tuple):
+                yield item
+                continue
+            pts, source_duration, planes = item
+            if held is not None:
+                if pts is None or pts <= held[0]:
+                    pts = held[0] + max(held[1] or last_duration or self._default_duration(), 1)
+                duration = held[1] or (pts - held[0])
+                last_duration = duration
+                yield VideoFrameData(held[0], duration, held[2])
+                if self.max_frames is not None and count >= self.max_frames:
+                    self.truncated = True
+                    return
+            elif pts is None:
+                pts = 0
+            held = (pts, source_duration, planes)
+            count += 1
         if held is not None:
-            yield VideoFrameData(held[0], held[1] or last_duration or default_duration, held[2])
+            yield VideoFrameData(held[0], held[1] or last_duration or self._default_duration(), held[2])
 
     def _default_duration(self) -> int:
         rate, tb = self.video.frame_rate, self.video.time_base
@@ -437,6 +499,17 @@ FFV1_RGB_PIX_FMT = "bgr0"
 FFV1_OPTIONS = {"level": "3", "slicecrc": "1", "coder": "1", "context": "1", "g": "1"}
 
 OUTPUT_FORMATS = {"mkv": "matroska", "y4m": "yuv4mpegpipe"}
+
+#: The ASS header text subtitle encoders need to open (not written: the source's codec private
+#: data, usually empty for SubRip, replaces the encoder's).
+ASS_HEADER = (
+    b"[Script Info]\nScriptType: v4.00+\nPlayResX: 384\nPlayResY: 288\n\n[V4+ Styles]\n"
+    b"Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, "
+    b"Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, "
+    b"Alignment, MarginL, MarginR, MarginV, Encoding\n"
+    b"Style: Default,Arial,16,&Hffffff,&Hffffff,&H0,&H0,0,0,0,0,100,100,0,0,1,1,0,2,10,10,10,0\n\n"
+    b"[Events]\nFormat: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n"
+)
 
 #: Tags a muxer writes for itself (kept in the .nlvc as found, not copied into a new file).
 MUXER_TAGS = {"ENCODER", "DURATION", "NUMBER_OF_FRAMES", "NUMBER_OF_BYTES", "BPS",
@@ -550,9 +623,13 @@ class OutputFile:
                     cc.format = formats[0].name
             if settings.get("bit_rate"):
                 cc.bit_rate = settings["bit_rate"]
-        elif p.get("width") and p.get("height"):
-            with contextlib.suppress(Exception):
-                cc.width, cc.height = int(p["width"]), int(p["height"])
+        else:
+            if p.get("width") and p.get("height"):
+                with contextlib.suppress(Exception):
+                    cc.width, cc.height = int(p["width"]), int(p["height"])
+            if hasattr(cc, "subtitle_header"):  # text subtitle encoders open only with an ASS header
+                cc.subtitle_header = info.extradata if info.extradata.lstrip().startswith(b"[Script Info]") \
+                    else ASS_HEADER
         cc.time_base = info.time_base
         cc.options = {"strict": "experimental"}
         if info.extradata:  # e.g. the ASS header some subtitle encoders need to open

@@ -12,21 +12,17 @@ from __future__ import annotations
 import io
 import random
 import signal
-import sys
 import threading
 import time
 import tracemalloc
+import zlib
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-import container  # noqa: E402
-from container import NlvcError, TruncatedFileError  # noqa: E402
+import container
+from container import NlvcError, TruncatedFileError
 
 GOLDEN = (Path(__file__).with_name("golden") / "tiny.nlvc").read_bytes()
 PIPE_CHUNK = 1 << 16  # the most a reader may ask of a pipe at once (container.source.CHUNK)
@@ -75,16 +71,18 @@ class ProbeFile:
 GOLDEN_CLUSTERS = {c.index: c for c in container.open(io.BytesIO(GOLDEN)).iter_clusters()}
 
 
-def exercise(data: bytes, seekable: bool) -> tuple[list[int], list[NlvcError]] | NlvcError:
+def exercise(data: bytes, seekable: bool, crc_intact: bool = True
+             ) -> tuple[list[int], list[NlvcError]] | NlvcError:
     """Everything a user can do with a reader. Returns (GOPs read, errors) or the open error.
-    Any exception other than NlvcError escapes (and fails the test)."""
+    Any exception other than NlvcError escapes (and fails the test). With ``crc_intact`` (the
+    mutation did not forge CRCs), every cluster returned must be exactly the original."""
     try:
         r = container.open(ProbeFile(data, seekable))
     except NlvcError as exc:
         return exc
     _ = (r.version, r.info, r.codec_setup, r.tracks, r.video_track, r.other_tracks, r.tags)
     clusters = list(r.iter_clusters(on_error="skip"))
-    for c in clusters:  # a cluster that passes its CRC is exactly what was written
+    for c in clusters if crc_intact else ():  # a cluster that passes its CRC is what was written
         assert c == GOLDEN_CLUSTERS.get(c.index), f"damaged GOP {c.index} was returned as good"
     result = [c.index for c in clusters], list(r.errors)
     if seekable:
@@ -110,9 +108,9 @@ def exercise(data: bytes, seekable: bool) -> tuple[list[int], list[NlvcError]] |
     return result
 
 
-def checked(data: bytes, seekable: bool, what: str):
+def checked(data: bytes, seekable: bool, what: str, crc_intact: bool = True):
     try:
-        return exercise(data, seekable)
+        return exercise(data, seekable, crc_intact)
     except NlvcError:
         raise
     except Exception as exc:  # noqa: BLE001 - the point of the test
@@ -175,29 +173,64 @@ def test_truncation_at_every_offset():
                     assert str(errors[0]).startswith(f"file ends early at GOP {len(complete)}: ")
 
 
+def crc_spans() -> list[tuple[int, int]]:
+    """(payload start, payload end) of the top-level elements that carry a CRC-32."""
+    spans = []
+    for pos, length in size_fields(GOLDEN, 0, len(GOLDEN), []):
+        size_len = 9 - GOLDEN[pos].bit_length()
+        if pos < 40 or GOLDEN[pos - 4:pos] not in (b"\x15\x49\xa9\x66", b"\x1e\x4e\x43\x53",
+                                                   b"\x16\x54\xae\x6b", b"\x12\x54\xc3\x67",
+                                                   CLUSTER_ID, CUES_ID):
+            continue
+        size = int.from_bytes(GOLDEN[pos:pos + size_len], "big") & ((1 << (7 * size_len)) - 1)
+        spans.append((pos + size_len, pos + size_len + size))
+    return spans
+
+
+def mutate(rng: random.Random, data: bytearray, kind: str) -> None:
+    for _ in range(rng.randint(1, 3)):
+        # Half the time aim at the clusters: the header is half the file and its CRCs catch
+        # nearly everything there at once.
+        low = 0 if rng.random() < 0.5 else GOLDEN.find(CLUSTER_ID)
+        pos = rng.randrange(low, len(data))
+        if kind == "flip":
+            data[pos] ^= rng.randint(1, 255)
+        elif kind == "insert":
+            data[pos:pos] = bytes(rng.randrange(256) for _ in range(rng.randint(1, 8)))
+        else:
+            del data[pos:pos + rng.randint(1, 8)]
+
+
 def test_random_mutations():
     rng = random.Random(20240531)
-    cases = 0
     slowest = 0.0
     with deadline(120):
         for i in range(4000):
             data = bytearray(GOLDEN)
             kind = rng.choice(["flip", "flip", "flip", "insert", "insert", "delete"])
-            for _ in range(rng.randint(1, 3)):
-                pos = rng.randrange(len(data))
-                if kind == "flip":
-                    data[pos] ^= rng.randint(1, 255)
-                elif kind == "insert":
-                    data[pos:pos] = bytes(rng.randrange(256) for _ in range(rng.randint(1, 8)))
-                else:
-                    del data[pos:pos + rng.randint(1, 8)]
+            mutate(rng, data, kind)
             start = time.perf_counter()
             for seekable in (True, False) if i % 4 == 0 else (True,):
                 checked(bytes(data), seekable, f"mutation {i} ({kind})")
             slowest = max(slowest, time.perf_counter() - start)
-            cases += 1
-    assert cases == 4000
     assert slowest < 5, f"one mutation took {slowest:.1f} s"
+
+
+def test_mutations_under_a_forged_crc():
+    """Flip bytes inside an element that has a CRC-32, then recompute it: the parser behind the
+    CRC check (cluster fields, packets, tracks, cues) sees arbitrary contents."""
+    rng = random.Random(7)
+    spans = crc_spans()
+    assert len(spans) == 8  # Info, CodecSetup, Tracks, Tags, 3 Clusters, Cues
+    with deadline(120):
+        for i in range(1500):
+            start, end = rng.choice(spans)
+            data = bytearray(GOLDEN)
+            for _ in range(rng.randint(1, 3)):
+                data[rng.randrange(start + 6, end)] ^= rng.randint(1, 255)
+            data[start + 2:start + 6] = zlib.crc32(data[start + 6:end]).to_bytes(4, "big")
+            for seekable in (True, False) if i % 4 == 0 else (True,):
+                checked(bytes(data), seekable, f"forged mutation {i}", crc_intact=False)
 
 
 def size_fields(data: bytes, start: int, end: int, out: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -248,3 +248,37 @@ def test_iter_planes_reads_nlvc_and_media_alike(tmp_path, coder):
     assert info.pix_fmt == "yuv420p" and md5s(list(frames)) == md5s(truth)
     info, frames = transcode.iter_planes(src, max_frames=2)
     assert md5s(list(frames)) == md5s(truth[:2])
+
+
+def test_subtitle_packets_survive(tmp_path, coder):
+    from clipgen import planes_to_frame
+
+    src = tmp_path / "sub.mkv"
+    out = av.open(str(src), "w")
+    v = out.add_stream("ffv1", rate=25)
+    v.width, v.height, v.pix_fmt = 32, 24, "yuv420p"
+    s = out.add_mux_stream("subrip")
+    s.time_base = Fraction(1, 1000)
+    s.metadata["language"] = "fra"
+    truth = []
+    for i in range(4):
+        planes = synth_planes("yuv420p", 32, 24, i)
+        truth.append(planes)
+        f = planes_to_frame(planes, "yuv420p", 32, 24)
+        f.pts = i
+        out.mux(v.encode(f))
+        if i in (0, 2):
+            p = av.Packet(f"Bonjour {i}".encode())
+            p.pts = p.dts = i * 40
+            p.duration, p.time_base, p.stream = 60, Fraction(1, 1000), s
+            out.mux(p)
+    out.mux(v.encode())
+    out.close()
+    encode(src, tmp_path / "a.nlvc", coder)
+    decode(tmp_path / "a.nlvc", tmp_path / "back.mkv", coder)
+    with av.open(str(tmp_path / "back.mkv")) as c:
+        st = c.streams.subtitles[0]
+        assert st.codec_context.name in ("subrip", "srt") and st.metadata["language"] == "fra"
+        got = [(bytes(p), p.pts, p.duration) for p in c.demux(st) if p.size]
+    assert got == [(b"Bonjour 0", 0, 60), (b"Bonjour 2", 80, 60)]
+    assert md5s(read_planes(tmp_path / "back.mkv")[1]) == md5s(truth)

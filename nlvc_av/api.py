@@ -17,7 +17,6 @@ Every decoded frame is checked against the MD5 stored for it (:class:`nlvc_av.er
 from __future__ import annotations
 
 import os
-from fractions import Fraction
 from typing import Iterator
 
 import container

@@ -463,7 +463,7 @@ def info_cmd(file, as_json):
 @nlvc_main.command("verify", context_settings=CONTEXT)
 @click.argument("reference", metavar="ORIGINAL")
 @click.argument("candidate", metavar="COPY")
-@_max_frames_option
+@click.option("--max-frames", type=click.IntRange(1), default=None, help="Compare only the first N frames.")
 @_threads_option
 @_quiet_option
 def verify_cmd(reference, candidate, max_frames, threads, quiet):

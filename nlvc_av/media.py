@@ -241,6 +241,16 @@ def _frame_count(stream, rate: Fraction | None, container_duration: int | None =
     return 0
 
 
+ATTACHED_PIC = 0x0400  # AV_DISPOSITION_ATTACHED_PIC: cover art, not a video
+
+
+def _is_attached_picture(stream) -> bool:
+    try:
+        return bool(int(stream.disposition) & ATTACHED_PIC)
+    except (TypeError, ValueError):
+        return False
+
+
 def _codec_name(stream) -> str:
     """The codec's own name (``mp3``), not the decoder's (``mp3float``)."""
     cc = stream.codec_context
@@ -261,6 +271,7 @@ class InputFile:
         self.max_frames = max_frames
         self.truncated = False  # True when max_frames stopped the read before the end
         self._av = None
+        self._y4m_head = b""  # a y4m header says what FFmpeg does not pass on: 4:2:0 siting
         with _reading(self.name, "cannot open"):
             if path == "-":
                 stdin = sys.stdin.buffer
@@ -268,9 +279,13 @@ class InputFile:
                 fmt = "yuv4mpegpipe" if head[: len(Y4M_MAGIC)] == Y4M_MAGIC else None
                 if not head:
                     raise InputError("stdin: no data (pipe y4m in, e.g. ffmpeg -i x -f yuv4mpegpipe -)")
+                self._y4m_head = stdin.peek(1024)[:1024] if fmt else b""
                 self._av = av.open(stdin, "r", format=fmt)
             else:
                 self._av = av.open(str(path), "r")
+                if self._av.format.name == "yuv4mpegpipe":
+                    with contextlib.suppress(OSError), open(path, "rb") as f:
+                        self._y4m_head = f.read(1024)
         try:
             self._setup()
         except BaseException:
@@ -279,9 +294,10 @@ class InputFile:
 
     def _setup(self) -> None:
         src = self._av
-        if not src.streams.video:
+        videos = [s for s in src.streams.video if not _is_attached_picture(s)]
+        if not videos:
             raise InputError(f"{self.name}: no video stream")
-        video = src.streams.video[0]
+        video = videos[0]
         self._video_stream = video
         others = []
         for stream in src.streams:
@@ -334,6 +350,9 @@ class InputFile:
         sar = None
         with contextlib.suppress(Exception):
             sar = _rational(stream.sample_aspect_ratio) or _rational(cc.sample_aspect_ratio)
+        chroma_location = 0
+        if name == "yuv420p" and self._y4m_head:
+            chroma_location = Y4M_420.get(y4m_header_fields(self._y4m_head).get("C", "420jpeg"), 0)
         return VideoInfo(
             width=frame.width,
             height=frame.height,
@@ -344,6 +363,7 @@ class InputFile:
             color_primaries=int(frame.color_primaries or cc.color_primaries or 2),
             color_trc=int(frame.color_trc or cc.color_trc or 2),
             colorspace=int(frame.colorspace or cc.colorspace or 2),
+            chroma_location=chroma_location,
             sample_aspect_ratio=sar,
             metadata={str(k): str(v) for k, v in self._av.metadata.items()},
             stream_metadata={str(k): str(v) for k, v in stream.metadata.items()},
@@ -498,7 +518,7 @@ def iter_video_planes(path: str, *, max_frames: int | None = None) -> tuple[Vide
 FFV1_RGB_PIX_FMT = "bgr0"
 FFV1_OPTIONS = {"level": "3", "slicecrc": "1", "coder": "1", "context": "1", "g": "1"}
 
-OUTPUT_FORMATS = {"mkv": "matroska", "y4m": "yuv4mpegpipe"}
+OUTPUT_FORMATS = {"mkv": "matroska", "y4m": "yuv4mpegpipe"}  # y4m is written by Y4mWriter
 
 #: The ASS header text subtitle encoders need to open (not written: the source's codec private
 #: data, usually empty for SubRip, replaces the encoder's).
@@ -547,7 +567,13 @@ class OutputFile:
                 f"YUV4MPEG2 cannot carry RGB video ({video.pix_fmt}); write a .mkv instead"
             )
         self._out = None
+        self._y4m = None
         self._closed = False
+        if kind == "y4m":
+            self._y4m = Y4mWriter(dst, video)
+            if streams:
+                log.info("%s: y4m carries video only; %d other stream(s) not written", self.name, len(streams))
+            return
         try:
             self._out = av.open(dst, "w", format=OUTPUT_FORMATS[kind])
             self._setup(streams, metadata or {}, threads)
@@ -566,20 +592,13 @@ class OutputFile:
             "color_trc": v.color_trc,
             "colorspace": v.colorspace,
         }
-        if self.kind == "mkv":
-            self.out_pix_fmt = FFV1_RGB_PIX_FMT if self.fmt.family == "rgb" else self.fmt.name
-            stream = out.add_stream("ffv1", rate=v.frame_rate or None, options=dict(FFV1_OPTIONS))
-            stream.time_base = v.time_base
-            stream.codec_context.time_base = v.time_base
-            self._pts_of = None
-        else:
-            self.out_pix_fmt = self.fmt.name
-            rate = v.frame_rate or Fraction(25)
-            stream = out.add_stream("wrapped_avframe", rate=rate)
-            # yuv4mpeg takes its frame rate from the stream time base: frames are numbered.
-            stream.time_base = 1 / rate
-            stream.codec_context.time_base = 1 / rate
-            self._pts_of = iter(range(1 << 62)).__next__
+        self.out_pix_fmt = FFV1_RGB_PIX_FMT if self.fmt.family == "rgb" else self.fmt.name
+        options = dict(FFV1_OPTIONS)
+        if v.chroma_location in CHROMA_LOCATIONS:
+            options["chroma_sample_location"] = CHROMA_LOCATIONS[v.chroma_location]
+        stream = out.add_stream("ffv1", rate=v.frame_rate or None, options=options)
+        stream.time_base = v.time_base
+        stream.codec_context.time_base = v.time_base
         cc = stream.codec_context
         cc.width, cc.height, cc.pix_fmt = v.width, v.height, self.out_pix_fmt
         cc.gop_size = 1
@@ -595,14 +614,11 @@ class OutputFile:
         self._vstream = stream
         self._streams: dict[int, object] = {}
         self._stream_tb: dict[int, Fraction] = {}
-        if self.kind == "mkv":
-            for info in streams:
-                s = self._add_copied_stream(info)
-                if s is not None:
-                    self._streams[info.number] = s
-                    self._stream_tb[info.number] = info.time_base
-        elif streams:
-            log.info("%s: y4m carries video only; %d other stream(s) not written", self.name, len(streams))
+        for info in streams:
+            s = self._add_copied_stream(info)
+            if s is not None:
+                self._streams[info.number] = s
+                self._stream_tb[info.number] = info.time_base
         out.metadata.update({k: val for k, val in metadata.items() if k.upper() not in MUXER_TAGS})
 
     @staticmethod
@@ -701,18 +717,17 @@ class OutputFile:
     # -- writing
 
     def write_frame(self, planes: Sequence[np.ndarray], pts: int, duration: int = 0) -> None:
-        """Encode one frame (pts/duration in the video time base)."""
-        if self._pts_of is not None:  # y4m: frames are numbered
-            pts, duration, tb = self._pts_of(), 1, self._vstream.codec_context.time_base
-        else:
-            tb = self.video.time_base
+        """Encode one frame (pts/duration in the video time base; y4m numbers its frames)."""
+        if self._y4m is not None:
+            self._y4m.write(planes)
+            return
         frame = to_frame(
             planes,
-            self.out_pix_fmt if self.fmt.family == "rgb" else self.fmt.name,
+            self.out_pix_fmt,
             self.video.width,
             self.video.height,
             pts=pts,
-            time_base=tb,
+            time_base=self.video.time_base,
             duration=duration,
             color=self._color,
         )
@@ -721,7 +736,7 @@ class OutputFile:
     def write_packet(self, packet: container.Packet) -> bool:
         """Mux one copied packet; False when its stream is not in this output (y4m, or a
         stream this FFmpeg cannot write), which drops it."""
-        stream = self._streams.get(packet.track)
+        stream = self._streams.get(packet.track) if self._y4m is None else None
         if stream is None:
             return False
         pkt = av.Packet(packet.data)
@@ -747,6 +762,10 @@ class OutputFile:
         """Flush the encoder and finish the file."""
         if self._closed:
             return
+        if self._y4m is not None:
+            self._closed = True
+            self._y4m.close()
+            return
         try:
             self._mux(self._vstream.encode(None))
             self._out.close()
@@ -758,6 +777,8 @@ class OutputFile:
     def abort(self) -> None:
         """Close without finishing (after an error); the caller removes the file."""
         self._closed = True
+        if self._y4m is not None:
+            self._y4m.abort()
         if self._out is not None:
             with contextlib.suppress(Exception):
                 self._out.close()
@@ -772,6 +793,78 @@ class OutputFile:
         else:
             self.abort()
 
+
+
+# --------------------------------------------------------------------------- YUV4MPEG2
+
+#: FFmpeg's AVChromaLocation values <-> the codec option names and the y4m 4:2:0 tags.
+CHROMA_LOCATIONS = {1: "left", 2: "center", 3: "topleft", 4: "top", 5: "bottomleft", 6: "bottom"}
+Y4M_420 = {"420jpeg": 2, "420mpeg2": 1, "420paldv": 3, "420": 2}
+Y4M_CHROMA = {"yuv422p": "422", "yuv444p": "444", "gray": "mono"}
+
+
+def y4m_header_fields(head: bytes) -> dict[str, str]:
+    """The tagged fields of a YUV4MPEG2 stream header (``{"W": "352", "C": "420jpeg", ...}``)."""
+    line = head.split(b"\n", 1)[0]
+    if not line.startswith(Y4M_MAGIC):
+        return {}
+    fields = {}
+    for token in line.split()[1:]:
+        text = token.decode("ascii", "replace")
+        if text.startswith("X") and "=" in text:
+            key, _, value = text.partition("=")
+            fields[key] = value
+        elif text:
+            fields[text[0]] = text[1:]
+    return fields
+
+
+class Y4mWriter:
+    """YUV4MPEG2 written directly (the planes are the format): the header carries the frame
+    rate, the sample aspect ratio, the 4:2:0 chroma siting and the colour range."""
+
+    def __init__(self, dst: str | BinaryIO, video: VideoInfo):
+        fmt = P.lookup(video.pix_fmt)
+        if fmt.family == "rgb":
+            raise OutputError(f"YUV4MPEG2 cannot carry RGB video ({video.pix_fmt}); write a .mkv instead")
+        self.video = video
+        self._own = not hasattr(dst, "write")
+        self._file = open(dst, "wb") if self._own else dst
+        self._shapes = P.plane_shapes(fmt, video.width, video.height)
+        self._file.write(self.header(video))
+
+    @staticmethod
+    def header(v: VideoInfo) -> bytes:
+        rate = Fraction(v.frame_rate or 25).limit_denominator(1 << 30)
+        sar = Fraction(v.sample_aspect_ratio).limit_denominator(1 << 30) if v.sample_aspect_ratio else None
+        if v.pix_fmt == "yuv420p":
+            chroma = {1: "420mpeg2", 3: "420paldv"}.get(v.chroma_location, "420jpeg")
+        else:
+            chroma = Y4M_CHROMA[v.pix_fmt]
+        parts = [
+            "YUV4MPEG2", f"W{v.width}", f"H{v.height}", f"F{rate.numerator}:{rate.denominator}", "Ip",
+            f"A{sar.numerator}:{sar.denominator}" if sar else "A0:0", f"C{chroma}",
+        ]
+        if v.color_range in (1, 2):
+            parts.append("XCOLORRANGE=" + ("LIMITED" if v.color_range == 1 else "FULL"))
+        return (" ".join(parts) + "\n").encode("ascii")
+
+    def write(self, planes: Sequence[np.ndarray]) -> None:
+        if [p.shape for p in planes] != self._shapes:
+            raise ValueError(f"y4m frame planes {[p.shape for p in planes]}, expected {self._shapes}")
+        self._file.write(b"FRAME\n")
+        for plane in planes:
+            self._file.write(np.ascontiguousarray(plane, dtype=np.uint8).data)
+
+    def close(self) -> None:
+        self._file.flush()
+        if self._own:
+            self._file.close()
+
+    def abort(self) -> None:
+        if self._own:
+            with contextlib.suppress(Exception):
+                self._file.close()
 
 # --------------------------------------------------------------------------- training helper
 

@@ -105,7 +105,7 @@ def train(data_root: str, out_dir: str, steps: int, seed: int = 0, batch: int = 
     ts = data_mod.load(data_root, log=log)
     (out / "data_list.json").write_text(json.dumps(ts.files, indent=1))
     running: dict[int, float] = {}
-    t0 = time.time()
+    t0, step0 = time.time(), step
     while step < steps:
         frac = step / max(steps, 1)
         for g in opt.param_groups:  # cosine decay to 10 %
@@ -120,7 +120,7 @@ def train(data_root: str, out_dir: str, steps: int, seed: int = 0, batch: int = 
         step += 1
         running[known_set] = 0.98 * running.get(known_set, loss.item()) + 0.02 * loss.item()
         if step % 50 == 0:
-            rate = step / max(time.time() - t0, 1e-9)
+            rate = (step - step0) / max(time.time() - t0, 1e-9)
             sets = " ".join(f"K{k}={v:.3f}" for k, v in sorted(running.items()))
             log(f"step {step}/{steps} bits/sample {sets} lr {opt.param_groups[0]['lr']:.2e} "
                 f"({rate:.2f} steps/s this run)")

@@ -24,6 +24,11 @@ class AdaptiveTables:
         row = self.counts[cls]
         return constriction.stream.model.Categorical(row / float(row.sum()), perfect=False)
 
+    def copy(self) -> "AdaptiveTables":
+        twin = AdaptiveTables.__new__(AdaptiveTables)
+        twin.counts = self.counts.copy()
+        return twin
+
     def update(self, classes: np.ndarray, symbols: np.ndarray) -> None:
         n, k = self.counts.shape
         hits = np.bincount(classes * k + symbols, minlength=n * k).reshape(n, k)
@@ -69,3 +74,35 @@ class SymbolCoder:
 
     def payload(self) -> bytes:
         return self._coder.get_compressed().astype("<u4").tobytes()
+
+
+class CostRecorder:
+    """Stands in for SymbolCoder on trial encodings: measures the ideal code length and
+    records the calls, so the chosen trial can be replayed into the real coder without
+    running the network again. Use it with a copy of the tables."""
+
+    decoding = False
+
+    def __init__(self):
+        self.bits = 0.0
+        self.calls: list[tuple] = []
+
+    def code_group(self, tables: AdaptiveTables, classes: np.ndarray, symbols: np.ndarray) -> np.ndarray:
+        counts = tables.counts
+        p = counts[classes, symbols] / counts[classes].sum(axis=1)
+        self.bits -= float(np.log2(p).sum())
+        self.calls.append(("group", classes.copy(), symbols.copy()))
+        tables.update(classes, symbols)
+        return symbols.astype(np.int32)
+
+    def code_uniform(self, values: np.ndarray, n: int, size: int) -> np.ndarray:
+        self.bits += n * float(np.log2(size))
+        self.calls.append(("uniform", np.asarray(values).copy(), n, size))
+        return np.asarray(values, np.int32)
+
+    def replay(self, coder: SymbolCoder, tables: AdaptiveTables) -> None:
+        for call in self.calls:
+            if call[0] == "group":
+                coder.code_group(tables, call[1], call[2])
+            else:
+                coder.code_uniform(call[1], call[2], call[3])

@@ -126,3 +126,15 @@ def test_motion_search_finds_a_shift_and_compensation_applies_it():
     comp = motion.compensate(ref, vectors)
     assert np.array_equal(comp[16:48, 16:64], cur[16:48, 16:64])
     assert np.array_equal(motion.compensate(ref, np.zeros_like(vectors)), ref)
+
+
+def test_p_frames_are_chosen_when_they_pay_and_round_trip():
+    coder = GopCoder(groups=2, model="tiny")
+    still = _clip(24, 32, 1, "yuv420p")[0]
+    cut = _clip(24, 32, 1, "yuv420p", seed=9)[0]
+    cut = [255 - p for p in cut]                       # a scene cut
+    frames = [still, [p.copy() for p in still], cut]
+    payload, types = coder.encode_gop(frames, "yuv420p")
+    assert types == "IPI"
+    back = coder.decode_gop(payload, types, "yuv420p", 32, 24)
+    assert all(np.array_equal(a, b) for fa, fb in zip(frames, back) for a, b in zip(fa, fb))

@@ -1,7 +1,7 @@
 """``nlvc bench``: size, speed, memory and exactness of NLVC against classical lossless codecs.
 
     nlvc bench CLIP... [--codecs LIST] [--groups 1,2,3] [--gop N] [--max-frames N]
-                       [--threads N] [--json out.json] [--markdown out.md] [--plot out.png]
+                       [--threads N] [--json out.json [--resume]] [--markdown out.md] [--plot out.png]
 
 CLIP is a video file (or a folder: its video files). For each clip the first ``--max-frames``
 frames (default: all) are decoded once in their native pixel format, hashed (MD5 per frame) and
@@ -20,14 +20,15 @@ nlvc-intra, ffv1, x264-veryslow, x264-medium, x265-veryslow, x265-medium, jpegxl
 ``--threads N`` asks every codec for N threads (PyAV ``thread_count``, JPEG XL ``numthreads``,
 NLVC's torch threads, ``OMP_NUM_THREADS`` in the workers); 0 (default) leaves each codec's own
 default. ``--in-process`` runs every phase in this process: quicker, but peak memory is not
-measured (null). Speeds are wall-clock: run on an otherwise idle machine (the load average at
+measured (null). ``--resume`` picks up an interrupted run: results already in the ``--json``
+file are kept when the settings, the NLVC weights and the clip's frames are the same. Speeds are wall-clock: run on an otherwise idle machine (the load average at
 the start is recorded).
 
 JSON document (``--json``; written again after every codec run, so a long run can be watched)::
 
     schema        "nlvc-bench/1"
     created       ISO 8601 time the run started (UTC)
-    seconds       wall time of the whole run (null until it has finished)
+    seconds       wall time of the run so far, in seconds (summed over --resume invocations)
     command       the command line that reproduces the run
     machine       cpu, physical_cores, logical_cpus, memory_bytes, load_average (1/5/15 min at
                   start), platform, python, nlvc, torch, av, ffmpeg, numpy, constriction,
@@ -215,8 +216,11 @@ def _command(clips, opts: dict) -> str:
 
 def run_bench(clips, *, codecs="all", groups=(2,), gop=None, max_frames=None, threads=0,
               json_path=None, markdown_path=None, plot_path=None, isolate=True, model=None,
-              workdir=None, quiet=False) -> dict:
-    """Run the benchmark and write the outputs asked for; returns the JSON document."""
+              workdir=None, quiet=False, resume=False) -> dict:
+    """Run the benchmark and write the outputs asked for; returns the JSON document.
+
+    ``resume``: reuse the results already in ``json_path`` (an interrupted run) when they were
+    measured with the same settings, weights and source frames; measure only the rest."""
     from . import bench_report as R
     codec_names = [codecs] if isinstance(codecs, str) else list(codecs)
     specs = parse_codecs(codec_names, list(groups), gop)
@@ -230,6 +234,10 @@ def run_bench(clips, *, codecs="all", groups=(2,), gop=None, max_frames=None, th
            "settings": {"codecs": [s.key for s in specs], "groups": list(groups), "gop": gop,
                         "max_frames": max_frames, "threads": threads, "isolated": isolate},
            "clips": [], "skipped": [], "results": [], "totals": [], "seconds": None}
+    old = _resumable(json_path, doc, quiet) if resume else None
+    before = (old.get("seconds") or 0.0) if old else 0.0
+    if old:
+        doc["created"] = old["created"]
     runnable = []
     for spec in specs:
         reason = unavailable_reason(spec)
@@ -247,23 +255,28 @@ def run_bench(clips, *, codecs="all", groups=(2,), gop=None, max_frames=None, th
             _log(f"reading {path} ...", quiet)
             clip = _prepare(path, max_frames, tmp)
             doc["clips"].append({k: v for k, v in clip.items() if k != "source"})
+            done = _done(old, clip)
             for spec in runnable:
                 t0 = time.monotonic()
-                _log(f"  {clip['name']}: {spec.label} ...", quiet)
-                rec = _measure(spec, clip, tmp, opts)
+                rec = done.get(spec.key)
+                if rec is None:
+                    _log(f"  {clip['name']}: {spec.label} ...", quiet)
+                    rec = _measure(spec, clip, tmp, opts)
                 doc["results"].append(rec)
                 status = rec["error"] or ("exact" if rec["exact"] else "NOT EXACT")
                 pct = f"{rec['percent_of_raw']:.2f} % of raw, " if rec["percent_of_raw"] else ""
-                _log(f"  {clip['name']}: {spec.label}: {pct}{status} ({time.monotonic() - t0:.1f} s)", quiet)
+                took = f"{time.monotonic() - t0:.1f} s" if spec.key not in done else f"reused from {json_path}"
+                _log(f"  {clip['name']}: {spec.label}: {pct}{status} ({took})", quiet)
                 if rec["error"] or rec["exact"] is False:
                     click.echo(f"!!! {spec.label} on {clip['name']}: "
                                f"{rec['error'] or 'NOT EXACT (decoded frames differ from the source)'}", err=True)
                 doc["totals"] = R.totals(doc["results"], len(doc["clips"]))
+                doc["seconds"] = round(before + time.monotonic() - started, 1)
                 if json_path:
                     R.write_json(doc, json_path)
             Path(clip["source"]).unlink(missing_ok=True)
     doc["totals"] = R.totals(doc["results"], len(doc["clips"]))
-    doc["seconds"] = round(time.monotonic() - started, 1)
+    doc["seconds"] = round(before + time.monotonic() - started, 1)
     if json_path:
         R.write_json(doc, json_path)
     if plot_path:
@@ -271,6 +284,41 @@ def run_bench(clips, *, codecs="all", groups=(2,), gop=None, max_frames=None, th
     if markdown_path:
         Path(markdown_path).write_text(R.markdown(doc, plot_path, markdown_path))
     return doc
+
+
+RESUME_KEYS = ("groups", "gop", "max_frames", "threads", "isolated")
+
+
+def _resumable(json_path, doc: dict, quiet: bool) -> dict | None:
+    """The saved document of an interrupted run, when its results can be reused."""
+    if not json_path or not Path(json_path).is_file():
+        return None
+    try:
+        old = json.loads(Path(json_path).read_text())
+    except (OSError, ValueError):
+        old = {}
+    why = None
+    if old.get("schema") != SCHEMA:
+        why = "not a bench JSON of this version"
+    elif old.get("model", {}).get("weights_sha256") != doc["model"].get("weights_sha256") or \
+            old.get("model", {}).get("model_id") != doc["model"].get("model_id"):
+        why = "the NLVC weights have changed since"
+    elif any(old["settings"].get(k) != doc["settings"][k] for k in RESUME_KEYS):
+        why = "it was run with other settings"
+    if why:
+        _log(f"--resume: not reusing {json_path}: {why}; measuring everything", quiet)
+        return None
+    return old
+
+
+def _done(old: dict | None, clip: dict) -> dict[str, dict]:
+    """codec key -> saved result for this clip (same frames), errors not included."""
+    if not old:
+        return {}
+    same = [c for c in old["clips"] if c["name"] == clip["name"] and c["frame_md5"] == clip["frame_md5"]]
+    if not same:
+        return {}
+    return {r["codec"]: r for r in old["results"] if r["clip"] == clip["name"] and not r.get("error")}
 
 
 def _groups(ctx, param, value: str) -> list[int]:
@@ -302,17 +350,22 @@ def _groups(ctx, param, value: str) -> list[int]:
               help="Run every codec in this process (faster start; peak memory not measured).")
 @click.option("--workdir", type=click.Path(file_okay=False), default=None,
               help="Folder for scratch files [default: the system temp folder].")
+@click.option("--resume", is_flag=True,
+              help="Reuse the results already in the --json file (an interrupted run with the same "
+                   "settings, weights and clips); measure only the rest.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines on stderr.")
 @click.option("--model", type=click.Choice(["tiny"]), default=None, hidden=True,
               help="NLVC test model (untrained, fast): for the tests only.")
 def bench(clips, codecs, groups, gop, max_frames, threads, json_path, markdown_path, plot_path,
-          in_process, workdir, quiet, model):
+          in_process, workdir, resume, quiet, model):
     """Size, speed, peak memory and exactness of NLVC and classical lossless codecs on CLIP..."""
     try:
         codec_names = [t for c in codecs for t in c.split(",") if t.strip()]
         parse_codecs(codec_names, groups, gop)
     except ValueError as err:
         raise click.BadParameter(str(err), param_hint="--codecs") from None
+    if resume and not json_path:
+        raise click.UsageError("--resume needs --json (the file of the interrupted run)")
     if plot_path:
         try:
             import matplotlib  # noqa: F401
@@ -321,7 +374,7 @@ def bench(clips, codecs, groups, gop, max_frames, threads, json_path, markdown_p
     doc = run_bench(clips, codecs=codec_names, groups=groups, gop=gop, max_frames=max_frames,
                     threads=threads, json_path=json_path, markdown_path=markdown_path,
                     plot_path=plot_path, isolate=not in_process, model=model, workdir=workdir,
-                    quiet=quiet)
+                    quiet=quiet, resume=resume)
     from .bench_report import terminal_table
     click.echo(terminal_table(doc))
     if any(r["error"] or r["exact"] is not True for r in doc["results"]):

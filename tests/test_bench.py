@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import sys
 
@@ -16,7 +15,11 @@ pytest.importorskip("torch")
 from nlvc_av import bench, bench_codecs, bench_report  # noqa: E402
 from nlvc_av.bench_codecs import CodecSpec, parse_codecs, unavailable_reason  # noqa: E402
 
-HAS_MPL = importlib.util.find_spec("matplotlib") is not None
+try:
+    import matplotlib  # noqa: F401
+    HAS_MPL = True
+except ImportError:
+    HAS_MPL = False
 
 RESULT_FIELDS = {
     "clip", "codec", "label", "family", "params", "frames", "width", "height", "pix_fmt", "raw_bytes",
@@ -232,6 +235,26 @@ def test_isolated_nlvc_run_uses_the_transcoder(clip):
     assert r["error"] is None, r.get("error_detail")
     assert r["exact"] is True and r["extra"]["gop"] == 1 and r["extra"]["transcoder_stats"]["frames"] == 2
     assert r["enc_peak_rss"] > r["enc_base_rss"] > 0  # the coder's own memory shows
+
+
+def test_resume_reuses_saved_results_with_the_same_settings(clip, tmp_path):
+    out = str(tmp_path / "b.json")
+    first = bench.run_bench([str(clip)], codecs="ffv1", isolate=False, quiet=True, json_path=out)
+    again = bench.run_bench([str(clip)], codecs="ffv1,jpegxl,x264-medium", isolate=False, quiet=True,
+                            json_path=out, resume=True)
+    assert again["created"] == first["created"]
+    assert again["results"][0] == first["results"][0]  # reused, not measured again
+    assert [r["codec"] for r in again["results"]] == [k for k in ("ffv1", "jpegxl", "x264-medium")
+                                                      if k not in {s["codec"] for s in again["skipped"]}]
+    other = bench.run_bench([str(clip)], codecs="ffv1", isolate=False, quiet=True, json_path=out,
+                            resume=True, max_frames=2)  # other settings: measured again
+    assert other["results"][0]["frames"] == 2
+
+
+def test_resume_needs_json(clip):
+    from nlvc_av.cli import nlvc_main
+    r = CliRunner().invoke(nlvc_main, ["bench", str(clip), "--resume"])
+    assert r.exit_code == 2 and "--resume needs --json" in r.output
 
 
 def test_totals_are_sum_of_bytes_over_sum_of_raw():

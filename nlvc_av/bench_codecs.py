@@ -24,9 +24,8 @@ payloads), so ``bytes - stream_bytes`` is the container overhead.
 Exactness: every decoded frame is hashed (:func:`nlvc_av.planes.frame_md5`, the planes in the
 source's native pixel format) and compared with the source frame's hash.
 
-This is a measuring tool, not part of the codec's data path: it drives PyAV's encoders directly,
-so, unlike the rest of ``nlvc_av`` (where only :mod:`nlvc_av.media` imports ``av``), it imports
-``av`` itself (lazily, in the worker).
+The FFmpeg encoders and decoders are driven through :mod:`nlvc_av.media` (the one module that
+imports ``av``): ``MatroskaVideoWriter`` and ``decode_all_planes``.
 """
 
 from __future__ import annotations
@@ -119,11 +118,9 @@ def unavailable_reason(spec: CodecSpec) -> str | None:
             return "imagecodecs was built without JPEG XL"
         return None
     if spec.family in ("ffv1", "x264", "x265"):
-        import av
+        from . import media
         name = {"ffv1": "ffv1", "x264": "libx264", "x265": "libx265"}[spec.family]
-        try:
-            av.codec.Codec(name, "w")
-        except Exception:
+        if not media.has_encoder(name):
             return f"this FFmpeg (PyAV) has no {name} encoder"
         return None
     try:
@@ -205,55 +202,34 @@ def _pyav_setup(spec: CodecSpec, pix_fmt: str) -> tuple[str, dict, str]:
 
 
 def _encode_pyav(spec: CodecSpec, job: dict) -> dict:
-    import av
     from . import media
     info, frames = _load_frames(job["source"])
     name, options, feed_fmt = _pyav_setup(spec, info.pix_fmt)
     rate = info.frame_rate or Fraction(25)
     base = current_rss()
     cpu0, seconds, stream_bytes = _cpu_seconds(), 0.0, 0
-    out = av.open(job["coded"], "w", format="matroska")
-    stream = out.add_stream(name, rate=rate, options=options)
-    cc = stream.codec_context
-    cc.width, cc.height, cc.pix_fmt = info.width, info.height, feed_fmt
-    cc.time_base = stream.time_base = 1 / rate
-    if job.get("threads"):
-        cc.thread_count = int(job["threads"])
-    for i, planes in enumerate(frames + [None]):
-        frame = None if planes is None else media.to_frame(planes, feed_fmt, info.width, info.height,
-                                                          pts=i, time_base=1 / rate)
-        t0 = time.perf_counter()
-        packets = stream.encode(frame)
-        out.mux(packets)
-        seconds += time.perf_counter() - t0
-        stream_bytes += sum(p.size for p in packets)
     t0 = time.perf_counter()
-    out.close()
-    seconds += time.perf_counter() - t0
+    writer = media.MatroskaVideoWriter(job["coded"], name, options, info.width, info.height, feed_fmt,
+                                       rate, int(job.get("threads") or 0) or None)
+    for planes in frames + [None]:
+        stream_bytes += writer.encode(planes)
+    writer.close()
+    seconds = time.perf_counter() - t0
     return {"seconds": seconds, "cpu_seconds": _cpu_seconds() - cpu0, "base_rss": base,
             "bytes": os.path.getsize(job["coded"]), "stream_bytes": stream_bytes,
             "encoder": name, "options": options, "coded_pix_fmt": feed_fmt}
 
 
 def _decode_pyav(spec: CodecSpec, job: dict) -> dict:
-    import av
     from . import media, planes as P
     base = current_rss()
-    cpu0, seconds, md5 = _cpu_seconds(), 0.0, []
-    with av.open(job["coded"]) as c:
-        vs = c.streams.video[0]
-        vs.thread_type = "AUTO"
-        if job.get("threads"):
-            vs.codec_context.thread_count = int(job["threads"])
-        frames = c.decode(vs)
-        while True:
-            t0 = time.perf_counter()
-            frame = next(frames, None)
-            seconds += time.perf_counter() - t0
-            if frame is None:
-                break
-            md5.append(P.frame_md5(media.frame_planes(frame)).hex())
-    return {"seconds": seconds, "cpu_seconds": _cpu_seconds() - cpu0, "base_rss": base, "md5": md5}
+    cpu0, md5 = _cpu_seconds(), []
+    t0 = time.perf_counter()
+    for planes in media.decode_all_planes(job["coded"], int(job.get("threads") or 0) or None):
+        md5.append(P.frame_md5(planes))
+    seconds = time.perf_counter() - t0
+    return {"seconds": seconds, "cpu_seconds": _cpu_seconds() - cpu0, "base_rss": base,
+            "md5": [m.hex() for m in md5]}
 
 
 def _encode_jpegxl(spec: CodecSpec, job: dict) -> dict:

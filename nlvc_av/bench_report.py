@@ -83,11 +83,8 @@ def machine_info() -> dict:
     if info["nlvc"] is None:  # run from a checkout
         from . import __version__
         info["nlvc"] = __version__
-    try:
-        import av
-        info["ffmpeg"] = str(getattr(av, "ffmpeg_version_info", "")) or None
-    except ImportError:
-        info["ffmpeg"] = None
+    from .media import FFMPEG_VERSION
+    info["ffmpeg"] = str(FFMPEG_VERSION) or None
     try:
         import imagecodecs
         info["libjxl"] = imagecodecs.jpegxl_version().replace("libjxl", "").strip()

@@ -887,3 +887,55 @@ def decode_planes_for_training(path: str, max_frames: int) -> list[list[np.ndarr
             if len(out) >= max_frames:
                 break
     return out
+
+
+# --------------------------------------------------------------------------- peer codecs (bench)
+
+
+def has_encoder(name: str) -> bool:
+    """Whether this FFmpeg build can encode with ``name`` (e.g. libx265)."""
+    try:
+        av.codec.Codec(name, "w")
+    except Exception:
+        return False
+    return True
+
+
+class MatroskaVideoWriter:
+    """Encodes planes with one FFmpeg video encoder into a Matroska file (the bench's peers)."""
+
+    def __init__(self, path: str, codec_name: str, options: dict[str, str], width: int, height: int,
+                 pix_fmt: str, rate: Fraction, threads: int | None = None):
+        self._out = av.open(path, "w", format="matroska")
+        self._stream = self._out.add_stream(codec_name, rate=rate, options=options)
+        cc = self._stream.codec_context
+        cc.width, cc.height, cc.pix_fmt = width, height, pix_fmt
+        cc.time_base = self._stream.time_base = 1 / rate
+        if threads:
+            cc.thread_count = threads
+        self._size = (width, height, pix_fmt, rate)
+        self._index = 0
+
+    def encode(self, planes: Sequence[np.ndarray] | None) -> int:
+        """Encode one frame (None flushes); returns the bytes of the packets it produced."""
+        width, height, pix_fmt, rate = self._size
+        frame = None if planes is None else to_frame(planes, pix_fmt, width, height, pts=self._index,
+                                                     time_base=1 / rate)
+        self._index += 1
+        packets = self._stream.encode(frame)
+        self._out.mux(packets)
+        return sum(p.size for p in packets)
+
+    def close(self) -> None:
+        self._out.close()
+
+
+def decode_all_planes(path: str, threads: int | None = None) -> Iterator[list[np.ndarray]]:
+    """Planes of every frame of the first video stream, decoded with FFmpeg's threading."""
+    with av.open(path) as c:
+        vs = c.streams.video[0]
+        vs.thread_type = "AUTO"
+        if threads:
+            vs.codec_context.thread_count = threads
+        for frame in c.decode(vs):
+            yield frame_planes(frame)

@@ -127,6 +127,17 @@ def make_clip(
     return written
 
 
+def make_10bit_clip(path) -> Path:
+    """A one-frame FFV1 yuv420p10le clip: a pixel format NLVC does not code yet."""
+    out = av.open(str(path), "w")
+    s = out.add_stream("ffv1", rate=25)
+    s.width, s.height, s.pix_fmt = 16, 16, "yuv420p10le"
+    out.mux(s.encode(av.VideoFrame(16, 16, "yuv420p10le")))
+    out.mux(s.encode())
+    out.close()
+    return Path(path)
+
+
 def read_planes(path, max_frames: int | None = None) -> tuple[str, list[list[np.ndarray]], list[int]]:
     """(pix_fmt, planes, pts) of a video file, read with PyAV (independently of nlvc_av)."""
     frames, pts = [], []

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import container
-from clipgen import EXT_FOR, LOSSLESS_CODEC, flat, make_clip, md5s, packets, parse_y4m, read_planes, synth_planes
+from clipgen import EXT_FOR, LOSSLESS_CODEC, flat, make_10bit_clip, make_clip, md5s, packets, parse_y4m, read_planes, synth_planes
 from nlvc_av import media
 from nlvc_av import planes as P
 from nlvc_av.errors import InputError, NlvcAvError, OutputError, UnsupportedPixelFormatError
@@ -184,12 +184,7 @@ def test_full_range_alias_is_read_as_plain_format(tmp_path):
 
 def test_unsupported_pixel_format_is_refused(tmp_path):
     path = tmp_path / "hi.mkv"
-    out = av.open(str(path), "w")
-    s = out.add_stream("ffv1", rate=25)
-    s.width, s.height, s.pix_fmt = 16, 16, "yuv420p10le"
-    out.mux(s.encode(av.VideoFrame(16, 16, "yuv420p10le")))
-    out.mux(s.encode())
-    out.close()
+    make_10bit_clip(path)
     with pytest.raises(UnsupportedPixelFormatError) as info:
         media.open_input(str(path))
     assert "yuv420p10le" in str(info.value) and "yuv420p, yuv422p" in str(info.value)

@@ -7,8 +7,9 @@ NLVC-specific ones live in the 0x4Exx range and in two 4-byte IDs.
 
 from __future__ import annotations
 
-#: The format version this package writes: (major, minor). It reads any 1.x file.
-VERSION = (1, 0)
+#: The newest format version this package writes: (major, minor). It reads any 1.x file. A file
+#: is stamped with the lowest minor version that describes it (1.1 only when it embeds weights).
+VERSION = (1, 1)
 
 # --- EBML header (RFC 8794 IDs) -------------------------------------------------------------
 EBML = 0x1A45DFA3
@@ -34,6 +35,7 @@ TOKEN_MAP = 0x4E12
 GROUPS = 0x4E13
 GOP_SIZE = 0x4E14
 CODER_PARAMS = 0x4E15
+MODEL_WEIGHTS = 0x4E16  # 1.1: the model's weights file, embedded (custom models)
 
 PARAM = 0x4E20
 PARAM_NAME = 0x4E21

@@ -32,6 +32,7 @@ class CodecSetup:
     groups: int  # G: number of masked-diffusion groups per plane
     gop_size: int  # the encoder's maximum GOP length
     coder_params: dict[str, ParamValue] = field(default_factory=dict)
+    model_weights: bytes = b""  # (1.1) the weights file itself, for models no release installs
 
 
 @dataclass

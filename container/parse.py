@@ -117,6 +117,9 @@ def parse_codec_setup(el: Element) -> CodecSetup:
     params = el.one(E.CODER_PARAMS, kids)
     if params is not None:
         setup.coder_params = parse_params(params)
+    weights = el.one(E.MODEL_WEIGHTS, kids)
+    if weights is not None:
+        setup.model_weights = weights.bytes()
     return setup
 
 

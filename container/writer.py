@@ -41,7 +41,7 @@ class Writer:
         self._next_gop = 0
         self._cues: list[bytes] = []
         self._packet_tracks = {t.number for t in tracks if isinstance(t, StreamTrack)}
-        self._write(_ebml_header())
+        self._write(_ebml_header(1 if codec_setup.model_weights else 0))
         self._write(encode_id(E.SEGMENT) + encode_size(UNKNOWN_SIZE))
         self._segment_start = self._written
         self._write(_info(info or Info()))
@@ -191,7 +191,7 @@ def _with_crc(element_id: int, children: list[bytes]) -> bytes:
     return element(element_id, CRC_HEAD + zlib.crc32(body).to_bytes(4, "big") + body)
 
 
-def _ebml_header() -> bytes:
+def _ebml_header(minor: int) -> bytes:
     return master(E.EBML, [
         element(E.EBML_VERSION, encode_uint(1)),
         element(E.EBML_READ_VERSION, encode_uint(1)),
@@ -199,7 +199,7 @@ def _ebml_header() -> bytes:
         element(E.EBML_MAX_SIZE_LENGTH, encode_uint(8)),
         element(E.DOC_TYPE, encode_str(DOC_TYPE)),
         element(E.DOC_TYPE_VERSION, encode_uint(E.VERSION[0])),
-        element(E.DOC_TYPE_MINOR_VERSION, encode_uint(E.VERSION[1])),
+        element(E.DOC_TYPE_MINOR_VERSION, encode_uint(minor)),
     ])
 
 
@@ -224,14 +224,17 @@ def _params(element_id: int, params: dict[str, ParamValue]) -> bytes:
 
 
 def _codec_setup(s: CodecSetup) -> bytes:
-    return _with_crc(E.CODEC_SETUP, [
+    children = [
         element(E.MODEL_ID, encode_str(s.model_id)),
         element(E.WEIGHTS_SHA256, bytes.fromhex(s.weights_sha256)),
         element(E.TOKEN_MAP, encode_str(s.token_map)),
         element(E.GROUPS, encode_uint(s.groups)),
         element(E.GOP_SIZE, encode_uint(s.gop_size)),
         _params(E.CODER_PARAMS, s.coder_params),
-    ])
+    ]
+    if s.model_weights:
+        children.append(element(E.MODEL_WEIGHTS, bytes(s.model_weights)))
+    return _with_crc(E.CODEC_SETUP, children)
 
 
 def _track(t: Track) -> bytes:

@@ -18,7 +18,8 @@ from pathlib import Path
 import av
 import numpy as np
 
-from nlvc_av import planes, transcode
+from nlvc_av import transcode, verify
+from nlvc_av.codec import formats as planes
 
 
 def make_clip(path: Path, width: int = 64, height: int = 48, frames: int = 12, fps: int = 25) -> None:
@@ -76,8 +77,8 @@ def main() -> int:
 
         transcode.decode_file(coded, restored, threads=args.threads, overwrite=True)  # checks every MD5
 
-        _, original = transcode.iter_planes(clip)
-        _, decoded = transcode.iter_planes(restored)
+        _, original = verify.iter_planes(clip)
+        _, decoded = verify.iter_planes(restored)
         pairs = list(zip(original, decoded))
         same = all(planes.frame_md5(a) == planes.frame_md5(b) for a, b in pairs)
         same_audio = audio_packets(clip) == audio_packets(restored)

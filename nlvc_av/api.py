@@ -21,6 +21,7 @@ from typing import Iterator
 
 import container
 
+from . import session as S
 from . import transcode as T
 
 __all__ = ["open", "NlvcInputContainer", "VideoStream", "CopiedStream", "StreamContainer"]
@@ -40,9 +41,9 @@ class VideoStream:
         self.height = track.height
         self.pix_fmt = track.pix_fmt
         self.bit_depth = track.bit_depth
-        self.time_base = T._fraction(track.time_base)
-        self.average_rate = T._fraction(track.frame_rate)
-        self.sample_aspect_ratio = T._fraction(track.sample_aspect_ratio)
+        self.time_base = S.fraction(track.time_base)
+        self.average_rate = S.fraction(track.frame_rate)
+        self.sample_aspect_ratio = S.fraction(track.sample_aspect_ratio)
         self.color_range = track.color_range
         self.color_primaries = track.color_primaries
         self.color_trc = track.color_trc
@@ -79,7 +80,7 @@ class CopiedStream:
         self.index = index
         self.type = track.kind
         self.codec_name = track.codec_name
-        self.time_base = T._fraction(track.time_base)
+        self.time_base = S.fraction(track.time_base)
         self.extradata = bytes(track.extradata or b"")
         self.params = dict(track.params or {})
         self.sample_rate = int(self.params.get("sample_rate") or 0) or None
@@ -126,8 +127,8 @@ class NlvcInputContainer:
             self.version = r.version
             self.info = r.info
             self.codec_setup = r.codec_setup
-            self.metadata = {k: v for k, v in (r.tags or {}).items() if not k.startswith(T.VIDEO_TAG_PREFIX)}
-            self._video_info = T.video_info_from_track(r.video_track, r.tags)
+            self.metadata = {k: v for k, v in (r.tags or {}).items() if not k.startswith(S.VIDEO_TAG_PREFIX)}
+            self._video_info = S.video_info_from_track(r.video_track, r.tags)
             streams = [VideoStream(self, r.video_track)]
             streams += [CopiedStream(i + 1, t) for i, t in enumerate(r.other_tracks)]
             self.streams = StreamContainer(streams)
@@ -153,19 +154,8 @@ class NlvcInputContainer:
         if self._scanned is None:
             if self._path is None:
                 return (0, None, 0)
-            frames, gops, first, end = 0, 0, None, None
-            with container.open(self._path, "r") as r:
-                track = r.video_track
-                for cluster in r.iter_clusters():
-                    gops += 1
-                    frames += len(cluster.frame_pts)
-                    if cluster.frame_pts:
-                        if first is None:
-                            first = cluster.frame_pts[0]
-                        last = cluster.frame_pts[-1]
-                        durations = cluster.frame_durations or []
-                        end = last + (durations[-1] if durations else T._default_duration(track))
-            self._scanned = (frames, None if first is None else end - first, gops)
+            scanned = S.scan_file(self._path)
+            self._scanned = (scanned.frames, scanned.duration, scanned.gops)
         return self._scanned
 
     def _video_stream(self, video) -> VideoStream:
@@ -175,7 +165,7 @@ class NlvcInputContainer:
 
     # -- reading
 
-    def decode_planes(self, video=0) -> Iterator[T.DecodedFrame]:
+    def decode_planes(self, video=0) -> Iterator[S.DecodedFrame]:
         """Decoded frames as numpy planes (``pts``, ``duration``, ``planes``, ``gop``,
         ``frame_type``), from the start or from the GOP chosen by :meth:`seek`."""
         self._video_stream(video)
@@ -183,7 +173,7 @@ class NlvcInputContainer:
         if start is None and self._passes:
             start = 0  # a second pass re-reads from the first GOP (needs a seekable file)
         self._passes += 1
-        yield from T.iter_decoded(self._reader, self.coder, start_gop=start)
+        yield from S.iter_decoded(self._reader, self.coder, start_gop=start)
 
     def decode(self, *args, video=None, audio=None, subtitles=None, **kwargs) -> Iterator:
         """``av.VideoFrame`` objects in the file's pixel format, with ``pts`` and ``time_base``.
@@ -195,7 +185,7 @@ class NlvcInputContainer:
         if args:
             video = args[0]
         stream = self._video_stream(0 if video is None else video)
-        from . import media
+        from .io.frames import to_frame
 
         color = {
             "color_range": stream.color_range,
@@ -204,7 +194,7 @@ class NlvcInputContainer:
             "colorspace": stream.colorspace,
         }
         for d in self.decode_planes():
-            yield media.to_frame(
+            yield to_frame(
                 d.planes, stream.pix_fmt, stream.width, stream.height,
                 pts=d.pts, time_base=stream.time_base, duration=d.duration, color=color,
             )
@@ -216,7 +206,7 @@ class NlvcInputContainer:
         if start is None and self._passes:
             start = 0
         self._passes += 1
-        for cluster in T.iter_clusters_from(self._reader, start):
+        for cluster in S.iter_clusters_from(self._reader, start):
             yield from cluster.packets
 
     def seek(self, offset: int, *, stream=None, backward: bool = True, any_frame: bool = False) -> None:

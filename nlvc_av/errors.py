@@ -18,6 +18,11 @@ __all__ = [
     "OutputExistsError",
     "ChecksumError",
     "DirectionError",
+    "ModelError",
+    "UnknownModelError",
+    "ModelIntegrityError",
+    "ModelMismatchError",
+    "UnsupportedSetupError",
 ]
 
 
@@ -47,3 +52,28 @@ class ChecksumError(NlvcAvError, ValueError):
 
 class DirectionError(NlvcAvError, ValueError):
     """Neither side of a transcode is a .nlvc file, so the direction is unknown (a usage error)."""
+
+
+class ModelError(NlvcAvError, ValueError):
+    """The entropy model a file needs (or a --model asked for) cannot be used."""
+
+
+class UnknownModelError(ModelError):
+    """No installed model has this id, and the file does not carry its weights."""
+
+    def __init__(self, message: str, model_id: str = ""):
+        super().__init__(message)
+        self.model_id = model_id
+
+
+class ModelIntegrityError(ModelError):
+    """Weights that are not what they claim: a damaged install, a bad weights file."""
+
+
+class ModelMismatchError(ModelError):
+    """The file records other weights (SHA-256) than the installed model of its id."""
+
+
+class UnsupportedSetupError(ModelError):
+    """The file's CodecSetup names a token map, group count or coder parameter this release
+    does not decode (a newer file, or a damaged header)."""

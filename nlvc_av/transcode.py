@@ -6,7 +6,7 @@
 
 Encoding takes the frames in their native pixel format, codes them GOP by GOP with
 :class:`nlvc_av.codec.GopCoder`, and writes one cluster per GOP holding the frame timestamps,
-the per-frame MD5 (:func:`nlvc_av.planes.frame_md5`), the payload, and every audio/subtitle
+the per-frame MD5 (:func:`nlvc_av.codec.formats.frame_md5`), the payload, and every audio/subtitle
 packet whose time falls in the GOP's span. Decoding is the mirror and checks every MD5.
 
 Files are written under a temporary name in the destination directory and renamed when
@@ -15,100 +15,39 @@ complete: an error or Ctrl-C leaves nothing at the destination.
 
 from __future__ import annotations
 
-import contextlib
-import inspect
 import os
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Iterator, Sequence
-
-import numpy as np
 
 import container
-from container import CodecSetup, Cluster, CorruptFileError, Info, Packet, StreamTrack, VideoTrack
+from container import CodecSetup, Cluster, Info, Packet
 
-from . import media
-from . import planes as P
-from .errors import ChecksumError, DirectionError, OutputError, OutputExistsError, UnsupportedPixelFormatError
+from . import session
+from .codec import formats as P
+from .destinations import STDIO, atomic_output, direction, is_nlvc, output_kind  # noqa: F401 (re-exported)
+from .errors import OutputError, OutputExistsError, UnknownModelError, UnsupportedPixelFormatError
+from .io import demux
+from .io.mux import OutputFile
+from .io.streams import VideoFrameData
 from .progress import NullProgress, ProgressBar
 
 __all__ = [
     "EncodeStats",
     "DecodeStats",
-    "DecodedFrame",
     "encode_file",
     "decode_file",
-    "iter_planes",
-    "iter_nlvc_planes",
     "is_nlvc",
     "output_kind",
+    "direction",
     "atomic_output",
     "make_coder",
     "coder_for_setup",
-    "video_info_from_track",
-    "decode_cluster",
 ]
 
 DEFAULT_GOP = 8
-STDIO = "-"
-NLVC_SUFFIX = ".nlvc"
-OUTPUT_KINDS = {".mkv": "mkv", ".y4m": "y4m"}
-VIDEO_TAG_PREFIX = "video:"  # video stream tags are kept among the file tags under this prefix
-
-
-# --------------------------------------------------------------------------- names and files
-
-
-def is_nlvc(path: str | os.PathLike) -> bool:
-    return str(path).lower().endswith(NLVC_SUFFIX)
-
-
-def output_kind(dst: str | os.PathLike) -> str:
-    """``"mkv"`` or ``"y4m"`` for a decode destination (``"-"`` is y4m on stdout)."""
-    if str(dst) == STDIO:
-        return "y4m"
-    suffix = Path(dst).suffix.lower()
-    try:
-        return OUTPUT_KINDS[suffix]
-    except KeyError:
-        raise DirectionError(
-            f"cannot write '{dst}': a decoded video is written as .mkv (FFV1), .y4m, or '-' (y4m on stdout)"
-        ) from None
-
-
-@contextlib.contextmanager
-def atomic_output(dst: str | os.PathLike, overwrite: bool = False) -> Iterator[str]:
-    """Yield a temporary path next to ``dst``; rename it to ``dst`` on success, remove it on
-    any error or interrupt. Refuses an existing ``dst`` unless ``overwrite``."""
-    dst = Path(dst)
-    if dst.is_dir():
-        raise OutputError(f"{dst}: is a directory")
-    if dst.exists() and not overwrite:
-        raise OutputExistsError(f"{dst}: already exists (use --overwrite to replace it)")
-    parent = dst.parent if str(dst.parent) else Path(".")
-    if not parent.is_dir():
-        raise OutputError(f"{dst}: directory {str(parent)!r} does not exist")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".part", dir=parent)
-    except OSError as err:
-        raise OutputError(f"{dst}: cannot write: {err.strerror or err}") from None
-    os.close(fd)
-    try:
-        yield tmp
-        if dst.exists() and not overwrite:
-            raise OutputExistsError(f"{dst}: appeared while writing; not replaced (use --overwrite)")
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, dst)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 def _progress(progress, label: str, total: int):
@@ -122,118 +61,45 @@ def _progress(progress, label: str, total: int):
 # --------------------------------------------------------------------------- coders
 
 
-def make_coder(groups: int | None = None, *, model: str | None = None, threads: int | None = None):
-    """A :class:`nlvc_av.codec.GopCoder` for encoding (imports the codec lazily)."""
-    from . import codec
+def make_coder(groups: int | None = None, *, model: str | os.PathLike | None = None,
+               threads: int | None = None):
+    """A GopCoder for encoding. ``model``: a registered id or alias (default: the current
+    model), or the path of a weights file (its bytes then travel inside every file written)."""
+    from .codec import DEFAULT_GROUPS, GopCoder, nets, registry
 
-    kwargs: dict = {"groups": codec.DEFAULT_GROUPS if groups is None else groups}
-    if model is not None:
-        kwargs["model"] = model
-    if threads is not None:
-        kwargs["threads"] = threads
+    nets.set_threads(threads)
+    name = registry.DEFAULT_MODEL if model is None else str(model)
+    if name in registry.ALIASES or name in registry.MODELS:
+        chosen = registry.load(name)
+    elif Path(name).is_file():
+        try:
+            data = Path(name).read_bytes()
+        except OSError as err:
+            raise OutputError(f"--model {name}: cannot read: {err.strerror or err}") from None
+        chosen = registry.custom(data, f"--model {name}")
+    else:
+        raise UnknownModelError(f"--model {name}: no such model or weights file "
+                                f"(models: {', '.join(registry.names())}; or the path of a .npz weights file)",
+                                model_id=name)
     try:
-        return codec.GopCoder(**kwargs)
+        return GopCoder.for_encoding(chosen, DEFAULT_GROUPS if groups is None else groups)
     except ValueError as err:  # e.g. an unsupported number of groups
         raise OutputError(str(err)) from None
-    except FileNotFoundError as err:
-        raise OutputError(f"model weights not found: {err}") from None
 
 
 def coder_for_setup(setup: CodecSetup, *, threads: int | None = None):
-    """The coder a file needs (clear error when the installed weights differ)."""
-    from . import codec
+    """The coder a file needs (its model by id, or embedded; every setup field checked)."""
+    from .codec import nets
 
-    if threads is not None and "threads" in inspect.signature(codec.GopCoder.for_setup).parameters:
-        return codec.GopCoder.for_setup(setup, threads=threads)
-    return codec.GopCoder.for_setup(setup)
+    nets.set_threads(threads)
+    return session.coder_for_setup(setup)
 
 
 def _check_codable(pix_fmt: str) -> None:
-    from . import codec
-
-    supported = getattr(codec, "SUPPORTED_PIX_FMTS", None)
-    coding = P.lookup(pix_fmt).coding_pix_fmt
-    if supported is not None and coding not in supported and pix_fmt not in supported:
+    fmt = P.lookup(pix_fmt)  # refuses formats that are not supported at all
+    if fmt.coding_pix_fmt not in P.CODED_PIX_FMTS:
         raise UnsupportedPixelFormatError(
-            f"the codec cannot code {pix_fmt} (it codes: {', '.join(supported)})"
-        )
-
-
-# --------------------------------------------------------------------------- track <-> info
-
-
-def _ratio(value: Fraction | None, default: tuple[int, int] | None) -> tuple[int, int] | None:
-    if not value:
-        return default
-    value = Fraction(value)
-    return (value.numerator, value.denominator)
-
-
-def _fraction(pair: Sequence[int] | None) -> Fraction | None:
-    if not pair or not pair[0] or not pair[1]:
-        return None
-    return Fraction(int(pair[0]), int(pair[1]))
-
-
-def video_track_from_info(v: media.VideoInfo) -> VideoTrack:
-    return VideoTrack(
-        number=media.VIDEO_TRACK,
-        width=v.width,
-        height=v.height,
-        pix_fmt=v.pix_fmt,
-        bit_depth=P.lookup(v.pix_fmt).bit_depth,
-        time_base=_ratio(v.time_base, (1, 25)),
-        frame_rate=_ratio(v.frame_rate, None),
-        color_range=v.color_range,
-        color_primaries=v.color_primaries,
-        color_trc=v.color_trc,
-        colorspace=v.colorspace,
-        chroma_location=v.chroma_location,
-        sample_aspect_ratio=_ratio(v.sample_aspect_ratio, (0, 1)),
-    )
-
-
-def video_info_from_track(t: VideoTrack, tags: dict[str, str] | None = None) -> media.VideoInfo:
-    tags = tags or {}
-    return media.VideoInfo(
-        width=t.width,
-        height=t.height,
-        pix_fmt=t.pix_fmt,
-        time_base=_fraction(t.time_base) or Fraction(1, 25),
-        frame_rate=_fraction(t.frame_rate),
-        color_range=t.color_range,
-        color_primaries=t.color_primaries,
-        color_trc=t.color_trc,
-        colorspace=t.colorspace,
-        chroma_location=t.chroma_location,
-        sample_aspect_ratio=_fraction(t.sample_aspect_ratio),
-        metadata={k: v for k, v in tags.items() if not k.startswith(VIDEO_TAG_PREFIX)},
-        stream_metadata={k[len(VIDEO_TAG_PREFIX):]: v for k, v in tags.items() if k.startswith(VIDEO_TAG_PREFIX)},
-        codec_name="nlvc",
-        source_pix_fmt=t.pix_fmt,
-    )
-
-
-def stream_track_from_info(s: media.StreamInfo) -> StreamTrack:
-    return StreamTrack(
-        number=s.number,
-        kind=s.kind,
-        codec_name=s.codec_name,
-        time_base=_ratio(s.time_base, (1, 1000)),
-        extradata=bytes(s.extradata),
-        params=dict(s.params),
-    )
-
-
-def stream_info_from_track(t: StreamTrack) -> media.StreamInfo:
-    return media.StreamInfo(
-        number=t.number,
-        kind=t.kind,
-        codec_name=t.codec_name,
-        time_base=_fraction(t.time_base) or Fraction(1, 1000),
-        extradata=bytes(t.extradata or b""),
-        params=dict(t.params or {}),
-    )
+            f"the codec cannot code {pix_fmt} (it codes: {', '.join(P.SUPPORTED_PIX_FMTS)})")
 
 
 # --------------------------------------------------------------------------- encoding
@@ -320,7 +186,7 @@ def encode_file(
     src, dst = str(src), str(dst)
     if dst != STDIO and Path(dst).exists() and not overwrite:  # fail before any heavy work
         raise OutputExistsError(f"{dst}: already exists (use --overwrite to replace it)")
-    with media.open_input(src, max_frames=max_frames) as source:
+    with demux.open_input(src, max_frames=max_frames) as source:
         _check_codable(source.video.pix_fmt)
         if coder is None:
             coder = make_coder(groups, model=model, threads=threads)
@@ -332,23 +198,15 @@ def encode_file(
         return stats
 
 
-def _encode(source: media.InputFile, out, coder, gop: int, progress) -> EncodeStats:
+def _encode(source: demux.InputFile, out, coder, gop: int, progress) -> EncodeStats:
     v = source.video
     fmt = P.lookup(v.pix_fmt)
     coding_fmt = fmt.coding_pix_fmt
     raw_frame = P.raw_frame_bytes(fmt, v.width, v.height)
     stats = EncodeStats(pix_fmt=v.pix_fmt, width=v.width, height=v.height)
-    tracks = [video_track_from_info(v)] + [stream_track_from_info(s) for s in source.other_streams]
-    setup = CodecSetup(
-        model_id=coder.model_id,
-        weights_sha256=coder.weights_sha256,
-        token_map=coder.token_map,
-        groups=int(coder.groups),
-        gop_size=gop,
-        coder_params=dict(coder.coder_params),
-    )
-    tags = dict(v.metadata)
-    tags.update({VIDEO_TAG_PREFIX + k: val for k, val in v.stream_metadata.items()})
+    tracks = [session.video_track_from_info(v)] + [session.stream_track_from_info(s) for s in source.other_streams]
+    setup = coder.codec_setup(gop)
+    tags = session.file_tags(v)
     from . import __version__
 
     info = Info(app=f"nlvc {__version__}")
@@ -356,7 +214,7 @@ def _encode(source: media.InputFile, out, coder, gop: int, progress) -> EncodeSt
     bar = _progress(progress, "encoding", total)
     router = _PacketRouter({s.number: s.time_base for s in source.other_streams})
     start = time.monotonic()
-    frames: list[media.VideoFrameData] = []
+    frames: list[VideoFrameData] = []
     last_end: Fraction | None = None
 
     def flush(writer, before: Fraction | None) -> None:
@@ -383,7 +241,7 @@ def _encode(source: media.InputFile, out, coder, gop: int, progress) -> EncodeSt
     try:
         with container.open(out, "w", codec_setup=setup, tracks=tracks, info=info, tags=tags) as writer:
             for item in source.read():
-                if isinstance(item, media.VideoFrameData):
+                if isinstance(item, VideoFrameData):
                     if len(frames) == gop:
                         flush(writer, item.pts * v.time_base)
                         frames = []
@@ -405,16 +263,6 @@ def _encode(source: media.InputFile, out, coder, gop: int, progress) -> EncodeSt
 
 
 @dataclass
-class DecodedFrame:
-    pts: int
-    duration: int
-    planes: list[np.ndarray]
-    gop: int
-    index: int  # within the GOP
-    frame_type: str
-
-
-@dataclass
 class DecodeStats:
     frames: int = 0
     gops: int = 0
@@ -425,77 +273,6 @@ class DecodeStats:
     @property
     def fps(self) -> float:
         return self.frames / self.seconds if self.seconds else 0.0
-
-
-def _default_duration(track: VideoTrack) -> int:
-    rate, tb = _fraction(track.frame_rate), _fraction(track.time_base)
-    if rate and tb:
-        return max(1, round(1 / (rate * tb)))
-    return 1
-
-
-def decode_cluster(cluster: Cluster, coder, track: VideoTrack, next_pts: int | None = None) -> list[DecodedFrame]:
-    """Decode one GOP and check every frame against its stored MD5."""
-    fmt = P.lookup(track.pix_fmt)
-    n = len(cluster.frame_pts)
-    try:
-        frames = coder.decode_gop(cluster.payload, cluster.frame_types, fmt.coding_pix_fmt, track.width, track.height)
-    except container.NlvcError:
-        raise
-    except Exception as err:  # a damaged payload can fail anywhere inside the model/coder
-        raise CorruptFileError(
-            f"GOP {cluster.index}: the coded video cannot be decoded ({type(err).__name__}: {err})",
-            gop=cluster.index,
-        ) from None
-    if len(frames) != n:
-        raise CorruptFileError(
-            f"GOP {cluster.index}: decoded {len(frames)} frames, the cluster lists {n}", gop=cluster.index
-        )
-    durations = list(cluster.frame_durations or [])
-    out = []
-    for k, (planes, pts) in enumerate(zip(frames, cluster.frame_pts)):
-        if k < len(durations) and durations[k]:
-            duration = durations[k]
-        elif k + 1 < n:
-            duration = cluster.frame_pts[k + 1] - pts
-        elif next_pts is not None:
-            duration = next_pts - pts
-        else:
-            duration = _default_duration(track)
-        if k >= len(cluster.frame_md5) or P.frame_md5(planes) != cluster.frame_md5[k]:
-            raise ChecksumError(
-                f"GOP {cluster.index}, frame {k} (pts {pts}): the decoded frame does not match its "
-                "stored MD5; the file is damaged or was written by an incompatible coder"
-            )
-        ftype = cluster.frame_types[k] if k < len(cluster.frame_types) else "?"
-        out.append(DecodedFrame(pts, duration, planes, cluster.index, k, ftype))
-    return out
-
-
-def iter_clusters_from(reader, start_gop: int | None = None) -> Iterator[Cluster]:
-    """Every cluster in order (``None``: sequential read, works on a pipe), or from GOP
-    ``start_gop`` on (random access; needs a seekable file)."""
-    if start_gop is None:
-        yield from reader.iter_clusters()
-        return
-    for n in range(start_gop, reader.cluster_count):
-        yield reader.read_cluster(n)
-
-
-def iter_decoded(reader, coder, *, start_gop: int | None = None, max_frames: int | None = None,
-                 packets: list | None = None) -> Iterator[DecodedFrame]:
-    """Decoded, MD5-checked frames of an open reader. Copied packets of each cluster are
-    appended to ``packets`` (when given) before that cluster's frames are yielded."""
-    track = reader.video_track
-    count = 0
-    for cluster in iter_clusters_from(reader, start_gop):
-        if packets is not None:
-            packets.extend(cluster.packets)
-        for frame in decode_cluster(cluster, coder, track):
-            yield frame
-            count += 1
-            if max_frames is not None and count >= max_frames:
-                return
 
 
 def decode_file(
@@ -517,12 +294,12 @@ def decode_file(
     source = sys.stdin.buffer if src == STDIO else src
     with container.open(source, "r") as reader:
         track = reader.video_track
-        video = video_info_from_track(track, reader.tags)
+        video = session.video_info_from_track(track, reader.tags)
         if kind == "y4m" and P.lookup(video.pix_fmt).family == "rgb":
             raise OutputError(f"YUV4MPEG2 cannot carry RGB video ({video.pix_fmt}); write a .mkv instead")
         if coder is None:
             coder = coder_for_setup(reader.codec_setup, threads=threads)
-        streams = [stream_info_from_track(t) for t in reader.other_tracks]
+        streams = [session.stream_info_from_track(t) for t in reader.other_tracks]
         if dst == STDIO:
             return _decode(reader, coder, sys.stdout.buffer, kind, video, streams, progress, max_frames, "stdout")
         with atomic_output(dst, overwrite) as tmp:
@@ -536,7 +313,7 @@ def _decode(reader, coder, out, kind, video, streams, progress, max_frames, name
     packets: list[Packet] = []
     gops = set()
     try:
-        with media.OutputFile(out, kind, video, streams, video.metadata, name=name) as writer:
+        with OutputFile(out, kind, video, streams, video.metadata, name=name) as writer:
 
             def write_packets() -> None:
                 for p in packets:
@@ -546,7 +323,7 @@ def _decode(reader, coder, out, kind, video, streams, progress, max_frames, name
                         stats.dropped_packets += 1
                 packets.clear()
 
-            for frame in iter_decoded(reader, coder, max_frames=max_frames, packets=packets):
+            for frame in session.iter_decoded(reader, coder, max_frames=max_frames, packets=packets):
                 write_packets()
                 writer.write_frame(frame.planes, frame.pts, frame.duration)
                 gops.add(frame.gop)
@@ -559,33 +336,3 @@ def _decode(reader, coder, out, kind, video, streams, progress, max_frames, name
     stats.gops = len(gops)
     stats.seconds = time.monotonic() - start
     return stats
-
-
-# --------------------------------------------------------------------------- planes for verify / bench
-
-
-def iter_nlvc_planes(path: str | os.PathLike, *, max_frames: int | None = None, threads: int | None = None,
-                     coder=None) -> tuple[media.VideoInfo, Iterator[list[np.ndarray]]]:
-    """``(VideoInfo, iterator of decoded frames as plane lists)`` of an ``.nlvc`` file."""
-    reader = container.open(str(path), "r")
-    try:
-        video = video_info_from_track(reader.video_track, reader.tags)
-        coder = coder or coder_for_setup(reader.codec_setup, threads=threads)
-    except BaseException:
-        reader.close()
-        raise
-
-    def frames() -> Iterator[list[np.ndarray]]:
-        with reader:
-            for frame in iter_decoded(reader, coder, max_frames=max_frames):
-                yield frame.planes
-
-    return video, frames()
-
-
-def iter_planes(path: str | os.PathLike, *, max_frames: int | None = None, threads: int | None = None
-                ) -> tuple[media.VideoInfo, Iterator[list[np.ndarray]]]:
-    """Planes of any video: ``.nlvc`` files are decoded with the codec, others read with PyAV."""
-    if is_nlvc(path):
-        return iter_nlvc_planes(path, max_frames=max_frames, threads=threads)
-    return media.iter_video_planes(str(path), max_frames=max_frames)

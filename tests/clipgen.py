@@ -10,7 +10,7 @@ from pathlib import Path
 import av
 import numpy as np
 
-from nlvc_av import planes as P
+from nlvc_av.codec import formats as P
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / ".." / "shared" / "data"
@@ -35,7 +35,7 @@ def synth_planes(pix_fmt: str, width: int, height: int, index: int, seed: int = 
 
 
 def planes_to_frame(planes, pix_fmt: str, width: int, height: int) -> av.VideoFrame:
-    """Independent of nlvc_av.media: writes the planes into a fresh av.VideoFrame."""
+    """Independent of nlvc_av.io: writes the planes into a fresh av.VideoFrame."""
     fmt = P.lookup(pix_fmt)
     frame = av.VideoFrame(width, height, pix_fmt)
     if fmt.packed is not None:

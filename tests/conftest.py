@@ -19,9 +19,10 @@ for path in (str(REPO), str(TESTS)):  # works with `pytest` as well as `python -
 @pytest.fixture(scope="session")
 def coder():
     """The tiny test model, one thread (encode and decode with the same object)."""
-    from nlvc_av.codec import GopCoder
+    from nlvc_av.codec import GopCoder, nets
 
-    return GopCoder(groups=2, model="tiny", threads=1)
+    nets.set_threads(1)
+    return GopCoder.for_encoding("tiny", groups=2)
 
 
 @pytest.fixture

@@ -12,8 +12,10 @@ from click.testing import CliRunner
 pytest.importorskip("av")
 pytest.importorskip("torch")
 
-from nlvc_av import bench, bench_codecs, bench_report  # noqa: E402
-from nlvc_av.bench_codecs import CodecSpec, parse_codecs, unavailable_reason  # noqa: E402
+from nlvc_av.bench import codecs as bench_codecs  # noqa: E402
+from nlvc_av.bench import command as bench  # noqa: E402
+from nlvc_av.bench import report as bench_report  # noqa: E402
+from nlvc_av.bench.codecs import CodecSpec, parse_codecs, unavailable_reason  # noqa: E402
 
 try:
     import matplotlib  # noqa: F401

@@ -16,7 +16,7 @@ import sys, numpy as np, torch
 from nlvc_av.codec import GopCoder
 mode, threads, path = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 torch.set_num_threads(threads)
-coder = GopCoder(groups=2, threads=threads)
+coder = GopCoder.for_encoding("default", groups=2)
 store = np.load(path + ".npz") if mode == "decode" else None
 if mode == "encode":
     src = np.load(path + ".src.npz")
@@ -34,7 +34,7 @@ else:
 def _source_frames() -> list[list[np.ndarray]]:
     """Real camera content when the shared data is present, else a textured synthetic clip."""
     if FOREMAN.exists():
-        from nlvc_av.media import iter_video_planes
+        from nlvc_av.io.demux import iter_video_planes
         _, frames = iter_video_planes(str(FOREMAN), max_frames=3)
         return [[p[: 96 // (1 + (k > 0)), : 128 // (1 + (k > 0))].copy() for k, p in enumerate(f)]
                 for f in frames]

@@ -1,4 +1,4 @@
-"""nlvc_av.planes and nlvc_av.media: exact planes in every supported pixel format, packets
+"""nlvc_av.codec.formats and nlvc_av.io: exact planes in every supported pixel format, packets
 copied untouched, clear refusals. No neural coding here."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import pytest
 
 import container
 from clipgen import EXT_FOR, LOSSLESS_CODEC, flat, make_10bit_clip, make_clip, md5s, packets, parse_y4m, read_planes, synth_planes
-from nlvc_av import media
-from nlvc_av import planes as P
+from nlvc_av.io import demux, mux, streams
+from nlvc_av.codec import formats as P
 from nlvc_av.errors import InputError, NlvcAvError, OutputError, UnsupportedPixelFormatError
 
 ALL_FORMATS = list(P.SUPPORTED_PIX_FMTS)
@@ -81,7 +81,7 @@ def test_frame_md5_covers_planes_in_order():
 def test_reads_exact_planes_in_native_format(tmp_path, pix_fmt, size):
     path = clip_path(tmp_path, pix_fmt)
     truth = make_clip(path, pix_fmt=pix_fmt, width=size[0], height=size[1], frames=2)
-    info, frames = media.iter_video_planes(str(path))
+    info, frames = demux.iter_video_planes(str(path))
     got = list(frames)
     assert info.pix_fmt == pix_fmt and (info.width, info.height) == size
     assert md5s(got) == md5s(truth)
@@ -95,15 +95,15 @@ def test_y4m_output_bytes_are_the_planes(tmp_path, pix_fmt):
     """An independent look at the layout: y4m is the raw planes, no FFmpeg in the check."""
     w, h = 33, 17
     truth = [synth_planes(pix_fmt, w, h, i) for i in range(3)]
-    video = media.VideoInfo(width=w, height=h, pix_fmt=pix_fmt, time_base=Fraction(1, 25), frame_rate=Fraction(25))
+    video = streams.VideoInfo(width=w, height=h, pix_fmt=pix_fmt, time_base=Fraction(1, 25), frame_rate=Fraction(25))
     out = tmp_path / "out.y4m"
-    with media.OutputFile(str(out), "y4m", video) as writer:
+    with mux.OutputFile(str(out), "y4m", video) as writer:
         for i, planes in enumerate(truth):
             writer.write_frame(planes, i, 1)
     fields, frames = parse_y4m(out.read_bytes())
     assert (fields["W"], fields["H"], fields["F"]) == ("33", "17", "25:1")
     assert frames == [flat(p) for p in truth]
-    info, back = media.iter_video_planes(str(out))
+    info, back = demux.iter_video_planes(str(out))
     assert md5s(back) == md5s(truth)
 
 
@@ -111,9 +111,9 @@ def test_y4m_output_bytes_are_the_planes(tmp_path, pix_fmt):
 def test_mkv_output_is_lossless(tmp_path, pix_fmt):
     w, h = 33, 17
     truth = [synth_planes(pix_fmt, w, h, i) for i in range(2)]
-    video = media.VideoInfo(width=w, height=h, pix_fmt=pix_fmt, time_base=Fraction(1, 1000), frame_rate=Fraction(25))
+    video = streams.VideoInfo(width=w, height=h, pix_fmt=pix_fmt, time_base=Fraction(1, 1000), frame_rate=Fraction(25))
     out = tmp_path / "out.mkv"
-    with media.OutputFile(str(out), "mkv", video) as writer:
+    with mux.OutputFile(str(out), "mkv", video) as writer:
         for i, planes in enumerate(truth):
             writer.write_frame(planes, i * 40, 40)
     with av.open(str(out)) as c:
@@ -127,15 +127,15 @@ def test_mkv_output_is_lossless(tmp_path, pix_fmt):
 
 
 def test_y4m_cannot_carry_rgb(tmp_path):
-    video = media.VideoInfo(width=4, height=4, pix_fmt="rgb24", time_base=Fraction(1, 25))
+    video = streams.VideoInfo(width=4, height=4, pix_fmt="rgb24", time_base=Fraction(1, 25))
     with pytest.raises(OutputError, match="RGB"):
-        media.OutputFile(str(tmp_path / "x.y4m"), "y4m", video)
+        mux.OutputFile(str(tmp_path / "x.y4m"), "y4m", video)
 
 
 def test_other_streams_are_copied_untouched(tmp_path):
     path = tmp_path / "a.mkv"
     make_clip(path, frames=4, audio="mp2")
-    with media.open_input(str(path)) as src:
+    with demux.open_input(str(path)) as src:
         assert [s.kind for s in src.other_streams] == ["audio"]
         s = src.other_streams[0]
         assert s.codec_name == "mp2" and s.number == 2
@@ -143,7 +143,7 @@ def test_other_streams_are_copied_untouched(tmp_path):
         assert s.params["tag:language"] == "eng"
         items = list(src.read())
     got = [p for p in items if isinstance(p, container.Packet)]
-    frames = [f for f in items if isinstance(f, media.VideoFrameData)]
+    frames = [f for f in items if isinstance(f, streams.VideoFrameData)]
     assert len(frames) == 4 and [f.pts for f in frames] == [0, 40, 80, 120]
     assert all(f.duration == 40 for f in frames)
     ref = packets(path)
@@ -154,8 +154,8 @@ def test_other_streams_are_copied_untouched(tmp_path):
 def test_max_frames_stops_early(tmp_path):
     path = tmp_path / "a.mkv"
     make_clip(path, frames=5, audio=None)
-    with media.open_input(str(path), max_frames=2) as src:
-        frames = [f for f in src.read() if isinstance(f, media.VideoFrameData)]
+    with demux.open_input(str(path), max_frames=2) as src:
+        frames = [f for f in src.read() if isinstance(f, streams.VideoFrameData)]
         assert len(frames) == 2 and src.truncated
 
 
@@ -172,7 +172,7 @@ def test_full_range_alias_is_read_as_plain_format(tmp_path):
         out.mux(s.encode(f))
     out.mux(s.encode())
     out.close()
-    info, frames = media.iter_video_planes(str(path))
+    info, frames = demux.iter_video_planes(str(path))
     got = list(frames)
     assert info.pix_fmt == "yuv420p" and info.color_range == P.COLOR_RANGE_FULL
     assert info.source_pix_fmt == "yuvj420p"
@@ -186,21 +186,21 @@ def test_unsupported_pixel_format_is_refused(tmp_path):
     path = tmp_path / "hi.mkv"
     make_10bit_clip(path)
     with pytest.raises(UnsupportedPixelFormatError) as info:
-        media.open_input(str(path))
+        demux.open_input(str(path))
     assert "yuv420p10le" in str(info.value) and "yuv420p, yuv422p" in str(info.value)
     assert str(path) in str(info.value)
 
 
 def test_missing_file(tmp_path):
     with pytest.raises(InputError, match="no such file"):
-        media.open_input(str(tmp_path / "nope.mkv"))
+        demux.open_input(str(tmp_path / "nope.mkv"))
 
 
 def test_not_a_media_file(tmp_path):
     path = tmp_path / "notes.mkv"
     path.write_text("this is not a video\n" * 50)
     with pytest.raises(InputError):
-        media.open_input(str(path))
+        demux.open_input(str(path))
 
 
 def test_audio_only_file_has_no_video(tmp_path):
@@ -215,4 +215,4 @@ def test_audio_only_file_has_no_video(tmp_path):
     out.mux(a.encode())
     out.close()
     with pytest.raises(InputError, match="no video stream"):
-        media.open_input(str(path))
+        demux.open_input(str(path))

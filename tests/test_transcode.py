@@ -11,8 +11,8 @@ import container
 import nlvc_av
 from clipgen import (EXT_FOR, LOSSLESS_CODEC, flat, make_clip, md5s, packets, parse_y4m, read_planes,
                      same_packets, synth_planes)
-from nlvc_av import planes as P
-from nlvc_av import transcode
+from nlvc_av.codec import formats as P
+from nlvc_av import session, transcode, verify
 from nlvc_av.errors import ChecksumError, OutputExistsError
 
 
@@ -46,7 +46,7 @@ def test_every_pixel_format_round_trips_exactly(tmp_path, coder, pix_fmt):
         assert (v.width, v.height, v.pix_fmt, v.frames) == (33, 17, pix_fmt, 3)
         frames = list(f.decode(video=0))
     assert [fr.format.name for fr in frames] == [pix_fmt] * 3
-    from nlvc_av.media import frame_planes
+    from nlvc_av.io.frames import frame_planes
 
     assert md5s([frame_planes(fr) for fr in frames]) == md5s(truth)
 
@@ -246,9 +246,9 @@ def test_iter_planes_reads_nlvc_and_media_alike(tmp_path, coder):
     src = tmp_path / "src.mkv"
     truth = make_clip(src, width=32, height=24, frames=3, audio=None)
     encode(src, tmp_path / "a.nlvc", coder)
-    info, frames = transcode.iter_nlvc_planes(tmp_path / "a.nlvc", coder=coder)
+    info, frames = session.iter_nlvc_planes(tmp_path / "a.nlvc", coder=coder)
     assert info.pix_fmt == "yuv420p" and md5s(list(frames)) == md5s(truth)
-    info, frames = transcode.iter_planes(src, max_frames=2)
+    info, frames = verify.iter_planes(src, max_frames=2)
     assert md5s(list(frames)) == md5s(truth[:2])
 
 

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from clipgen import DATA, md5s, packets, read_planes, same_packets
-from nlvc_av import planes as P
+from nlvc_av.codec import formats as P
 from nlvc_av import transcode
 from nlvc_av.cli import nlvc_main, transcode_main
 from nlvc_av.errors import UnsupportedPixelFormatError

@@ -1,0 +1,1 @@
+"""``nlvc bench``: NLVC against the classical lossless codecs (see :mod:`.command`)."""

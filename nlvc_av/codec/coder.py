@@ -1,0 +1,147 @@
+"""The GOP coder a stream uses, and the CodecSetup that describes it in the file.
+
+    coder = GopCoder.for_encoding("default", groups=2)   # or a Model from registry.custom()
+    payload, frame_types = coder.encode_gop(frames, "yuv420p")
+    coder = GopCoder.for_setup(reader.codec_setup)      # the model the file names, checked
+    frames = coder.decode_gop(payload, frame_types, "yuv420p", width, height)
+
+``frames`` are lists of 2-D uint8 planes in the pix_fmt's plane order. Before decoding,
+everything the file says about its coder is checked against what this release knows: the
+model id (through the registry, or the weights the file embeds), the weights' SHA-256, the
+token map, the number of groups and every coder parameter. An unknown value is one clear
+error, never a guess.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from container import CodecSetup
+
+from ..errors import ModelMismatchError, UnknownModelError, UnsupportedSetupError
+from . import registry
+from .formats import lookup, plane_shapes
+from .schedule import GROUP_CHOICES
+from .tokens import TOKEN_MAPS
+
+DEFAULT_GROUPS = 2
+
+
+def model_for_setup(setup: CodecSetup) -> registry.Model:
+    """The model a file was written with: registered by id, or embedded in the file."""
+    if setup.model_id in registry.MODELS:
+        model = registry.load(setup.model_id)
+        if setup.weights_sha256 != model.entry.sha256:
+            raise ModelMismatchError(
+                f"file records weights sha256 {setup.weights_sha256[:16]}... for model '{setup.model_id}', "
+                f"but that model's weights are {model.entry.sha256[:16]}...; the header is damaged")
+        return model
+    if setup.model_weights:
+        model = registry.custom(setup.model_weights, f"weights embedded for model '{setup.model_id}'")
+        if model.entry.sha256 != setup.weights_sha256:
+            raise ModelMismatchError(f"the weights embedded for model '{setup.model_id}' do not match the "
+                                     "sha256 the file records; the file is damaged")
+        return model
+    raise UnknownModelError(
+        f"file needs model '{setup.model_id}', which is not installed and not embedded in the file "
+        f"(this release has: {', '.join(sorted(registry.MODELS))})", model_id=setup.model_id)
+
+
+def check_setup(setup: CodecSetup, entry: registry.ModelEntry) -> None:
+    """Token map, groups and coder parameters must be ones this release decodes."""
+    if setup.token_map != entry.token_map or setup.token_map not in TOKEN_MAPS:
+        raise UnsupportedSetupError(f"unsupported token map '{setup.token_map}' in file "
+                                    f"(model '{entry.model_id}' uses '{entry.token_map}')")
+    if setup.groups not in GROUP_CHOICES:
+        raise UnsupportedSetupError(f"unsupported number of groups {setup.groups} in file "
+                                    f"(this release decodes {', '.join(map(str, GROUP_CHOICES))})")
+    params = dict(setup.coder_params or {})
+    for key, value in params.items():
+        if key not in entry.coder_params:
+            raise UnsupportedSetupError(f"unknown coder parameter '{key}' in file")
+        if entry.coder_params[key] != value:
+            raise UnsupportedSetupError(f"unsupported coder parameter {key}={value!r} in file "
+                                        f"(this release decodes {key}={entry.coder_params[key]!r})")
+    missing = sorted(set(entry.coder_params) - set(params))
+    if missing:
+        raise UnsupportedSetupError(f"coder parameters missing from file: {', '.join(missing)}")
+
+
+class GopCoder:
+    """Encodes and decodes GOPs with one model and one number of groups."""
+
+    def __init__(self, model: registry.Model, groups: int = DEFAULT_GROUPS):
+        if groups not in GROUP_CHOICES:
+            raise ValueError(f"groups must be one of {', '.join(map(str, GROUP_CHOICES))}, got {groups}")
+        self.model = model
+        self.groups = groups
+        self.tokens = TOKEN_MAPS[model.entry.token_map]
+        self._predictor = None
+        self._contexts: dict[str, object] = {}
+
+    @classmethod
+    def for_encoding(cls, model: str | registry.Model = registry.DEFAULT_MODEL,
+                     groups: int = DEFAULT_GROUPS) -> "GopCoder":
+        return cls(model if isinstance(model, registry.Model) else registry.load(model), groups)
+
+    @classmethod
+    def for_setup(cls, setup: CodecSetup) -> "GopCoder":
+        model = model_for_setup(setup)
+        check_setup(setup, model.entry)
+        return cls(model, setup.groups)
+
+    # -- what the file records
+
+    @property
+    def model_id(self) -> str:
+        return self.model.model_id
+
+    @property
+    def weights_sha256(self) -> str:
+        return self.model.entry.sha256
+
+    @property
+    def token_map(self) -> str:
+        return self.tokens.name
+
+    @property
+    def coder_params(self) -> dict:
+        return dict(self.model.entry.coder_params)
+
+    def codec_setup(self, gop_size: int) -> CodecSetup:
+        return CodecSetup(model_id=self.model_id, weights_sha256=self.weights_sha256, token_map=self.token_map,
+                          groups=self.groups, gop_size=gop_size, coder_params=self.coder_params,
+                          model_weights=self.model.embedded)
+
+    # -- coding
+
+    def _context(self, pix_fmt: str):
+        if pix_fmt not in self._contexts:
+            from . import nets
+            from .gop import GopContext
+            if self._predictor is None:
+                try:
+                    self._predictor = nets.build(self.model.entry.architecture, self.model.arrays)
+                except KeyError:
+                    raise UnsupportedSetupError(
+                        f"model '{self.model_id}' has architecture '{self.model.entry.architecture}', "
+                        "which this release does not know") from None
+            self._contexts[pix_fmt] = GopContext(self._predictor, self.tokens, self.groups,
+                                                 lookup(pix_fmt).plane_is_chroma)
+        return self._contexts[pix_fmt]
+
+    def encode_gop(self, frames: list[list[np.ndarray]], pix_fmt: str) -> tuple[bytes, str]:
+        from .encoder import chooser
+        from .entropy import SymbolCoder
+        from .gop import code_gop
+        ctx = self._context(pix_fmt)
+        coder = SymbolCoder()
+        _, types = code_gop(ctx, coder, [p.shape for p in frames[0]], frames=frames, choose=chooser(ctx))
+        return coder.payload(), types
+
+    def decode_gop(self, payload: bytes, frame_types: str, pix_fmt: str, width: int,
+                   height: int) -> list[list[np.ndarray]]:
+        from .entropy import SymbolCoder
+        from .gop import code_gop
+        frames, _ = code_gop(self._context(pix_fmt), SymbolCoder(payload), plane_shapes(pix_fmt, width, height),
+                             frame_types=frame_types)
+        return frames

@@ -1,0 +1,46 @@
+"""The encoder's decisions for the GOP syntax: frame type, vectors, intra or inter per plane.
+
+Every later frame's planes are coded on trial twice (intra, and against the
+motion-compensated previous frame) with copies of the adaptive tables; the exact code
+lengths decide, per plane, and the whole frame becomes an I-frame when inter coding does
+not pay for its vectors (scene cuts). The chosen trials are replayed into the range coder by
+:func:`nlvc_av.codec.gop.code_gop`, so the network runs twice per plane when encoding and
+once when decoding. Decisions may use any arithmetic: only their result is coded.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .entropy import CostRecorder
+from .gop import MV_OFFSET, FrameChoice, GopContext, compensate_frame
+from .predict import motion
+
+
+def _trial(ctx: GopContext, tables, k: int, plane: np.ndarray, ref: np.ndarray | None) -> CostRecorder:
+    """Code a plane against a copy of its tables, recording the cost and the calls."""
+    rec = CostRecorder()
+    own = {key: (t.copy() if key == (ctx.chroma[k], ref is not None) else t) for key, t in tables.items()}
+    ctx.plane(own, rec, k, plane, plane.shape, ref)
+    return rec
+
+
+def chooser(ctx: GopContext):
+    """``choose(index, planes, prev, tables, mv_table)`` for :func:`code_gop`."""
+
+    def choose(index, planes, prev, tables, mv_table) -> FrameChoice:
+        if prev is None:
+            return FrameChoice("I", trials=[None] * len(planes))
+        vectors = motion.estimate(planes[0], prev[0])
+        compensated = compensate_frame(prev, vectors)
+        flat = (vectors.reshape(-1) + MV_OFFSET).astype(np.int32)
+        mv_trial = CostRecorder()
+        mv_trial.code_group(mv_table.copy(), np.zeros(flat.size, np.int64), flat)
+        intra = [_trial(ctx, tables, k, p, None) for k, p in enumerate(planes)]
+        inter = [_trial(ctx, tables, k, p, compensated[k]) for k, p in enumerate(planes)]
+        use_ref = [b.bits < a.bits for a, b in zip(intra, inter)]
+        p_bits = mv_trial.bits + len(planes) + sum((b if u else a).bits for a, b, u in zip(intra, inter, use_ref))
+        if any(use_ref) and p_bits < sum(a.bits for a in intra):
+            return FrameChoice("P", vectors, use_ref, [b if u else a for a, b, u in zip(intra, inter, use_ref)])
+        return FrameChoice("I", trials=intra)
+
+    return choose

@@ -1,0 +1,1 @@
+"""Predictions the coder builds from already-known samples: motion (block vectors, compensation)."""

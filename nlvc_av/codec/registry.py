@@ -1,0 +1,138 @@
+"""The model registry: every model a release can decode, by the ``model_id`` files record.
+
+    entry = registry.entry("nlvc-mdiff-lattice-v1-c32b5")
+    model = registry.load(entry.model_id)          # weights read from the package, hash checked
+
+Each entry names its architecture (built by :mod:`nlvc_av.codec.nets`), its weights file in
+``nlvc_av/codec/weights/`` and that file's SHA-256, and the bitstream it writes (token map and
+coder parameters). Entries are never removed or changed: a new model gets a new id, and
+``tests/test_golden.py`` decodes committed files of every entry. Weights outside the registry
+("custom") travel inside the ``.nlvc`` file (CodecSetup's ModelWeights element) and are
+checked against the SHA-256 the file records.
+
+Weights files are ``.npz`` archives of integer arrays, read with ``allow_pickle=False``.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import zipfile
+from dataclasses import dataclass, field
+from importlib import resources
+
+import numpy as np
+
+from ..errors import ModelIntegrityError, UnknownModelError
+
+ARCH_LATTICE_V1 = "mdiff-lattice-v1"
+
+#: Bitstream constants of the GOP syntax "gop-v1" (adaptive tables, range coder, motion blocks),
+#: recorded in every file's CodecSetup.coder_params and checked when decoding.
+CODER_PARAMS_V1 = {"coder": "constriction-range-v1", "increment": 24, "rescale_total": 1 << 18,
+                   "motion_block": 16}
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    model_id: str
+    architecture: str
+    weights_file: str | None      # in nlvc_av/codec/weights/; None for custom (embedded) weights
+    sha256: str                   # of the weights file, as files record it (weights_sha256)
+    token_map: str = "residual-mod256-v1"
+    coder_params: dict = field(default_factory=lambda: dict(CODER_PARAMS_V1))
+    released: str = ""            # the release that first shipped it
+    purpose: str = "coding"       # "coding", "test" (tiny, untrained: fast tests) or "custom"
+    hash_of: str = "file"         # what sha256 covers: "file" bytes, or "arrays" (arrays_digest)
+
+
+#: Every released model, forever. Append only.
+MODELS: dict[str, ModelEntry] = {e.model_id: e for e in (
+    ModelEntry("nlvc-mdiff-lattice-v1-c32b5", ARCH_LATTICE_V1, "nlvc-mdiff-lattice-v1-c32b5.npz",
+               "2b0073ea48769e77ad04da9b21d661ad158292dce34df34fdb6ce7f318471e76", released="0.1.0"),
+    # 0.1 built this one from torch's RNG at run time and recorded a hash of its arrays; the
+    # arrays are frozen here, and that recorded hash is what the entry checks.
+    ModelEntry("nlvc-mdiff-lattice-v1-tiny0", ARCH_LATTICE_V1, "nlvc-mdiff-lattice-v1-tiny0.npz",
+               "baa8c3f90dd3d2032b72b0bac777c0f32169dc7afc208e7d9d62aa81bd371b85", released="0.1.0",
+               purpose="test", hash_of="arrays"),
+)}
+
+DEFAULT_MODEL = "nlvc-mdiff-lattice-v1-c32b5"
+TEST_MODEL = "nlvc-mdiff-lattice-v1-tiny0"
+ALIASES = {"default": DEFAULT_MODEL, "shipped": DEFAULT_MODEL, "tiny": TEST_MODEL}
+
+
+@dataclass
+class Model:
+    """A model ready to build: its entry, its integer arrays, and (custom only) the weights file."""
+
+    entry: ModelEntry
+    arrays: dict[str, np.ndarray]
+    embedded: bytes = b""  # the weights file to embed in files (custom models)
+
+    @property
+    def model_id(self) -> str:
+        return self.entry.model_id
+
+
+def names() -> list[str]:
+    """Model ids and aliases, for help texts and error messages."""
+    return sorted(ALIASES) + sorted(MODELS)
+
+
+def resolve(name: str) -> ModelEntry:
+    """The entry of a registered model id or alias; a clear error naming the id otherwise."""
+    model_id = ALIASES.get(name, name)
+    try:
+        return MODELS[model_id]
+    except KeyError:
+        raise UnknownModelError(
+            f"model '{model_id}' is not installed (this release has: {', '.join(sorted(MODELS))})",
+            model_id=model_id) from None
+
+
+def arrays_digest(arrays: dict[str, np.ndarray]) -> str:
+    """SHA-256 over the arrays' bytes in name order (0.1's hash of a model built in memory)."""
+    return hashlib.sha256(b"".join(arrays[k].tobytes() for k in sorted(arrays))).hexdigest()
+
+
+def read_arrays(data: bytes, what: str) -> dict[str, np.ndarray]:
+    """The integer arrays of a weights file (no pickles); a clear error for anything else."""
+    try:
+        with np.load(io.BytesIO(data), allow_pickle=False) as z:
+            arrays = {k: z[k] for k in z.files}
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as err:
+        raise ModelIntegrityError(f"{what}: not an NLVC weights file (.npz of integer arrays): {err}") from None
+    arrays.pop("note", None)
+    bad = [k for k, v in arrays.items() if v.dtype.kind not in "iu"]
+    if bad or "arch" not in arrays:
+        raise ModelIntegrityError(f"{what}: not an NLVC weights file (needs integer arrays and 'arch')")
+    return arrays
+
+
+def load(name: str) -> Model:
+    """A registered model with its weights, after checking their SHA-256."""
+    entry = resolve(name)
+    data = resources.files(__package__).joinpath("weights", entry.weights_file).read_bytes()
+    arrays = read_arrays(data, entry.model_id)
+    digest = arrays_digest(arrays) if entry.hash_of == "arrays" else hashlib.sha256(data).hexdigest()
+    if digest != entry.sha256:
+        raise ModelIntegrityError(f"installed weights of model '{entry.model_id}' are damaged "
+                                  f"(sha256 {digest[:16]}..., expected {entry.sha256[:16]}...)")
+    return Model(entry, arrays)
+
+
+def custom(data: bytes, what: str = "weights file") -> Model:
+    """A model from a weights file outside the registry; its bytes are embedded in every file."""
+    arrays = read_arrays(data, what)
+    sha = hashlib.sha256(data).hexdigest()
+    channels, blocks = (int(v) for v in arrays["arch"])
+    entry = ModelEntry(f"custom-{ARCH_LATTICE_V1}-c{channels}b{blocks}-{sha[:12]}", ARCH_LATTICE_V1,
+                       None, sha, purpose="custom")
+    return Model(entry, arrays, embedded=data)
+
+
+def note(data: bytes) -> dict:
+    """The training note stored in a weights file (empty when it has none)."""
+    with np.load(io.BytesIO(data), allow_pickle=False) as z:
+        return json.loads(bytes(z["note"]).decode()) if "note" in z.files else {}

@@ -1,0 +1,97 @@
+"""Where a transcode reads and writes: the direction from the names, and atomic outputs.
+
+Outputs are written under a temporary name next to the destination and renamed when
+complete: an error or Ctrl-C leaves nothing at the destination.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Iterator
+
+from .errors import DirectionError, OutputError, OutputExistsError
+
+STDIO = "-"
+NLVC_SUFFIX = ".nlvc"
+OUTPUT_KINDS = {".mkv": "mkv", ".y4m": "y4m"}
+
+
+def is_nlvc(path: str | os.PathLike) -> bool:
+    return str(path).lower().endswith(NLVC_SUFFIX)
+
+
+def output_kind(dst: str | os.PathLike) -> str:
+    """``"mkv"`` or ``"y4m"`` for a decode destination (``"-"`` is y4m on stdout)."""
+    if str(dst) == STDIO:
+        return "y4m"
+    suffix = Path(dst).suffix.lower()
+    try:
+        return OUTPUT_KINDS[suffix]
+    except KeyError:
+        raise DirectionError(
+            f"cannot write '{dst}': a decoded video is written as .mkv (FFV1), .y4m, or '-' (y4m on stdout)"
+        ) from None
+
+
+NLVC_MAGIC = b"\x1a\x45\xdf\xa3"  # EBML; a .nlvc has DocType "nlvc" right after it
+
+
+def stdin_is_nlvc() -> bool:
+    stdin = sys.stdin.buffer
+    head = stdin.peek(64)[:64] if hasattr(stdin, "peek") else b""
+    return head.startswith(NLVC_MAGIC) and b"nlvc" in head
+
+
+def direction(src: str, dst: str) -> str:
+    """``"encode"`` or ``"decode"``, from the names (and, for ``- -``, what stdin holds)."""
+    if is_nlvc(src) and is_nlvc(dst):
+        raise DirectionError("both INPUT and OUTPUT are .nlvc files; one must be a video")
+    if is_nlvc(src):
+        return "decode"
+    if is_nlvc(dst):
+        return "encode"
+    if src == STDIO:
+        if dst != STDIO and Path(dst).suffix.lower() in OUTPUT_KINDS:
+            return "decode"  # an .nlvc on stdin
+        if dst == STDIO:
+            return "decode" if stdin_is_nlvc() else "encode"
+    elif dst == STDIO:
+        return "encode"  # a video file -> .nlvc on stdout
+    raise DirectionError(
+        f"cannot tell what to do with '{src}' -> '{dst}': the output must end in .nlvc (encode) "
+        "or the input must be a .nlvc file (decode)"
+    )
+
+
+@contextlib.contextmanager
+def atomic_output(dst: str | os.PathLike, overwrite: bool = False) -> Iterator[str]:
+    """Yield a temporary path next to ``dst``; rename it to ``dst`` on success, remove it on
+    any error or interrupt. Refuses an existing ``dst`` unless ``overwrite``."""
+    dst = Path(dst)
+    if dst.is_dir():
+        raise OutputError(f"{dst}: is a directory")
+    if dst.exists() and not overwrite:
+        raise OutputExistsError(f"{dst}: already exists (use --overwrite to replace it)")
+    parent = dst.parent if str(dst.parent) else Path(".")
+    if not parent.is_dir():
+        raise OutputError(f"{dst}: directory {str(parent)!r} does not exist")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".part", dir=parent)
+    except OSError as err:
+        raise OutputError(f"{dst}: cannot write: {err.strerror or err}") from None
+    os.close(fd)
+    try:
+        yield tmp
+        if dst.exists() and not overwrite:
+            raise OutputExistsError(f"{dst}: appeared while writing; not replaced (use --overwrite)")
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, dst)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise

@@ -1,0 +1,345 @@
+"""Reading: :func:`open_input` opens any file PyAV opens (or y4m on stdin, ``"-"``), takes the
+video in its native pixel format (no colour conversion) as exact planes (see
+:mod:`nlvc_av.codec.formats`), and hands every audio/subtitle packet over untouched as a
+:class:`container.Packet`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import heapq
+import sys
+from collections import deque
+from fractions import Fraction
+from typing import Iterator
+
+import av
+import numpy as np
+
+import container
+
+from ..codec import formats as P
+from ..errors import InputError, UnsupportedPixelFormatError
+from .frames import _rational, _reading, frame_planes, log
+from .streams import VIDEO_TRACK, StreamInfo, VideoFrameData, VideoInfo
+from .y4m import Y4M_420, Y4M_MAGIC, y4m_header_fields
+
+#: Stream kinds copied packet for packet (PyAV stream.type -> container StreamTrack.kind).
+COPIED_KINDS = {"audio": "audio", "subtitle": "subtitle"}
+
+
+#: Frames held to put timestamps back in increasing order (see InputFile._reordered).
+REORDER_WINDOW = 16
+
+# --------------------------------------------------------------------------- input
+
+
+def _stream_params(stream) -> dict[str, str | int]:
+    params: dict[str, str | int] = {}
+    cc = stream.codec_context
+    if stream.type == "audio" and cc is not None:
+        params["sample_rate"] = int(cc.sample_rate or 0)
+        params["channels"] = int(cc.channels or 0)
+        with contextlib.suppress(Exception):
+            params["layout"] = cc.layout.name
+        with contextlib.suppress(Exception):
+            params["format"] = cc.format.name
+        if cc.bit_rate:
+            params["bit_rate"] = int(cc.bit_rate)
+        if cc.frame_size:
+            params["frame_size"] = int(cc.frame_size)
+    elif cc is not None:
+        for key in ("width", "height"):
+            value = getattr(cc, key, 0)
+            if value:
+                params[key] = int(value)
+    with contextlib.suppress(Exception):
+        disposition = int(stream.disposition)
+        if disposition:
+            params["disposition"] = disposition
+    for key, value in stream.metadata.items():
+        params[f"tag:{key}"] = str(value)
+    return params
+
+
+def _frame_count(stream, rate: Fraction | None, container_duration: int | None = None) -> int:
+    """The frame count the source states, else the one its duration implies (0: unknown)."""
+    if stream.frames:
+        return int(stream.frames)
+    with contextlib.suppress(Exception):
+        if stream.duration and stream.time_base and rate:
+            return max(0, round(stream.duration * stream.time_base * rate))
+        if container_duration and rate:  # in microseconds (AV_TIME_BASE)
+            return max(0, round(Fraction(container_duration, 1_000_000) * rate))
+    return 0
+
+
+ATTACHED_PIC = 0x0400  # AV_DISPOSITION_ATTACHED_PIC: cover art, not a video
+
+
+def _is_attached_picture(stream) -> bool:
+    try:
+        return bool(int(stream.disposition) & ATTACHED_PIC)
+    except (TypeError, ValueError):
+        return False
+
+
+def _codec_name(stream) -> str:
+    """The codec's own name (``mp3``), not the decoder's (``mp3float``)."""
+    cc = stream.codec_context
+    if cc is None:
+        return getattr(stream, "name", None) or "none"
+    with contextlib.suppress(Exception):
+        return cc.codec.canonical_name
+    return cc.name
+
+
+class InputFile:
+    """A source opened for encoding: ``video`` (:class:`VideoInfo`), ``other_streams``
+    (:class:`StreamInfo` list) and :meth:`read`. Use :func:`open_input`."""
+
+    def __init__(self, path: str, *, max_frames: int | None = None):
+        self.path = path
+        self.name = "stdin" if path == "-" else str(path)
+        self.max_frames = max_frames
+        self.truncated = False  # True when max_frames stopped the read before the end
+        self._av = None
+        self._y4m_head = b""  # a y4m header says what FFmpeg does not pass on: 4:2:0 siting
+        with _reading(self.name, "cannot open"):
+            if path == "-":
+                stdin = sys.stdin.buffer
+                head = stdin.peek(len(Y4M_MAGIC)) if hasattr(stdin, "peek") else b""
+                fmt = "yuv4mpegpipe" if head[: len(Y4M_MAGIC)] == Y4M_MAGIC else None
+                if not head:
+                    raise InputError("stdin: no data (pipe y4m in, e.g. ffmpeg -i x -f yuv4mpegpipe -)")
+                self._y4m_head = stdin.peek(1024)[:1024] if fmt else b""
+                self._av = av.open(stdin, "r", format=fmt)
+            else:
+                self._av = av.open(str(path), "r")
+                if self._av.format.name == "yuv4mpegpipe":
+                    with contextlib.suppress(OSError), open(path, "rb") as f:
+                        self._y4m_head = f.read(1024)
+        try:
+            self._setup()
+        except BaseException:
+            self.close()
+            raise
+
+    def _setup(self) -> None:
+        src = self._av
+        videos = [s for s in src.streams.video if not _is_attached_picture(s)]
+        if not videos:
+            raise InputError(f"{self.name}: no video stream")
+        video = videos[0]
+        self._video_stream = video
+        others = []
+        for stream in src.streams:
+            kind = COPIED_KINDS.get(stream.type)
+            if stream is video:
+                continue
+            if kind is None:
+                log.warning("%s: stream #%d (%s) is not copied", self.name, stream.index, stream.type)
+                continue
+            others.append(stream)
+        self._other_av = others
+        self.other_streams = [
+            StreamInfo(
+                number=VIDEO_TRACK + 1 + i,
+                kind=COPIED_KINDS[s.type],
+                codec_name=_codec_name(s),
+                time_base=s.time_base or Fraction(1, 1000),
+                extradata=bytes(s.codec_context.extradata or b"") if s.codec_context is not None else b"",
+                params=_stream_params(s),
+            )
+            for i, s in enumerate(others)
+        ]
+        self._track_of = {s.index: info.number for s, info in zip(others, self.other_streams)}
+        self._pending: deque = deque()
+        self._items = self._generate()
+        # Decode until the first frame: its pixel format is the one that counts (decoders may
+        # differ from the stream header), and an unsupported one is refused before any output.
+        first = None
+        for item in self._items:
+            self._pending.append(item)
+            if isinstance(item, VideoFrameData):
+                first = item
+                break
+        if first is None:
+            raise InputError(f"{self.name}: the video stream has no frames")
+
+    def _video_info(self, frame) -> VideoInfo:
+        stream = self._video_stream
+        cc = stream.codec_context
+        name, full_range = P.normalize(frame.format.name)
+        try:
+            P.lookup(name)
+        except UnsupportedPixelFormatError as err:
+            raise UnsupportedPixelFormatError(f"{self.name}: {err}") from None
+        tb = stream.time_base or frame.time_base or Fraction(1, 25)
+        rate = _rational(stream.average_rate) or _rational(stream.guessed_rate) or _rational(stream.base_rate)
+        color_range = frame.color_range or (cc.color_range if cc is not None else 0)
+        if full_range:
+            color_range = P.COLOR_RANGE_FULL
+        sar = None
+        with contextlib.suppress(Exception):
+            sar = _rational(stream.sample_aspect_ratio) or _rational(cc.sample_aspect_ratio)
+        chroma_location = 0
+        if name == "yuv420p" and self._y4m_head:
+            chroma_location = Y4M_420.get(y4m_header_fields(self._y4m_head).get("C", "420jpeg"), 0)
+        return VideoInfo(
+            width=frame.width,
+            height=frame.height,
+            pix_fmt=name,
+            time_base=Fraction(tb),
+            frame_rate=rate,
+            color_range=int(color_range or 0),
+            color_primaries=int(frame.color_primaries or cc.color_primaries or 2),
+            color_trc=int(frame.color_trc or cc.color_trc or 2),
+            colorspace=int(frame.colorspace or cc.colorspace or 2),
+            chroma_location=chroma_location,
+            sample_aspect_ratio=sar,
+            metadata={str(k): str(v) for k, v in self._av.metadata.items()},
+            stream_metadata={str(k): str(v) for k, v in stream.metadata.items()},
+            frames=_frame_count(stream, rate, self._av.duration),
+            codec_name=_codec_name(stream),
+            source_pix_fmt=frame.format.name,
+        )
+
+    def _decoded(self) -> Iterator[tuple | container.Packet]:
+        """Stage 1: demux + decode. Frames come out in presentation order as
+        ``(pts or None, source duration, planes)``; copied packets as they are demuxed."""
+        video = self._video_stream
+        fmt = None
+        count = 0
+        with _reading(self.name, "error while reading"):
+            for packet in self._av.demux([video, *self._other_av]):
+                if packet.stream.index != video.index:
+                    if packet.size:
+                        yield self._copy_packet(packet)
+                    continue
+                for frame in packet.decode():
+                    if fmt is None:
+                        self.video = self._video_info(frame)
+                        fmt = self.video.fmt
+                    self._check_frame(frame, count)
+                    count += 1
+                    yield (frame.pts, int(frame.duration or 0), frame_planes(frame, fmt))
+
+    def _reordered(self, items) -> Iterator[tuple | container.Packet]:
+        """Stage 2: give the frames, in output order, the source's timestamps in increasing
+        order. Some muxers store pts = dts for streams with B-frames (pts then go backwards
+        after decoding); the set of timestamps is right, their order is not. A window of
+        REORDER_WINDOW frames holds the smallest pts not yet given out."""
+        window: deque = deque()
+        heap: list[int] = []
+        warned = False
+        for item in items:
+            if not isinstance(item, tuple):
+                yield item
+                continue
+            pts, duration, planes = item
+            if pts is not None:
+                if heap and not warned and pts < max(heap):
+                    warned = True
+                    log.warning("%s: video timestamps are out of order; put back in increasing order", self.name)
+                heapq.heappush(heap, pts)
+            window.append((duration, planes))
+            if len(window) > REORDER_WINDOW:
+                duration, planes = window.popleft()
+                yield (heapq.heappop(heap) if heap else None, duration, planes)
+        while window:
+            duration, planes = window.popleft()
+            yield (heapq.heappop(heap) if heap else None, duration, planes)
+
+    def _generate(self) -> Iterator[VideoFrameData | container.Packet]:
+        """Stage 3: increasing pts (a missing or repeated one follows the previous frame), a
+        duration for every frame (the source's, else up to the next frame), max_frames."""
+        held = None  # (pts, source duration, planes): waits for the next pts to get a duration
+        last_duration = 0
+        count = 0
+        for item in self._reordered(self._decoded()):
+            if not isinstance(item, tuple):
+                yield item
+                continue
+            pts, source_duration, planes = item
+            if held is not None:
+                if pts is None or pts <= held[0]:
+                    pts = held[0] + max(held[1] or last_duration or self._default_duration(), 1)
+                duration = held[1] or (pts - held[0])
+                last_duration = duration
+                yield VideoFrameData(held[0], duration, held[2])
+                if self.max_frames is not None and count >= self.max_frames:
+                    self.truncated = True
+                    return
+            elif pts is None:
+                pts = 0
+            held = (pts, source_duration, planes)
+            count += 1
+        if held is not None:
+            yield VideoFrameData(held[0], held[1] or last_duration or self._default_duration(), held[2])
+
+    def _default_duration(self) -> int:
+        rate, tb = self.video.frame_rate, self.video.time_base
+        if rate:
+            return max(1, round(1 / (rate * tb)))
+        return 1
+
+    def _check_frame(self, frame, index: int) -> None:
+        v = self.video
+        name, _ = P.normalize(frame.format.name)
+        if (frame.width, frame.height, name) != (v.width, v.height, v.pix_fmt):
+            raise InputError(
+                f"{self.name}: frame {index} is {frame.width}x{frame.height} {frame.format.name}, "
+                f"the stream started as {v.width}x{v.height} {v.pix_fmt}; "
+                "a change of size or format mid-stream is not supported"
+            )
+
+    def _copy_packet(self, packet) -> container.Packet:
+        return container.Packet(
+            track=self._track_of[packet.stream.index],
+            pts=packet.pts,
+            dts=packet.dts,
+            duration=int(packet.duration or 0),
+            keyframe=bool(packet.is_keyframe),
+            data=bytes(packet),
+        )
+
+    def read(self) -> Iterator[VideoFrameData | container.Packet]:
+        """Frames (:class:`VideoFrameData`) and copied packets (:class:`container.Packet`) in
+        demux order. Stops after ``max_frames`` frames when given (``truncated`` is then True)."""
+        while self._pending:
+            yield self._pending.popleft()
+        yield from self._items
+
+    def close(self) -> None:
+        if self._av is not None:
+            with contextlib.suppress(Exception):
+                self._av.close()
+            self._av = None
+
+    def __enter__(self) -> "InputFile":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def open_input(path: str, *, max_frames: int | None = None) -> InputFile:
+    """Open ``path`` (any container PyAV opens; ``"-"`` = y4m on stdin) for encoding."""
+    return InputFile(path, max_frames=max_frames)
+
+
+def iter_video_planes(path: str, *, max_frames: int | None = None) -> tuple[VideoInfo, Iterator[list[np.ndarray]]]:
+    """``(VideoInfo, iterator of frames as plane lists)`` of a media file, native pixel format.
+
+    The file is closed when the iterator is exhausted or garbage collected.
+    """
+    src = open_input(path, max_frames=max_frames)
+
+    def frames() -> Iterator[list[np.ndarray]]:
+        with src:
+            for item in src.read():
+                if isinstance(item, VideoFrameData):
+                    yield item.planes
+
+    return src.video, frames()

@@ -1,0 +1,105 @@
+"""Planes <-> ``av.VideoFrame``, exactly (no colour conversion), and FFmpeg error mapping.
+
+Every FFmpeg error is turned into an :mod:`nlvc_av.errors` error here, so callers never need
+``av`` to handle them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from fractions import Fraction
+from typing import Sequence
+
+import av
+import numpy as np
+
+from ..codec import formats as P
+from ..errors import InputError, OutputError
+
+log = logging.getLogger("nlvc_av")
+
+FFMPEG_VERSION = getattr(av, "ffmpeg_version_info", "")
+
+# --------------------------------------------------------------------------- error mapping
+
+
+def _describe(err: BaseException) -> str:
+    if isinstance(err, av.FFmpegError):
+        return err.strerror or str(err)
+    return str(err)
+
+
+@contextlib.contextmanager
+def _reading(name: str, what: str = "cannot read"):
+    try:
+        yield
+    except (InputError, OutputError):
+        raise
+    except av.FFmpegError as err:
+        if isinstance(err, FileNotFoundError):
+            raise InputError(f"{name}: no such file") from None
+        if isinstance(err, av.InvalidDataError):
+            raise InputError(f"{name}: not a media file FFmpeg can read ({_describe(err)})") from None
+        raise InputError(f"{name}: {what}: {_describe(err)}") from None
+
+
+def _rational(value) -> Fraction | None:
+    if value is None:
+        return None
+    value = Fraction(value)
+    return value if value > 0 else None
+
+
+# --------------------------------------------------------------------------- planes <-> frames
+
+
+def frame_planes(frame: "av.VideoFrame", fmt: P.PixFmt | None = None) -> list[np.ndarray]:
+    """The exact planes of a decoded frame (line padding dropped; packed RGB -> G, B, R)."""
+    fmt = fmt or P.lookup(frame.format.name)
+    w, h = frame.width, frame.height
+    if fmt.packed is not None:
+        plane = frame.planes[0]
+        rows = np.frombuffer(plane, np.uint8).reshape(-1, plane.line_size)
+        pixels = rows[:h, : w * fmt.pixel_bytes].reshape(h, w, fmt.pixel_bytes)
+        return P.unpack(pixels, fmt)
+    out = []
+    for plane, (ph, pw) in zip(frame.planes, P.plane_shapes(fmt, w, h)):
+        rows = np.frombuffer(plane, np.uint8).reshape(-1, plane.line_size)
+        out.append(np.array(rows[:ph, :pw], dtype=np.uint8, order="C"))
+    return out
+
+
+def to_frame(
+    planes: Sequence[np.ndarray],
+    pix_fmt: str,
+    width: int,
+    height: int,
+    *,
+    pts: int | None = None,
+    time_base: Fraction | None = None,
+    duration: int | None = None,
+    color: dict[str, int] | None = None,
+) -> "av.VideoFrame":
+    """An ``av.VideoFrame`` in ``pix_fmt`` holding exactly ``planes`` (the inverse of
+    :func:`frame_planes`)."""
+    fmt = P.lookup(pix_fmt)
+    P.check_planes(planes, fmt, width, height)
+    frame = av.VideoFrame(width, height, fmt.name)
+    if fmt.packed is not None:
+        plane = frame.planes[0]
+        rows = np.frombuffer(plane, np.uint8).reshape(-1, plane.line_size)
+        rows[:height, : width * fmt.pixel_bytes] = P.pack(planes, fmt).reshape(height, -1)
+    else:
+        for plane, src in zip(frame.planes, planes):
+            rows = np.frombuffer(plane, np.uint8).reshape(-1, plane.line_size)
+            rows[: src.shape[0], : src.shape[1]] = src
+    if pts is not None:
+        frame.pts = pts
+    if time_base is not None:
+        frame.time_base = time_base
+    if duration:
+        frame.duration = duration
+    for key, value in (color or {}).items():
+        setattr(frame, key, value)
+    return frame

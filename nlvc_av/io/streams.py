@@ -1,0 +1,66 @@
+"""What the media side knows of a video and its other streams (plain dataclasses, no av)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import numpy as np
+
+from ..codec import formats as P
+
+VIDEO_TRACK = 1  # track number of the video in .nlvc files; copied streams follow from 2
+
+
+# --------------------------------------------------------------------------- descriptions
+
+
+@dataclass
+class VideoInfo:
+    """The video stream, as the source describes it (colour tags are FFmpeg enum values)."""
+
+    width: int
+    height: int
+    pix_fmt: str  # a supported format (yuvj* already mapped to yuv*, color_range = 2)
+    time_base: Fraction
+    frame_rate: Fraction | None = None
+    color_range: int = 0
+    color_primaries: int = 2
+    color_trc: int = 2
+    colorspace: int = 2
+    chroma_location: int = 0
+    sample_aspect_ratio: Fraction | None = None
+    metadata: dict[str, str] = field(default_factory=dict)  # container tags
+    stream_metadata: dict[str, str] = field(default_factory=dict)
+    frames: int = 0  # frame count the source states or its duration implies; 0 = unknown
+    codec_name: str = ""
+    source_pix_fmt: str = ""  # the decoder's name for it (e.g. yuvj420p)
+
+    @property
+    def fmt(self) -> P.PixFmt:
+        return P.lookup(self.pix_fmt)
+
+    @property
+    def raw_frame_bytes(self) -> int:
+        return P.raw_frame_bytes(self.pix_fmt, self.width, self.height)
+
+
+@dataclass
+class StreamInfo:
+    """A stream copied packet for packet (audio, subtitles)."""
+
+    number: int  # track number in the .nlvc file
+    kind: str  # "audio" | "subtitle"
+    codec_name: str
+    time_base: Fraction
+    extradata: bytes = b""
+    params: dict[str, str | int] = field(default_factory=dict)
+
+
+@dataclass
+class VideoFrameData:
+    """One decoded frame: its timestamp and duration (video time base) and its planes."""
+
+    pts: int
+    duration: int
+    planes: list[np.ndarray]

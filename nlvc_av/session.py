@@ -1,0 +1,249 @@
+"""An ``.nlvc`` file as a video: its description, its decoded GOPs, and what a scan of it says.
+
+One place for the rules that the transcoder, ``nlvc_av.open``, ``nlvc info`` and
+``nlvc verify`` share: tracks <-> media descriptions, frame durations (stored, else the gap to
+the next frame, else one frame period of the stated rate), decoding a cluster with its MD5
+check, and the scan of a file's clusters (no decoding; needs neither torch nor PyAV).
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Iterator, Sequence
+
+import numpy as np
+
+import container
+from container import Cluster, CorruptFileError, StreamTrack, VideoTrack
+
+from .codec import formats as P
+from .errors import ChecksumError
+from .io.streams import VIDEO_TRACK, StreamInfo, VideoInfo
+
+VIDEO_TAG_PREFIX = "video:"  # video stream tags are kept among the file tags under this prefix
+
+
+# --------------------------------------------------------------------------- track <-> info
+
+
+def ratio(value: Fraction | None, default: tuple[int, int] | None) -> tuple[int, int] | None:
+    if not value:
+        return default
+    value = Fraction(value)
+    return (value.numerator, value.denominator)
+
+
+def fraction(pair: Sequence[int] | None) -> Fraction | None:
+    if not pair or not pair[0] or not pair[1]:
+        return None
+    return Fraction(int(pair[0]), int(pair[1]))
+
+
+def video_track_from_info(v: VideoInfo) -> VideoTrack:
+    return VideoTrack(
+        number=VIDEO_TRACK, width=v.width, height=v.height, pix_fmt=v.pix_fmt,
+        bit_depth=P.lookup(v.pix_fmt).bit_depth, time_base=ratio(v.time_base, (1, 25)),
+        frame_rate=ratio(v.frame_rate, None), color_range=v.color_range, color_primaries=v.color_primaries,
+        color_trc=v.color_trc, colorspace=v.colorspace, chroma_location=v.chroma_location,
+        sample_aspect_ratio=ratio(v.sample_aspect_ratio, (0, 1)),
+    )
+
+
+def video_info_from_track(t: VideoTrack, tags: dict[str, str] | None = None) -> VideoInfo:
+    tags = tags or {}
+    return VideoInfo(
+        width=t.width, height=t.height, pix_fmt=t.pix_fmt, time_base=fraction(t.time_base) or Fraction(1, 25),
+        frame_rate=fraction(t.frame_rate), color_range=t.color_range, color_primaries=t.color_primaries,
+        color_trc=t.color_trc, colorspace=t.colorspace, chroma_location=t.chroma_location,
+        sample_aspect_ratio=fraction(t.sample_aspect_ratio),
+        metadata={k: v for k, v in tags.items() if not k.startswith(VIDEO_TAG_PREFIX)},
+        stream_metadata={k[len(VIDEO_TAG_PREFIX):]: v for k, v in tags.items() if k.startswith(VIDEO_TAG_PREFIX)},
+        codec_name="nlvc", source_pix_fmt=t.pix_fmt,
+    )
+
+
+def file_tags(v: VideoInfo) -> dict[str, str]:
+    """The container tags plus the video stream's own, under VIDEO_TAG_PREFIX."""
+    tags = dict(v.metadata)
+    tags.update({VIDEO_TAG_PREFIX + k: val for k, val in v.stream_metadata.items()})
+    return tags
+
+
+def stream_track_from_info(s: StreamInfo) -> StreamTrack:
+    return StreamTrack(number=s.number, kind=s.kind, codec_name=s.codec_name,
+                       time_base=ratio(s.time_base, (1, 1000)), extradata=bytes(s.extradata),
+                       params=dict(s.params))
+
+
+def stream_info_from_track(t: StreamTrack) -> StreamInfo:
+    return StreamInfo(number=t.number, kind=t.kind, codec_name=t.codec_name,
+                      time_base=fraction(t.time_base) or Fraction(1, 1000),
+                      extradata=bytes(t.extradata or b""), params=dict(t.params or {}))
+
+
+# --------------------------------------------------------------------------- durations
+
+
+def default_duration(track: VideoTrack) -> int:
+    """One frame period of the stated frame rate, in the time base (1 when unknown)."""
+    rate, tb = fraction(track.frame_rate), fraction(track.time_base)
+    if rate and tb:
+        return max(1, round(1 / (rate * tb)))
+    return 1
+
+
+def frame_durations(cluster: Cluster, track: VideoTrack, next_pts: int | None = None) -> list[int]:
+    """Each frame's duration: the stored one, else the gap to the next frame, else one period."""
+    stored = list(cluster.frame_durations or [])
+    pts = cluster.frame_pts
+    out = []
+    for k, p in enumerate(pts):
+        if k < len(stored) and stored[k]:
+            out.append(stored[k])
+        elif k + 1 < len(pts):
+            out.append(pts[k + 1] - p)
+        elif next_pts is not None:
+            out.append(next_pts - p)
+        else:
+            out.append(default_duration(track))
+    return out
+
+
+# --------------------------------------------------------------------------- decoding
+
+
+@dataclass
+class DecodedFrame:
+    pts: int
+    duration: int
+    planes: list[np.ndarray]
+    gop: int
+    index: int  # within the GOP
+    frame_type: str
+
+
+def coder_for_setup(setup: container.CodecSetup):
+    """The GopCoder a file needs: its model by id (or embedded), every setup field checked."""
+    from .codec import GopCoder
+
+    return GopCoder.for_setup(setup)
+
+
+def decode_cluster(cluster: Cluster, coder, track: VideoTrack, next_pts: int | None = None) -> list[DecodedFrame]:
+    """Decode one GOP and check every frame against its stored MD5."""
+    fmt = P.lookup(track.pix_fmt)
+    n = len(cluster.frame_pts)
+    if len(cluster.frame_types) != n:
+        raise CorruptFileError(f"GOP {cluster.index}: {len(cluster.frame_types)} frame types for {n} frames",
+                               gop=cluster.index)
+    try:
+        frames = coder.decode_gop(cluster.payload, cluster.frame_types, fmt.coding_pix_fmt, track.width, track.height)
+    except container.NlvcError:
+        raise
+    except Exception as err:  # a damaged payload can fail anywhere inside the model/coder
+        raise CorruptFileError(
+            f"GOP {cluster.index}: the coded video cannot be decoded ({type(err).__name__}: {err})",
+            gop=cluster.index,
+        ) from None
+    durations = frame_durations(cluster, track, next_pts)
+    out = []
+    for k, (planes, pts) in enumerate(zip(frames, cluster.frame_pts)):
+        if k >= len(cluster.frame_md5) or P.frame_md5(planes) != cluster.frame_md5[k]:
+            raise ChecksumError(
+                f"GOP {cluster.index}, frame {k} (pts {pts}): the decoded frame does not match its "
+                "stored MD5; the file is damaged or was written by an incompatible coder"
+            )
+        out.append(DecodedFrame(pts, durations[k], planes, cluster.index, k, cluster.frame_types[k]))
+    return out
+
+
+def iter_clusters_from(reader, start_gop: int | None = None) -> Iterator[Cluster]:
+    """Every cluster in order (``None``: sequential read, works on a pipe), or from GOP
+    ``start_gop`` on (random access; needs a seekable file)."""
+    if start_gop is None:
+        yield from reader.iter_clusters()
+        return
+    for n in range(start_gop, reader.cluster_count):
+        yield reader.read_cluster(n)
+
+
+def iter_decoded(reader, coder, *, start_gop: int | None = None, max_frames: int | None = None,
+                 packets: list | None = None) -> Iterator[DecodedFrame]:
+    """Decoded, MD5-checked frames of an open reader. Copied packets of each cluster are
+    appended to ``packets`` (when given) before that cluster's frames are yielded."""
+    track = reader.video_track
+    count = 0
+    for cluster in iter_clusters_from(reader, start_gop):
+        if packets is not None:
+            packets.extend(cluster.packets)
+        for frame in decode_cluster(cluster, coder, track):
+            yield frame
+            count += 1
+            if max_frames is not None and count >= max_frames:
+                return
+
+
+def iter_nlvc_planes(path: str | os.PathLike, *, max_frames: int | None = None, coder=None
+                     ) -> tuple[VideoInfo, Iterator[list[np.ndarray]]]:
+    """``(VideoInfo, iterator of decoded frames as plane lists)`` of an ``.nlvc`` file."""
+    reader = container.open(str(path), "r")
+    try:
+        video = video_info_from_track(reader.video_track, reader.tags)
+        coder = coder or coder_for_setup(reader.codec_setup)
+    except BaseException:
+        reader.close()
+        raise
+
+    def frames() -> Iterator[list[np.ndarray]]:
+        with reader:
+            for frame in iter_decoded(reader, coder, max_frames=max_frames):
+                yield frame.planes
+
+    return video, frames()
+
+
+# --------------------------------------------------------------------------- scanning
+
+
+@dataclass
+class Scan:
+    """What the clusters of a file say, without decoding them."""
+
+    frames: int = 0
+    gops: int = 0
+    payload_bytes: int = 0
+    frame_types: dict[str, int] = field(default_factory=dict)
+    first_pts: int | None = None
+    end_pts: int | None = None  # the end of the last frame
+    packets: dict[int, dict[str, int]] = field(default_factory=dict)  # track -> packets, bytes
+
+    @property
+    def duration(self) -> int | None:
+        """From the first frame's pts to the end of the last frame, in the video time base."""
+        return None if self.first_pts is None else self.end_pts - self.first_pts
+
+
+def scan(reader) -> Scan:
+    """Read every cluster of an open reader (from where it stands) and sum them up."""
+    track = reader.video_track
+    s = Scan(packets={t.number: {"packets": 0, "bytes": 0} for t in reader.other_tracks})
+    for cluster in reader.iter_clusters():
+        s.gops += 1
+        s.frames += len(cluster.frame_pts)
+        s.payload_bytes += len(cluster.payload)
+        for t in cluster.frame_types:
+            s.frame_types[t] = s.frame_types.get(t, 0) + 1
+        for p in cluster.packets:
+            entry = s.packets.setdefault(p.track, {"packets": 0, "bytes": 0})
+            entry["packets"] += 1
+            entry["bytes"] += len(p.data)
+        if cluster.frame_pts:
+            s.first_pts = cluster.frame_pts[0] if s.first_pts is None else s.first_pts
+            s.end_pts = cluster.frame_pts[-1] + frame_durations(cluster, track)[-1]
+    return s
+
+
+def scan_file(path: str | os.PathLike) -> Scan:
+    with container.open(str(path), "r") as r:
+        return scan(r)

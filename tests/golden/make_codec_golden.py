@@ -1,0 +1,143 @@
+"""Write the codec golden files: small ``.nlvc`` files per registered model, and their manifest.
+
+    python tests/golden/make_codec_golden.py MODEL [MODEL ...]
+
+For each model (a registry id, or the alias a release understood: ``shipped``, ``tiny``) and
+each case below, a small clip is made in a scratch folder, encoded with the transcoder that is
+importable (the current tree, or an old release put first on ``PYTHONPATH``), and written to
+``tests/golden/codec/<model_id>/<case>.nlvc``. ``manifest.json`` next to them records the MD5 of
+every source frame (computed here with PyAV, not by the codec) and the SHA-256 of each file.
+
+Golden files are a promise: this script only adds files that are missing and never rewrites
+one. ``tests/test_golden.py`` decodes every file listed and compares every frame's MD5.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import av
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "codec"
+
+# case -> (pix_fmt, width, height, frames, gop, groups). Odd sizes exercise the padding rules; the
+# content moves by a pixel or two per frame, so the encoder chooses P-frames as well as I.
+CASES = {
+    "yuv420p_37x23": ("yuv420p", 37, 23, 5, 4, 2),
+    "gray_32x20": ("gray", 32, 20, 4, 4, 2),
+    "bgr0_24x18": ("bgr0", 24, 18, 3, 3, 2),
+    "yuv420p_37x23_g1": ("yuv420p", 37, 23, 3, 3, 1),
+    "yuv420p_37x23_g3": ("yuv420p", 37, 23, 3, 3, 3),
+}
+
+
+def content(pix_fmt: str, width: int, height: int, index: int) -> list[np.ndarray]:
+    """Planes of frame ``index`` in coding order: textured, shifted per frame, a little noise."""
+    rng = np.random.default_rng(1234)
+    big = rng.integers(0, 256, (height + 16, width + 16)).astype(np.float64)
+    for _ in range(3):  # smooth it into texture
+        big = (big + np.roll(big, 1, 0) + np.roll(big, 1, 1) + np.roll(big, (1, 1), (0, 1))) / 4
+    noise = np.random.default_rng(index).integers(-2, 3, big.shape)
+    shifted = np.roll(big, (index, 2 * index), (0, 1)) + noise
+    luma = np.clip(shifted[:height, :width], 0, 255).astype(np.uint8)
+    if pix_fmt == "gray":
+        return [luma]
+    if pix_fmt == "yuv420p":
+        ch, cw = -(-height // 2), -(-width // 2)
+        u = np.clip(luma[::2, ::2][:ch, :cw].astype(int) // 2 + 64, 0, 255).astype(np.uint8)
+        v = np.clip(255 - luma[::2, ::2][:ch, :cw].astype(int) // 3, 0, 255).astype(np.uint8)
+        return [luma, u, v]
+    # bgr0: coded G, B, R
+    return [luma, (luma // 2 + 100).astype(np.uint8), (255 - luma).astype(np.uint8)]
+
+
+def write_clip(path: Path, pix_fmt: str, width: int, height: int, frames: int) -> list[str]:
+    """An FFV1/Matroska clip; returns the MD5 of each frame as PyAV reads it back."""
+    with av.open(str(path), "w") as out:
+        vs = out.add_stream("ffv1", rate=25)
+        vs.width, vs.height, vs.pix_fmt = width, height, pix_fmt
+        for i in range(frames):
+            planes = content(pix_fmt, width, height, i)
+            frame = av.VideoFrame(width, height, pix_fmt)
+            if pix_fmt == "bgr0":
+                packed = np.zeros((height, width, 4), np.uint8)
+                packed[..., 1], packed[..., 0], packed[..., 2] = planes  # G, B, R
+                dst = np.frombuffer(frame.planes[0], np.uint8).reshape(-1, frame.planes[0].line_size)
+                dst[:height, :width * 4] = packed.reshape(height, -1)
+            else:
+                for plane, src in zip(frame.planes, planes):
+                    dst = np.frombuffer(plane, np.uint8).reshape(-1, plane.line_size)
+                    dst[:src.shape[0], :src.shape[1]] = src
+            frame.pts = i
+            out.mux(vs.encode(frame))
+        out.mux(vs.encode())
+    md5s = []
+    with av.open(str(path)) as c:
+        for frame in c.decode(video=0):
+            h = hashlib.md5()
+            if pix_fmt == "bgr0":
+                pl = frame.planes[0]
+                pix = np.frombuffer(pl, np.uint8).reshape(-1, pl.line_size)[:height, :width * 4]
+                pix = pix.reshape(height, width, 4)
+                for c_ in (1, 0, 2):
+                    h.update(np.ascontiguousarray(pix[:, :, c_]).tobytes())
+            else:
+                for k, pl in enumerate(frame.planes):
+                    ph = height if k == 0 else -(-height // 2)
+                    pw = width if k == 0 else -(-width // 2)
+                    h.update(np.frombuffer(pl, np.uint8).reshape(-1, pl.line_size)[:ph, :pw].tobytes())
+            md5s.append(h.hexdigest())
+    return md5s
+
+
+def main(models: list[str]) -> int:
+    import nlvc_av
+    from nlvc_av.transcode import encode_file
+
+    import container
+
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                                cwd=Path(nlvc_av.__file__).parent).stdout.strip()
+    except OSError:
+        commit = ""
+    for model in models:
+        with tempfile.TemporaryDirectory() as tmp:
+            for case, (pix_fmt, width, height, frames, gop, groups) in CASES.items():
+                src = Path(tmp) / f"{case}.mkv"
+                md5s = write_clip(src, pix_fmt, width, height, frames)
+                coded = Path(tmp) / f"{case}.nlvc"
+                encode_file(str(src), str(coded), gop=gop, groups=groups, model=model)
+                with container.open(str(coded), "r") as r:
+                    model_id = r.codec_setup.model_id
+                    types = "".join(c.frame_types for c in r.iter_clusters())
+                folder = OUT / model_id
+                folder.mkdir(parents=True, exist_ok=True)
+                dst = folder / f"{case}.nlvc"
+                manifest_path = folder / "manifest.json"
+                manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
+                if dst.exists() or case in manifest:
+                    print(f"keep {dst} (golden files are never rewritten)")
+                    continue
+                data = coded.read_bytes()
+                dst.write_bytes(data)
+                manifest[case] = {
+                    "file": dst.name, "sha256": hashlib.sha256(data).hexdigest(), "pix_fmt": pix_fmt,
+                    "width": width, "height": height, "groups": groups, "frame_types": types, "frame_md5": md5s,
+                    "written_by": f"nlvc {nlvc_av.__version__}" + (f" (commit {commit})" if commit else ""),
+                }
+                manifest_path.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+                print(f"wrote {dst} ({len(data)} bytes, frames {types})")
+    return 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2:
+        sys.exit(__doc__)
+    sys.exit(main(sys.argv[1:]))

@@ -203,6 +203,21 @@ def test_round_trip_bytesio():
     assert not buf.closed  # a file object given to open() stays open
 
 
+def test_embedded_model_weights_round_trip_and_stamp_version_1_1():
+    import dataclasses
+    weights = bytes(range(256)) * 40
+    setup = dataclasses.replace(make_golden.SETUP, model_weights=weights)
+    buf = io.BytesIO()
+    with container.open(buf, "w", codec_setup=setup, tracks=[make_golden.VIDEO, make_golden.AUDIO]) as w:
+        w.write_cluster(make_golden.clusters()[0])
+    buf.seek(0)
+    with container.open(buf, "r") as r:
+        assert r.version == (1, 1)
+        assert r.codec_setup == setup
+    with container.open(GOLDEN, "r") as r:  # files without it stay 1.0
+        assert r.version == (1, 0) and r.codec_setup.model_weights == b""
+
+
 def test_round_trip_path(tmp_path):
     path = tmp_path / "x.nlvc"
     with container.open(path, "w", codec_setup=make_golden.SETUP,

@@ -25,6 +25,9 @@ the GOPs it touches:
 * ``iter_clusters()`` (``on_error="raise"``) yields the good clusters, then raises
   ``CorruptFileError`` (``.gop`` = the GOP number) at the first damaged or missing GOP, or
   ``TruncatedFileError("file ends early at GOP N: ...")`` where a cut file stops.
+* Damage that costs no GOP (damaged Cues or CuesLocator, a cut inside them, garbage between
+  intact clusters; ``error.data_lost`` is False) never stops a read: it is listed in
+  ``r.errors``, and random access falls back to scanning the clusters.
 * ``iter_clusters(on_error="skip")`` goes on past damaged GOPs and, afterwards,
   ``r.errors`` lists every error in order (the truncation, if any, last).
   ``on_error=function`` does the same and calls the function with each error as it happens.

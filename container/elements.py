@@ -8,8 +8,9 @@ NLVC-specific ones live in the 0x4Exx range and in two 4-byte IDs.
 from __future__ import annotations
 
 #: The newest format version this package writes: (major, minor). It reads any 1.x file. A file
-#: is stamped with the lowest minor version that describes it (1.1 only when it embeds weights).
-VERSION = (1, 1)
+#: is stamped with the lowest minor version that describes it (1.1 when it embeds weights, 1.2
+#: when its video is interlaced; otherwise 1.0).
+VERSION = (1, 2)
 
 # --- EBML header (RFC 8794 IDs) -------------------------------------------------------------
 EBML = 0x1A45DFA3
@@ -66,6 +67,7 @@ COLORSPACE = 0x4E47
 CHROMA_LOCATION = 0x4E48
 SAR_NUM = 0x4E49
 SAR_DEN = 0x4E4A
+FIELD_ORDER = 0x4E4B  # 1.2: interlaced video, FFmpeg AVFieldOrder (absent: progressive or unknown)
 
 TAGS = 0x1254C367
 SIMPLE_TAG = 0x67C8

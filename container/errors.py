@@ -17,11 +17,16 @@ __all__ = ["NlvcError", "CorruptFileError", "TruncatedFileError", "UnsupportedVe
 class NlvcError(Exception):
     """Base class of every error about the contents of an ``.nlvc`` file."""
 
-    def __init__(self, message: str, *, offset: int | None = None, gop: int | None = None):
+    def __init__(self, message: str, *, offset: int | None = None, gop: int | None = None,
+                 data_lost: bool = True):
         # One line, always: callers print these into logs next to other lines.
         super().__init__(" ".join(str(message).split()))
         self.offset = offset  # byte offset in the file where the problem was found, if known
         self.gop = gop  # GOP (cluster) number concerned, if any
+        #: False for damage that costs no GOP: damaged Cues or CuesLocator (the reader scans the
+        #: clusters instead), unreadable bytes between two intact clusters. Such errors are
+        #: reported (``Reader.errors``) but never raised by ``iter_clusters``.
+        self.data_lost = data_lost
 
 
 class CorruptFileError(NlvcError, ValueError):

@@ -52,6 +52,9 @@ class VideoTrack:
     colorspace: int = 2  # AVCOL_SPC_UNSPECIFIED
     chroma_location: int = 0  # AVCHROMA_LOC_UNSPECIFIED
     sample_aspect_ratio: tuple[int, int] = (0, 1)  # 0/1: unknown
+    #: (1.2) FFmpeg AVFieldOrder: 0 progressive or unknown (not written), 2 tt (top field first),
+    #: 3 bb (bottom first), 4 tb, 5 bt (coded in the other order); 1 (progressive) reads as 0.
+    field_order: int = 0
 
 
 @dataclass

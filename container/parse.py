@@ -166,6 +166,7 @@ def _parse_track(entry: Element) -> Track:
             colorspace=opt(E.COLORSPACE, 2),
             chroma_location=opt(E.CHROMA_LOCATION, 0),
             sample_aspect_ratio=(opt(E.SAR_NUM, 0), opt(E.SAR_DEN, 1)),
+            field_order=_field_order(video.one(E.FIELD_ORDER, v)),
         )
     if not kind:
         raise CorruptFileError(f"TrackEntry at byte {entry.offset} has an empty TrackKind",
@@ -296,6 +297,20 @@ def parse_cues(el: Element, segment_start: int) -> list[Cue]:
                                    f"{cue.offset}, out of order", offset=point.offset)
         cues.append(cue)
     return cues
+
+
+#: FieldOrder values (FFmpeg AVFieldOrder) that describe interlaced video.
+INTERLACED_FIELD_ORDERS = (2, 3, 4, 5)
+
+
+def _field_order(el: Element | None) -> int:
+    if el is None:
+        return 0
+    value = el.uint()
+    if value not in (0, 1, *INTERLACED_FIELD_ORDERS):
+        raise CorruptFileError(f"FieldOrder at byte {el.offset} is {value}; expected 0 to 5 "
+                               "(FFmpeg AVFieldOrder)", offset=el.offset)
+    return 0 if value == 1 else value
 
 
 def _positive(el: Element) -> int:

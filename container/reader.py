@@ -156,7 +156,9 @@ class Reader:
 
         ``on_error="raise"`` (default): yields every good cluster, then raises at the first
         damaged or missing GOP (CorruptFileError, ``.gop`` set) or where a truncated file was
-        cut (TruncatedFileError: "file ends early at GOP N").
+        cut (TruncatedFileError: "file ends early at GOP N"). Damage that costs no GOP
+        (``error.data_lost`` False: damaged Cues or CuesLocator, a cut inside them, unreadable
+        bytes between intact clusters) is never raised: it is appended to ``self.errors``.
         ``on_error="skip"``: goes on past damaged GOPs; each error, in order, including the
         final TruncatedFileError of a cut file, is appended to ``self.errors`` (emptied by
         each call). A function as ``on_error`` is called with each error when it happens,
@@ -185,7 +187,7 @@ class Reader:
                 if item.index >= start:
                     yield item
             elif item.gop is None or item.gop >= start:
-                if on_error == "raise":
+                if on_error == "raise" and item.data_lost:
                     raise item
                 self.errors.append(item)
                 if callable(on_error):

@@ -134,7 +134,7 @@ def walk(area: Area, pos: int, expected: int, light: bool,
                 yield CorruptFileError(
                     f"GOP {cluster.index}: Cluster at byte {header.offset} repeats GOP "
                     f"{cluster.index} where GOP {expected} was expected next; skipped",
-                    offset=header.offset, gop=cluster.index)
+                    offset=header.offset, gop=cluster.index, data_lost=False)
                 continue
             yield from damage.settle(expected, cluster.index, last_end, header.offset)
             expected, cues_seen, last_end = cluster.index + 1, False, pos
@@ -152,7 +152,7 @@ def walk(area: Area, pos: int, expected: int, light: bool,
                                   area.segment_start)
                 cue_count = cues[-1].gop + 1 if cues else 0
             except CorruptFileError as exc:
-                yield CorruptFileError(f"damaged Cues: {exc}", offset=exc.offset)
+                yield CorruptFileError(f"damaged Cues: {exc}", offset=exc.offset, data_lost=False)
 
         else:  # Void, CuesLocator, elements of newer versions: skipped
             skipped = src.skip(header.size)
@@ -172,7 +172,7 @@ def walk(area: Area, pos: int, expected: int, light: bool,
         cut = damage.cut
         yield from damage.settle(expected, max(last, expected), last_end, end, leftover=not cut)
         if cut:  # cut after the Cues (in the CuesLocator): no GOP is lost
-            yield TruncatedFileError(f"file ends early after the Cues: {why}", offset=end)
+            yield TruncatedFileError(f"file ends early after the Cues: {why}", offset=end, data_lost=False)
         return
     cut = expected + len(damage.failures)
     yield from damage.settle(expected, cut, last_end, end, leftover=False)
@@ -234,5 +234,5 @@ class _Damage:
         if leftover and next_gop <= first and (self.failures or self.garbage):
             at, why = self.failures[0] if self.failures else self.garbage
             yield CorruptFileError(f"skipped damaged data between byte {start} and byte {end}: {why}",
-                                   offset=at)
+                                   offset=at, data_lost=False)
         self.clear()

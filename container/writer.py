@@ -41,7 +41,7 @@ class Writer:
         self._next_gop = 0
         self._cues: list[bytes] = []
         self._packet_tracks = {t.number for t in tracks if isinstance(t, StreamTrack)}
-        self._write(_ebml_header(1 if codec_setup.model_weights else 0))
+        self._write(_ebml_header(_minor_version(codec_setup, tracks)))
         self._write(encode_id(E.SEGMENT) + encode_size(UNKNOWN_SIZE))
         self._segment_start = self._written
         self._write(_info(info or Info()))
@@ -143,6 +143,8 @@ def _check_head(setup: CodecSetup | None, tracks: list[Track], tags: dict[str, s
             if not t.kind or t.kind == "video":
                 raise ValueError(f"track {t.number}: a StreamTrack's kind is 'audio', 'subtitle' or 'data'")
             _check_params(t.params, f"track {t.number} params")
+    if v.field_order not in (0, 2, 3, 4, 5):
+        raise ValueError(f"VideoTrack.field_order must be 0 (progressive or unknown) or 2-5, got {v.field_order}")
     if v.frame_rate is not None and min(v.frame_rate) < 1:
         raise ValueError(f"VideoTrack.frame_rate must be None or two positive integers, got {v.frame_rate}")
     if not all(isinstance(k, str) and isinstance(val, str) for k, val in tags.items()):
@@ -184,6 +186,13 @@ def _is_int64(value: object) -> bool:
 
 
 # --- encoding -----------------------------------------------------------------------------------
+
+def _minor_version(setup: CodecSetup, tracks: list[Track]) -> int:
+    """The lowest minor version that describes the file (FORMAT.md section 6)."""
+    if any(isinstance(t, VideoTrack) and t.field_order for t in tracks):
+        return 2  # FieldOrder
+    return 1 if setup.model_weights else 0  # ModelWeights
+
 
 def _with_crc(element_id: int, children: list[bytes]) -> bytes:
     """A master element whose first child is the CRC-32 of the other children."""
@@ -263,6 +272,8 @@ def _track(t: Track) -> bytes:
             element(E.SAR_NUM, encode_uint(t.sample_aspect_ratio[0])),
             element(E.SAR_DEN, encode_uint(t.sample_aspect_ratio[1])),
         ]
+        if t.field_order:  # 1.2; absent for progressive video, so older files stay byte-identical
+            video.append(element(E.FIELD_ORDER, encode_uint(t.field_order)))
         children.append(master(E.VIDEO, video))
     else:
         children.append(element(E.CODEC_NAME, encode_str(t.codec_name)))

@@ -20,18 +20,20 @@ import sys
 import time
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import partial
 from pathlib import Path
 
 import container
 from container import CodecSetup, Cluster, Info, Packet
 
-from . import session
+from . import jobs, presets, session
 from .codec import formats as P
 from .destinations import STDIO, atomic_output, direction, is_nlvc, output_kind  # noqa: F401 (re-exported)
 from .errors import OutputError, OutputExistsError, UnknownModelError, UnsupportedPixelFormatError
 from .io import demux
 from .io.mux import OutputFile
 from .io.streams import VideoFrameData
+from .jobs import GopRunner
 from .progress import NullProgress, ProgressBar
 
 __all__ = [
@@ -167,7 +169,7 @@ def encode_file(
     src: str | os.PathLike,
     dst: str | os.PathLike,
     *,
-    gop: int = DEFAULT_GOP,
+    gop: int | None = None,
     groups: int | None = None,
     overwrite: bool = False,
     progress=False,
@@ -175,10 +177,18 @@ def encode_file(
     model: str | None = None,
     max_frames: int | None = None,
     coder=None,
+    preset: str | None = None,
+    jobs: int = 1,
+    runner=None,
 ) -> EncodeStats:
     """Encode ``src`` (any file PyAV opens, or ``"-"``: y4m on stdin) into ``dst`` (``.nlvc``
     path, or ``"-"`` for stdout). ``max_frames`` keeps only the first frames (and the packets
-    of their time span). ``coder`` overrides groups/model/threads with a ready GopCoder."""
+    of their time span). ``coder`` overrides groups/model/threads with a ready GopCoder.
+    ``preset`` (:mod:`nlvc_av.presets`) chooses groups and GOP length unless they are given.
+    ``jobs``: GOPs coded at once by worker processes of one torch thread each (1: in this
+    process, with ``threads``); ``runner``: a ready :class:`nlvc_av.jobs.GopRunner` instead.
+    The output is the same bytes whatever ``jobs``."""
+    preset, groups, gop = presets.resolve(preset, groups, gop)
     if gop < 1:
         raise ValueError(f"gop must be >= 1, got {gop}")
     if max_frames is not None and max_frames < 1:
@@ -190,15 +200,16 @@ def encode_file(
         _check_codable(source.video.pix_fmt)
         if coder is None:
             coder = make_coder(groups, model=model, threads=threads)
+        runner = runner or GopRunner(jobs)
         if dst == STDIO:
-            return _encode(source, sys.stdout.buffer, coder, gop, progress)
+            return _encode(source, sys.stdout.buffer, coder, gop, progress, runner, preset)
         with atomic_output(dst, overwrite) as tmp:
-            stats = _encode(source, tmp, coder, gop, progress)
+            stats = _encode(source, tmp, coder, gop, progress, runner, preset)
         stats.file_bytes = os.path.getsize(dst)
         return stats
 
 
-def _encode(source: demux.InputFile, out, coder, gop: int, progress) -> EncodeStats:
+def _encode(source: demux.InputFile, out, coder, gop: int, progress, runner, preset: str) -> EncodeStats:
     v = source.video
     fmt = P.lookup(v.pix_fmt)
     coding_fmt = fmt.coding_pix_fmt
@@ -214,49 +225,55 @@ def _encode(source: demux.InputFile, out, coder, gop: int, progress) -> EncodeSt
     bar = _progress(progress, "encoding", total)
     router = _PacketRouter({s.number: s.time_base for s in source.other_streams})
     start = time.monotonic()
-    frames: list[VideoFrameData] = []
-    last_end: Fraction | None = None
+    tags[presets.TAG] = preset
 
-    def flush(writer, before: Fraction | None) -> None:
-        payload, frame_types = coder.encode_gop([f.planes for f in frames], coding_fmt)
-        packets = router.take(before)
-        writer.write_cluster(
-            Cluster(
-                index=stats.gops,
-                frame_pts=[f.pts for f in frames],
-                frame_types=frame_types,
-                frame_md5=[P.frame_md5(f.planes) for f in frames],
-                payload=payload,
-                packets=packets,
-                frame_durations=[f.duration for f in frames],
-            )
-        )
-        stats.gops += 1
-        stats.frames += len(frames)
-        stats.packets += len(packets)
-        stats.raw_bytes += raw_frame * len(frames)
-        stats.payload_bytes += len(payload)
-        bar.update(stats.frames, stats.raw_bytes, stats.payload_bytes, force=True)
+    def gops():  # (args, meta) per GOP in read order; packets are routed at each GOP's end
+        frames: list[VideoFrameData] = []
+        last_end: Fraction | None = None
+        for item in source.read():
+            if isinstance(item, VideoFrameData):
+                if len(frames) == gop:
+                    yield _gop_task(frames, router.take(item.pts * v.time_base))
+                    frames = []
+                frames.append(item)
+                last_end = (item.pts + item.duration) * v.time_base
+            else:
+                router.add(item)
+        if source.truncated:  # packets beyond the last kept frame are not part of the cut
+            router.pending = router.take(last_end)
+        if frames:
+            yield _gop_task(frames, router.take(None))  # the last GOP takes every remaining packet
 
+    local = partial(_encode_local, coder, coding_fmt)
+    remote = partial(jobs.encode_gop_job, setup, coding_fmt)
     try:
         with container.open(out, "w", codec_setup=setup, tracks=tracks, info=info, tags=tags) as writer:
-            for item in source.read():
-                if isinstance(item, VideoFrameData):
-                    if len(frames) == gop:
-                        flush(writer, item.pts * v.time_base)
-                        frames = []
-                    frames.append(item)
-                    last_end = (item.pts + item.duration) * v.time_base
-                else:
-                    router.add(item)
-            if source.truncated:  # packets beyond the last kept frame are not part of the cut
-                router.pending = router.take(last_end)
-            if frames:
-                flush(writer, None)  # the last GOP takes every remaining packet
+            for cluster, (payload, frame_types) in runner.map(local, remote, gops(), count=-(-total // gop)):
+                cluster.index, cluster.payload, cluster.frame_types = stats.gops, payload, frame_types
+                writer.write_cluster(cluster)
+                stats.gops += 1
+                stats.frames += len(cluster.frame_pts)
+                stats.packets += len(cluster.packets)
+                stats.raw_bytes += raw_frame * len(cluster.frame_pts)
+                stats.payload_bytes += len(payload)
+                bar.update(stats.frames, stats.raw_bytes, stats.payload_bytes, force=True)
     finally:
         bar.close()
     stats.seconds = time.monotonic() - start
     return stats
+
+
+def _gop_task(frames: list[VideoFrameData], packets: list[Packet]) -> tuple[tuple, Cluster]:
+    """A GOP job's argument (the planes) and its cluster, to be completed by the job's result."""
+    planes = [f.planes for f in frames]
+    cluster = Cluster(index=0, frame_pts=[f.pts for f in frames], frame_types="",
+                      frame_md5=[P.frame_md5(p) for p in planes], payload=b"", packets=packets,
+                      frame_durations=[f.duration for f in frames])
+    return (planes,), cluster
+
+
+def _encode_local(coder, pix_fmt: str, planes: list) -> tuple[bytes, str]:
+    return coder.encode_gop(planes, pix_fmt)
 
 
 # --------------------------------------------------------------------------- decoding
@@ -284,9 +301,11 @@ def decode_file(
     threads: int | None = None,
     max_frames: int | None = None,
     coder=None,
+    jobs: int = 1,
 ) -> DecodeStats:
     """Decode ``src`` (``.nlvc`` path, or ``"-"`` for stdin) into ``dst``: ``.mkv`` (FFV1 level 3
-    + the original audio/subtitle streams), ``.y4m``, or ``"-"`` (y4m on stdout)."""
+    + the original audio/subtitle streams), ``.y4m``, or ``"-"`` (y4m on stdout). ``jobs``: GOPs
+    decoded at once by worker processes (1: in this process, with ``threads``)."""
     src, dst = str(src), str(dst)
     kind = output_kind(dst)
     if dst != STDIO and Path(dst).exists() and not overwrite:
@@ -295,18 +314,19 @@ def decode_file(
     with container.open(source, "r") as reader:
         track = reader.video_track
         video = session.video_info_from_track(track, reader.tags)
+        video.metadata = {k: v for k, v in video.metadata.items() if not k.startswith(presets.TAG_PREFIX)}
         if kind == "y4m" and P.lookup(video.pix_fmt).family == "rgb":
             raise OutputError(f"YUV4MPEG2 cannot carry RGB video ({video.pix_fmt}); write a .mkv instead")
         if coder is None:
             coder = coder_for_setup(reader.codec_setup, threads=threads)
         streams = [session.stream_info_from_track(t) for t in reader.other_tracks]
         if dst == STDIO:
-            return _decode(reader, coder, sys.stdout.buffer, kind, video, streams, progress, max_frames, "stdout")
+            return _decode(reader, coder, sys.stdout.buffer, kind, video, streams, progress, max_frames, "stdout", jobs)
         with atomic_output(dst, overwrite) as tmp:
-            return _decode(reader, coder, tmp, kind, video, streams, progress, max_frames, dst)
+            return _decode(reader, coder, tmp, kind, video, streams, progress, max_frames, dst, jobs)
 
 
-def _decode(reader, coder, out, kind, video, streams, progress, max_frames, name) -> DecodeStats:
+def _decode(reader, coder, out, kind, video, streams, progress, max_frames, name, n_jobs=1) -> DecodeStats:
     stats = DecodeStats()
     start = time.monotonic()
     bar = _progress(progress, "decoding", 0)
@@ -323,7 +343,7 @@ def _decode(reader, coder, out, kind, video, streams, progress, max_frames, name
                         stats.dropped_packets += 1
                 packets.clear()
 
-            for frame in session.iter_decoded(reader, coder, max_frames=max_frames, packets=packets):
+            for frame in jobs.iter_decoded(reader, coder, jobs=n_jobs, max_frames=max_frames, packets=packets):
                 write_packets()
                 writer.write_frame(frame.planes, frame.pts, frame.duration)
                 gops.add(frame.gop)

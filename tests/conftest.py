@@ -27,8 +27,9 @@ def coder():
 
 @pytest.fixture
 def cli_env(monkeypatch):
-    """CLI runs (in process or in a subprocess) use the tiny model and one thread."""
+    """CLI runs (in process or in a subprocess) use the tiny model, one thread, no worker pool."""
     monkeypatch.setenv("NLVC_MODEL", "tiny")
     monkeypatch.setenv("NLVC_THREADS", "1")
+    monkeypatch.setenv("NLVC_JOBS", "1")  # GOP worker pools only where a test asks for them
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
     return os.environ.copy()

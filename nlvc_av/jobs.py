@@ -1,0 +1,291 @@
+"""GOPs are independent jobs: the job functions, and the runner that keeps them in order.
+
+Encoding is ``read -> GOP jobs -> executor -> ordered writer``; decoding is the mirror
+(``read clusters -> GOP jobs -> executor -> ordered frames``). A GOP job is a plain
+top-level function of picklable values, so any executor can run it:
+
+    payload, frame_types = encode_gop_job(setup, "yuv420p", frames)    # setup: a CodecSetup
+    decoded = decode_gop_job(setup, video_track, cluster)             # MD5-checked frames
+
+``setup`` is the CodecSetup the file records: the model by id, or its weights embedded for
+custom models, so a worker rebuilds exactly the caller's coder (every field checked). Each
+worker process keeps one GopCoder per (model, weights, groups) and uses one intra-op torch
+thread (never oversubscribe: two threads per job on busy cores ran 1.9-13x slower).
+
+:class:`GopRunner` runs a stream's jobs: inline with the caller's coder when ``jobs`` is 1
+or the stream holds a single GOP (no pool to start), else on a process pool of ``jobs``
+workers ("spawn": torch is not fork-safe) started for the stream, or on any executor given
+(``nlvc batch`` gives a Dask one). At most ``executor.slots`` GOPs are in flight (2 per
+worker), and results come back in stream order, so the output is byte-identical whatever
+the number of workers: the GOP coder is deterministic.
+"""
+from __future__ import annotations
+
+import dataclasses
+import multiprocessing
+import os
+import signal
+from collections import deque
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from functools import partial
+from typing import Callable, Iterable, Iterator
+
+import container
+
+from . import session
+from .errors import NlvcAvError
+
+__all__ = ["default_jobs", "encode_gop_job", "decode_gop_job", "GopRunner", "ProcessPool",
+           "iter_decoded", "iter_nlvc_planes", "WorkerLostError"]
+
+WAIT_S = 0.5  # how often a wait for a result looks at the stop event
+
+
+class WorkerLostError(NlvcAvError, RuntimeError):
+    """A worker process died while coding a GOP (killed, or out of memory)."""
+
+
+def default_jobs() -> int:
+    """The CPU cores this process may use (its affinity mask), at least 1."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+# --------------------------------------------------------------------------- the jobs
+
+_CODERS: dict[tuple[str, str, int], object] = {}
+_CACHE_SIZE = 4
+
+
+def _coder(setup: container.CodecSetup):
+    """The GopCoder of ``setup``, built once per process (one torch thread per job)."""
+    key = (setup.model_id, setup.weights_sha256, setup.groups)
+    coder = _CODERS.get(key)
+    if coder is None:
+        from .codec import GopCoder, nets
+
+        if not _CODERS:
+            nets.set_threads(1)
+        if len(_CODERS) >= _CACHE_SIZE:
+            _CODERS.pop(next(iter(_CODERS)))
+        coder = _CODERS[key] = GopCoder.for_setup(setup)
+    return coder
+
+
+def encode_gop_job(setup: container.CodecSetup, pix_fmt: str, frames: list) -> tuple[bytes, str]:
+    """Code one GOP (frames: lists of 2-D uint8 planes in coding order) -> (payload, frame types)."""
+    return _coder(setup).encode_gop(frames, pix_fmt)
+
+
+def decode_gop_job(setup: container.CodecSetup, track: container.VideoTrack,
+                   cluster: container.Cluster) -> list[session.DecodedFrame]:
+    """Decode one cluster's GOP and check every frame against its stored MD5."""
+    return session.decode_cluster(cluster, _coder(setup), track)
+
+
+def init_worker() -> None:
+    """Process-pool workers: one torch thread; Ctrl-C is the parent's to handle."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from .codec import nets
+
+    nets.set_threads(1)
+
+
+# --------------------------------------------------------------------------- executors
+
+
+class ProcessPool:
+    """``workers`` processes on this machine (multiprocessing "spawn")."""
+
+    def __init__(self, workers: int):
+        self.slots = 2 * workers
+        self._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                                         initializer=init_worker)
+
+    def submit(self, fn: Callable, *args):
+        return self._pool.submit(fn, *args)
+
+    def close(self, abort: bool = False) -> None:
+        if not abort:
+            self._pool.shutdown(wait=True)
+            return
+        processes = list((self._pool._processes or {}).values())  # stdlib's own table
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        for p in processes:  # a GOP in progress is not waited for
+            if p.is_alive():
+                p.terminate()
+        for p in processes:
+            p.join(5)
+
+
+class GopRunner:
+    """Runs a stream's GOP jobs and yields their results in stream order.
+
+    ``jobs``: workers of the process pool started for each stream (1: inline, no pool).
+    ``executor``: an object with ``submit(fn, *args)`` (futures with ``result(timeout)``,
+    ``done()``, ``cancel()``), ``slots`` (GOPs in flight) and ``close(abort)``; it is used
+    instead of a pool and left open. ``stop``: a ``threading.Event``; once set, the runner
+    raises KeyboardInterrupt at its next wait.
+    """
+
+    def __init__(self, jobs: int = 1, executor=None, stop=None):
+        self.jobs = max(1, int(jobs))
+        self.executor = executor
+        self.stop = stop
+
+    def map(self, local: Callable, remote: Callable, tasks: Iterable[tuple[tuple, object]],
+            count: int | None = None) -> Iterator[tuple[object, object]]:
+        """``(meta, result)`` for each ``(args, meta)`` of ``tasks``, in order. ``result`` is
+        ``local(*args)`` when run inline, else ``remote(*args)`` in a worker (a picklable
+        function giving the same result). ``count``: the number of tasks, when known (no more
+        workers are started than there are GOPs)."""
+        it = iter(tasks)
+        if self.executor is None and self.jobs == 1:
+            for args, meta in it:
+                self._check_stop()
+                yield meta, local(*args)
+            return
+        head: list = []
+        try:
+            while len(head) < 2 and (item := next(it, None)) is not None:
+                head.append(item)
+        except Exception:  # reading failed: the GOP read before it still comes out first
+            for args, meta in head:
+                yield meta, local(*args)
+            raise
+        if len(head) < 2:  # zero or one GOP: not worth a pool
+            for args, meta in head:
+                yield meta, local(*args)
+            return
+        executor = self.executor
+        if executor is None:
+            executor = ProcessPool(min(self.jobs, count) if count and count >= 2 else self.jobs)
+        ok = False
+        try:
+            yield from self._ordered(executor, remote, head, it)
+            ok = True
+        finally:
+            if self.executor is None:
+                executor.close(abort=not ok)
+
+    def _ordered(self, executor, remote, head: list, it: Iterator) -> Iterator[tuple[object, object]]:
+        pending: deque = deque()
+        try:
+            failure: BaseException | None = None
+            try:
+                for args, meta in _chain_catching(head, it):
+                    self._check_stop()
+                    pending.append((executor.submit(remote, *args), meta))
+                    while pending and (len(pending) >= executor.slots or pending[0][0].done()):
+                        future, m = pending.popleft()
+                        yield m, self._result(future)
+            except _TasksFailed as err:  # reading failed: the GOPs read before it come out first
+                failure = err.error
+            while pending:
+                future, m = pending.popleft()
+                yield m, self._result(future)
+            if failure is not None:
+                raise failure
+        finally:
+            for future, _ in pending:
+                future.cancel()
+
+    def _check_stop(self) -> None:
+        if self.stop is not None and self.stop.is_set():
+            raise KeyboardInterrupt
+
+    def _result(self, future):
+        while True:
+            self._check_stop()
+            try:
+                return future.result(timeout=WAIT_S)
+            except TimeoutError:
+                continue
+            except BrokenProcessPool:
+                raise WorkerLostError("a GOP worker process died (killed, or out of memory: "
+                                      "try fewer --jobs)") from None
+
+
+class _TasksFailed(Exception):
+    def __init__(self, error: BaseException):
+        super().__init__(str(error))
+        self.error = error
+
+
+def _chain_catching(head: list, it: Iterator) -> Iterator:
+    yield from head
+    while True:
+        try:
+            item = next(it)
+        except StopIteration:
+            return
+        except Exception as err:  # noqa: BLE001 - re-raised after the GOPs already read
+            raise _TasksFailed(err) from None
+        yield item
+
+
+# --------------------------------------------------------------------------- decoding
+
+
+def iter_decoded(reader, coder, *, jobs: int = 1, runner: GopRunner | None = None,
+                 max_frames: int | None = None, packets: list | None = None
+                 ) -> Iterator[session.DecodedFrame]:
+    """:func:`nlvc_av.session.iter_decoded` with the GOPs decoded by ``jobs`` workers: the
+    same frames, in order, each MD5-checked; each cluster's packets are appended to
+    ``packets`` before its frames are yielded."""
+    runner = runner or GopRunner(jobs)
+    if runner.executor is None and runner.jobs == 1:
+        yield from session.iter_decoded(reader, coder, max_frames=max_frames, packets=packets)
+        return
+    track = reader.video_track
+
+    def tasks():
+        for cluster in reader.iter_clusters():
+            yield (dataclasses.replace(cluster, packets=[]),), cluster.packets
+
+    count = _cluster_count(reader)
+    local = partial(_decode_local, coder, track)
+    remote = partial(decode_gop_job, reader.codec_setup, track)
+    n = 0
+    for cluster_packets, frames in runner.map(local, remote, tasks(), count=count):
+        if packets is not None:
+            packets.extend(cluster_packets)
+        for frame in frames:
+            yield frame
+            n += 1
+            if max_frames is not None and n >= max_frames:
+                return
+
+
+def _cluster_count(reader) -> int | None:
+    try:  # seekable files only; it only caps the number of workers
+        return reader.cluster_count
+    except Exception:  # noqa: BLE001 - a pipe, or a damaged index: no cap
+        return None
+
+
+def _decode_local(coder, track, cluster):
+    return session.decode_cluster(cluster, coder, track)
+
+
+def iter_nlvc_planes(path: str | os.PathLike, *, jobs: int = 1, max_frames: int | None = None):
+    """:func:`nlvc_av.session.iter_nlvc_planes` with the GOPs decoded by ``jobs`` workers."""
+    if jobs <= 1:
+        return session.iter_nlvc_planes(path, max_frames=max_frames)
+    reader = container.open(str(path), "r")
+    try:
+        video = session.video_info_from_track(reader.video_track, reader.tags)
+        coder = session.coder_for_setup(reader.codec_setup)
+    except BaseException:
+        reader.close()
+        raise
+
+    def frames():
+        with reader:
+            for frame in iter_decoded(reader, coder, jobs=jobs, max_frames=max_frames):
+                yield frame.planes
+
+    return video, frames()

@@ -1,0 +1,48 @@
+"""Encoder presets: named bundles of the encoder's speed/size choices.
+
+    name, groups, gop = presets.resolve("fast", groups=None, gop=None)   # -> ("fast", 1, 8)
+
+A preset picks the coding groups per plane (fewer: faster, more: smaller) and the GOP length
+(longer: fewer I-frames, so smaller, but a coarser random-access unit and more frames per
+GOP job). An explicit ``groups`` or ``gop`` overrides the preset's. Everything a preset
+chooses is recorded in the file's CodecSetup, so the decoder needs nothing from it; its name
+is kept in the file's tags as ``nlvc:preset`` (for ``nlvc info``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .codec import DEFAULT_GROUPS
+
+TAG = "nlvc:preset"  # the file tag that records the preset's name
+TAG_PREFIX = "nlvc:"  # tags NLVC writes about its own coding (not carried to decoded videos)
+DEFAULT = "default"
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    groups: int
+    gop: int
+    summary: str
+
+
+PRESETS: dict[str, Preset] = {p.name: p for p in (
+    Preset("fast", 1, 8, "1 coding group per plane: the fastest, the largest files"),
+    Preset(DEFAULT, DEFAULT_GROUPS, 8, f"{DEFAULT_GROUPS} coding groups, GOP 8: the codec's defaults"),
+    Preset("slow", 3, 16, "3 coding groups and GOP 16 (half the I-frames): the smallest files"),
+)}
+
+
+def names() -> list[str]:
+    return list(PRESETS)
+
+
+def resolve(preset: str | None, groups: int | None = None, gop: int | None = None) -> tuple[str, int, int]:
+    """``(preset name, groups, gop)``: the preset's choices, each overridden when given."""
+    name = DEFAULT if preset is None else preset
+    try:
+        chosen = PRESETS[name]
+    except KeyError:
+        raise ValueError(f"unknown preset '{name}' (presets: {', '.join(PRESETS)})") from None
+    return name, chosen.groups if groups is None else groups, chosen.gop if gop is None else gop

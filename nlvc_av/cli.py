@@ -136,13 +136,16 @@ def _human(n: float) -> str:
 
 # --------------------------------------------------------------------------- nlvc-transcode
 
-_gop_option = click.option("--gop", type=click.IntRange(1, 4096), default=8, show_default=True,
-                           help="Frames per GOP (one I-frame, then P-frames; the random access unit).")
+_gop_option = click.option("--gop", type=click.IntRange(1, 4096), default=None,
+                           help="Frames per GOP (one I-frame, then P-frames; the random access unit) "
+                                "[default: the preset's, 8].")
 _groups_option = click.option("--groups", type=click.Choice(["1", "2", "3"]), default=None,
                               callback=lambda ctx, param, value: None if value is None else int(value),
-                              help="Coding groups per plane: fewer is faster, more is smaller [default: 2].")
+                              help="Coding groups per plane: fewer is faster, more is smaller [default: the preset's, 2].")
 _threads_option = click.option("--threads", type=click.IntRange(1, 1024), default=None,
-                               envvar="NLVC_THREADS", show_envvar=True, help="CPU threads for the neural coder [default: torch's choice].")
+                               envvar="NLVC_THREADS", show_envvar=True,
+                               help="CPU threads for the neural coder with --jobs 1 [default: torch's choice]; "
+                                    "with more jobs each worker uses one.")
 _max_frames_option = click.option("--max-frames", type=click.IntRange(1), default=None,
                                   help="Only the first N frames (and the audio of their time span).")
 _model_option = click.option("--model", default=None, envvar="NLVC_MODEL", show_envvar=True,
@@ -153,18 +156,35 @@ _overwrite_option = click.option("--overwrite", "-y", is_flag=True, help="Replac
 _quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress bar, no summary, no warnings.")
 
 
+def _default_jobs(ctx, param, value):
+    from .jobs import default_jobs
+
+    return default_jobs() if value is None else value
+
+
+_jobs_option = click.option("--jobs", "-j", type=click.IntRange(1, 1024), default=None, envvar="NLVC_JOBS",
+                            show_envvar=True, callback=_default_jobs,
+                            help="GOPs coded at once, each by a worker process with one thread (1: in this "
+                                 "process, with --threads) [default: the CPU cores this process may use].")
+_preset_option = click.option("--preset", type=click.Choice(["fast", "default", "slow"]), default=None,
+                              help="Encoder speed/size: fast (1 group), default (2 groups, GOP 8), slow (3 groups, "
+                                   "GOP 16); --groups and --gop override it [default: default].")
+
+
 @click.command(context_settings=CONTEXT)
 @click.argument("input", metavar="INPUT")
 @click.argument("output", metavar="OUTPUT")
 @_gop_option
 @_groups_option
+@_preset_option
+@_jobs_option
 @_threads_option
 @_max_frames_option
 @_model_option
 @_overwrite_option
 @_quiet_option
 @click.version_option(__version__, prog_name="nlvc-transcode")
-def transcode_main(input, output, gop, groups, threads, max_frames, model, overwrite, quiet):
+def transcode_main(input, output, gop, groups, threads, max_frames, model, overwrite, quiet, jobs, preset):
     """Losslessly encode a video into .nlvc, or decode a .nlvc file back.
 
     \b
@@ -178,11 +198,11 @@ def transcode_main(input, output, gop, groups, threads, max_frames, model, overw
     prog = "nlvc-transcode"
     _setup_logging(prog, quiet)
     with _errors(prog):
-        _run_transcode(prog, input, output, gop=gop, groups=groups, threads=threads, max_frames=max_frames,
+        _run_transcode(prog, input, output, gop=gop, groups=groups, jobs=jobs, preset=preset, threads=threads, max_frames=max_frames,
                        model=model, overwrite=overwrite, quiet=quiet)
 
 
-def _run_transcode(prog, src, dst, *, gop, groups, threads, max_frames, model, overwrite, quiet) -> None:
+def _run_transcode(prog, src, dst, *, gop, groups, threads, max_frames, model, overwrite, quiet, jobs=1, preset=None) -> None:
     from . import transcode
 
     direction = transcode.direction(src, dst)
@@ -196,7 +216,8 @@ def _run_transcode(prog, src, dst, *, gop, groups, threads, max_frames, model, o
         raise CliError(f"{dst}: is the input file")
     progress = _show_progress(quiet)
     if direction == "encode":
-        stats = transcode.encode_file(src, dst, gop=gop, groups=groups, threads=threads, model=model,
+        stats = transcode.encode_file(src, dst, gop=gop, groups=groups, preset=preset, jobs=jobs, threads=threads,
+                                      model=model,
                                       max_frames=max_frames, overwrite=overwrite, progress=progress)
         if not quiet:
             size = f"{_human(stats.file_bytes)} file, " if stats.file_bytes else ""
@@ -208,7 +229,7 @@ def _run_transcode(prog, src, dst, *, gop, groups, threads, max_frames, model, o
                 err=True,
             )
     else:
-        stats = transcode.decode_file(src, dst, overwrite=overwrite, threads=threads, max_frames=max_frames,
+        stats = transcode.decode_file(src, dst, overwrite=overwrite, jobs=jobs, threads=threads, max_frames=max_frames,
                                       progress=progress)
         if not quiet:
             click.echo(
@@ -236,11 +257,17 @@ def _train_command() -> click.Command:
     return train_command
 
 
+def _batch_command() -> click.Command:
+    from .batch.command import batch
+
+    return batch
+
+
 class NlvcGroup(click.Group):
     """A click group whose heavy subcommands (``bench``, ``train``) are imported only when used
     (``nlvc --help`` lists them)."""
 
-    lazy_commands = {"bench": _bench_command, "train": _train_command}
+    lazy_commands = {"bench": _bench_command, "train": _train_command, "batch": _batch_command}
 
     def list_commands(self, ctx):
         return sorted(set(super().list_commands(ctx)) | set(self.lazy_commands))
@@ -283,9 +310,10 @@ def info_cmd(file, as_json):
 @click.argument("reference", metavar="ORIGINAL")
 @click.argument("candidate", metavar="COPY")
 @click.option("--max-frames", type=click.IntRange(1), default=None, help="Compare only the first N frames.")
+@_jobs_option
 @_threads_option
 @_quiet_option
-def verify_cmd(reference, candidate, max_frames, threads, quiet):
+def verify_cmd(reference, candidate, max_frames, threads, quiet, jobs):
     """Compare two videos frame by frame (MD5 of each frame's planes, native pixel format).
 
     Either may be a .nlvc file (decoded, its stored MD5s checked too) or any video PyAV reads.
@@ -304,7 +332,7 @@ def verify_cmd(reference, candidate, max_frames, threads, quiet):
         nets.set_threads(threads)
         bar = ProgressBar("verifying", max_frames or 0) if _show_progress(quiet) else None
         try:
-            identical, message = compare(reference, candidate, max_frames=max_frames, progress=bar)
+            identical, message = compare(reference, candidate, max_frames=max_frames, progress=bar, jobs=jobs)
         finally:
             if bar:
                 bar.close()

@@ -66,6 +66,17 @@ def direction(src: str, dst: str) -> str:
     )
 
 
+def refuse_terminal(stream, what: str) -> None:
+    """Binary output (an .nlvc file, y4m) to a terminal would fill it with garbage: refused."""
+    try:
+        tty = stream.isatty()
+    except (AttributeError, ValueError, OSError):
+        tty = False
+    if tty:
+        raise OutputError(f"refusing to write {what} to a terminal: redirect stdout to a file or a pipe "
+                          "(> out, | ...) or name an output file")
+
+
 @contextlib.contextmanager
 def atomic_output(dst: str | os.PathLike, overwrite: bool = False) -> Iterator[str]:
     """Yield a temporary path next to ``dst``; rename it to ``dst`` on success, remove it on

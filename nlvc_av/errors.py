@@ -23,6 +23,8 @@ __all__ = [
     "ModelIntegrityError",
     "ModelMismatchError",
     "UnsupportedSetupError",
+    "HeaderError",
+    "MemoryBudgetError",
 ]
 
 
@@ -44,6 +46,16 @@ class OutputError(NlvcAvError, ValueError):
 
 class OutputExistsError(OutputError):
     """The destination exists and overwriting was not asked for."""
+
+
+class HeaderError(NlvcAvError, ValueError):
+    """A header field of an .nlvc file holds a value no real video has, or one that contradicts
+    another (a bit depth that is not the pixel format's): refused before it is used."""
+
+
+class MemoryBudgetError(NlvcAvError, MemoryError):
+    """Decoding a GOP would need more memory than the decoder's budget (``NLVC_MAX_MEMORY``);
+    checked from the sizes the file claims, before anything is allocated."""
 
 
 class ChecksumError(NlvcAvError, ValueError):

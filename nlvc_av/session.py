@@ -17,6 +17,7 @@ import numpy as np
 import container
 from container import Cluster, CorruptFileError, StreamTrack, VideoTrack
 
+from . import checks
 from .codec import formats as P
 from .errors import ChecksumError
 from .io.streams import VIDEO_TRACK, StreamInfo, VideoInfo
@@ -46,7 +47,7 @@ def video_track_from_info(v: VideoInfo) -> VideoTrack:
         bit_depth=P.lookup(v.pix_fmt).bit_depth, time_base=ratio(v.time_base, (1, 25)),
         frame_rate=ratio(v.frame_rate, None), color_range=v.color_range, color_primaries=v.color_primaries,
         color_trc=v.color_trc, colorspace=v.colorspace, chroma_location=v.chroma_location,
-        sample_aspect_ratio=ratio(v.sample_aspect_ratio, (0, 1)),
+        sample_aspect_ratio=ratio(v.sample_aspect_ratio, (0, 1)), field_order=v.field_order,
     )
 
 
@@ -59,7 +60,7 @@ def video_info_from_track(t: VideoTrack, tags: dict[str, str] | None = None) -> 
         sample_aspect_ratio=fraction(t.sample_aspect_ratio),
         metadata={k: v for k, v in tags.items() if not k.startswith(VIDEO_TAG_PREFIX)},
         stream_metadata={k[len(VIDEO_TAG_PREFIX):]: v for k, v in tags.items() if k.startswith(VIDEO_TAG_PREFIX)},
-        codec_name="nlvc", source_pix_fmt=t.pix_fmt,
+        codec_name="nlvc", source_pix_fmt=t.pix_fmt, field_order=t.field_order,
     )
 
 
@@ -130,8 +131,11 @@ def coder_for_setup(setup: container.CodecSetup):
     return GopCoder.for_setup(setup)
 
 
-def decode_cluster(cluster: Cluster, coder, track: VideoTrack, next_pts: int | None = None) -> list[DecodedFrame]:
-    """Decode one GOP and check every frame against its stored MD5."""
+def decode_cluster(cluster: Cluster, coder, track: VideoTrack, next_pts: int | None = None,
+                   gop_size: int = checks.MAX_GOP) -> list[DecodedFrame]:
+    """Decode one GOP and check every frame against its stored MD5. The sizes the file claims
+    are checked first (:func:`nlvc_av.checks.check_gop`): nothing is allocated from them."""
+    checks.check_gop(cluster, track, gop_size)
     fmt = P.lookup(track.pix_fmt)
     n = len(cluster.frame_pts)
     if len(cluster.frame_types) != n:
@@ -172,12 +176,13 @@ def iter_decoded(reader, coder, *, start_gop: int | None = None, max_frames: int
                  packets: list | None = None) -> Iterator[DecodedFrame]:
     """Decoded, MD5-checked frames of an open reader. Copied packets of each cluster are
     appended to ``packets`` (when given) before that cluster's frames are yielded."""
-    track = reader.video_track
+    checks.check_header(reader)
+    track, gop_size = reader.video_track, reader.codec_setup.gop_size
     count = 0
     for cluster in iter_clusters_from(reader, start_gop):
         if packets is not None:
             packets.extend(cluster.packets)
-        for frame in decode_cluster(cluster, coder, track):
+        for frame in decode_cluster(cluster, coder, track, gop_size=gop_size):
             yield frame
             count += 1
             if max_frames is not None and count >= max_frames:
@@ -217,6 +222,8 @@ class Scan:
     first_pts: int | None = None
     end_pts: int | None = None  # the end of the last frame
     packets: dict[int, dict[str, int]] = field(default_factory=dict)  # track -> packets, bytes
+    intact: list[tuple[int, int]] = field(default_factory=list)  # (GOP, frames) of intact clusters
+    errors: list = field(default_factory=list)  # what the reader found damaged (NlvcError)
 
     @property
     def duration(self) -> int | None:
@@ -225,10 +232,12 @@ class Scan:
 
 
 def scan(reader) -> Scan:
-    """Read every cluster of an open reader (from where it stands) and sum them up."""
+    """Read every cluster of an open reader (from where it stands) and sum up the intact ones;
+    the damage found is in ``errors`` (nothing is raised for it)."""
     track = reader.video_track
     s = Scan(packets={t.number: {"packets": 0, "bytes": 0} for t in reader.other_tracks})
-    for cluster in reader.iter_clusters():
+    for cluster in reader.iter_clusters(on_error="skip"):
+        s.intact.append((cluster.index, len(cluster.frame_pts)))
         s.gops += 1
         s.frames += len(cluster.frame_pts)
         s.payload_bytes += len(cluster.payload)
@@ -241,6 +250,7 @@ def scan(reader) -> Scan:
         if cluster.frame_pts:
             s.first_pts = cluster.frame_pts[0] if s.first_pts is None else s.first_pts
             s.end_pts = cluster.frame_pts[-1] + frame_durations(cluster, track)[-1]
+    s.errors = list(reader.errors)
     return s
 
 

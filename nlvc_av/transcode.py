@@ -28,7 +28,9 @@ from container import CodecSetup, Cluster, Info, Packet
 
 from . import jobs, presets, session
 from .codec import formats as P
+from . import checks, recovery
 from .destinations import STDIO, atomic_output, direction, is_nlvc, output_kind  # noqa: F401 (re-exported)
+from .destinations import refuse_terminal
 from .errors import OutputError, OutputExistsError, UnknownModelError, UnsupportedPixelFormatError
 from .io import demux
 from .io.mux import OutputFile
@@ -177,6 +179,7 @@ def encode_file(
     model: str | None = None,
     max_frames: int | None = None,
     coder=None,
+    video_stream: int | None = None,
     preset: str | None = None,
     jobs: int = 1,
     runner=None,
@@ -196,7 +199,9 @@ def encode_file(
     src, dst = str(src), str(dst)
     if dst != STDIO and Path(dst).exists() and not overwrite:  # fail before any heavy work
         raise OutputExistsError(f"{dst}: already exists (use --overwrite to replace it)")
-    with demux.open_input(src, max_frames=max_frames) as source:
+    if dst == STDIO:
+        refuse_terminal(sys.stdout, "an .nlvc file")
+    with demux.open_input(src, max_frames=max_frames, video_stream=video_stream) as source:
         _check_codable(source.video.pix_fmt)
         if coder is None:
             coder = make_coder(groups, model=model, threads=threads)
@@ -285,6 +290,7 @@ class DecodeStats:
     gops: int = 0
     packets: int = 0  # copied packets written
     dropped_packets: int = 0  # copied packets the output cannot carry (y4m is video only)
+    damage: recovery.DamageReport | None = None  # decode_file(recover=True): what was lost
     seconds: float = 0.0
 
     @property
@@ -301,6 +307,7 @@ def decode_file(
     threads: int | None = None,
     max_frames: int | None = None,
     coder=None,
+    recover: bool = False,
     jobs: int = 1,
 ) -> DecodeStats:
     """Decode ``src`` (``.nlvc`` path, or ``"-"`` for stdin) into ``dst``: ``.mkv`` (FFV1 level 3
@@ -310,8 +317,11 @@ def decode_file(
     kind = output_kind(dst)
     if dst != STDIO and Path(dst).exists() and not overwrite:
         raise OutputExistsError(f"{dst}: already exists (use --overwrite to replace it)")
+    if dst == STDIO:
+        refuse_terminal(sys.stdout, "y4m video")
     source = sys.stdin.buffer if src == STDIO else src
     with container.open(source, "r") as reader:
+        checks.check_header(reader)
         track = reader.video_track
         video = session.video_info_from_track(track, reader.tags)
         video.metadata = {k: v for k, v in video.metadata.items() if not k.startswith(presets.TAG_PREFIX)}
@@ -320,6 +330,9 @@ def decode_file(
         if coder is None:
             coder = coder_for_setup(reader.codec_setup, threads=threads)
         streams = [session.stream_info_from_track(t) for t in reader.other_tracks]
+        if recover:  # every intact GOP is written; stats.damage says what was lost
+            return recovery.decode_recovering(reader, coder, dst, kind, video, streams, progress=progress,
+                                              max_frames=max_frames, overwrite=overwrite)
         if dst == STDIO:
             return _decode(reader, coder, sys.stdout.buffer, kind, video, streams, progress, max_frames, "stdout", jobs)
         with atomic_output(dst, overwrite) as tmp:

@@ -17,20 +17,25 @@ from .io.streams import VideoInfo
 from .session import iter_nlvc_planes
 
 
-def iter_planes(path: str | os.PathLike, *, max_frames: int | None = None
+def iter_planes(path: str | os.PathLike, *, max_frames: int | None = None, jobs: int = 1
                 ) -> tuple[VideoInfo, Iterator[list[np.ndarray]]]:
-    """Planes of any video: ``.nlvc`` files are decoded with the codec, others read with PyAV."""
+    """Planes of any video: ``.nlvc`` files are decoded with the codec (``jobs`` GOPs at once,
+    :mod:`nlvc_av.jobs`), others read with PyAV."""
     if is_nlvc(path):
+        if jobs > 1:
+            from .jobs import iter_nlvc_planes as iter_nlvc_planes_parallel
+
+            return iter_nlvc_planes_parallel(path, jobs=jobs, max_frames=max_frames)
         return iter_nlvc_planes(path, max_frames=max_frames)
     from .io.demux import iter_video_planes
 
     return iter_video_planes(str(path), max_frames=max_frames)
 
 
-def compare(a: str, b: str, *, max_frames: int | None = None, progress=None) -> tuple[bool, str]:
+def compare(a: str, b: str, *, max_frames: int | None = None, progress=None, jobs: int = 1) -> tuple[bool, str]:
     """``(identical, message)``; ``progress`` (a ProgressBar or None) is updated per frame."""
-    info_a, frames_a = iter_planes(a, max_frames=max_frames)
-    info_b, frames_b = iter_planes(b, max_frames=max_frames)
+    info_a, frames_a = iter_planes(a, max_frames=max_frames, jobs=jobs)
+    info_b, frames_b = iter_planes(b, max_frames=max_frames, jobs=jobs)
     fa, fb = P.lookup(info_a.pix_fmt), P.lookup(info_b.pix_fmt)
     if (info_a.width, info_a.height, fa.coding_pix_fmt) != (info_b.width, info_b.height, fb.coding_pix_fmt):
         return False, (f"different video: {a} is {info_a.width}x{info_a.height} {info_a.pix_fmt}, "

@@ -22,7 +22,7 @@ from ..codec import formats as P
 from ..errors import InputError, UnsupportedPixelFormatError
 from .frames import _rational, _reading, frame_planes, log
 from .streams import VIDEO_TRACK, StreamInfo, VideoFrameData, VideoInfo
-from .y4m import Y4M_420, Y4M_MAGIC, y4m_header_fields
+from .y4m import Y4M_420, Y4M_MAGIC, Y4mTracker, y4m_header_fields
 
 #: Stream kinds copied packet for packet (PyAV stream.type -> container StreamTrack.kind).
 COPIED_KINDS = {"audio": "audio", "subtitle": "subtitle"}
@@ -98,13 +98,15 @@ class InputFile:
     """A source opened for encoding: ``video`` (:class:`VideoInfo`), ``other_streams``
     (:class:`StreamInfo` list) and :meth:`read`. Use :func:`open_input`."""
 
-    def __init__(self, path: str, *, max_frames: int | None = None):
+    def __init__(self, path: str, *, max_frames: int | None = None, video_stream: int | None = None):
         self.path = path
+        self.video_stream = video_stream  # which video stream to code, when there are several
         self.name = "stdin" if path == "-" else str(path)
         self.max_frames = max_frames
         self.truncated = False  # True when max_frames stopped the read before the end
         self._av = None
         self._y4m_head = b""  # a y4m header says what FFmpeg does not pass on: 4:2:0 siting
+        self._y4m: Y4mTracker | None = None  # follows a y4m stream's frames (a cut last frame)
         with _reading(self.name, "cannot open"):
             if path == "-":
                 stdin = sys.stdin.buffer
@@ -112,13 +114,19 @@ class InputFile:
                 fmt = "yuv4mpegpipe" if head[: len(Y4M_MAGIC)] == Y4M_MAGIC else None
                 if not head:
                     raise InputError("stdin: no data (pipe y4m in, e.g. ffmpeg -i x -f yuv4mpegpipe -)")
+                if stdin.peek(12)[4:8] == b"ftyp":
+                    raise InputError("stdin: an MP4/MOV file cannot be read from a pipe, it needs a seekable "
+                                     "file: give its path, or pipe y4m (ffmpeg -i x -f yuv4mpegpipe -)")
                 self._y4m_head = stdin.peek(1024)[:1024] if fmt else b""
-                self._av = av.open(stdin, "r", format=fmt)
+                self._y4m = Y4mTracker(stdin) if fmt else None
+                self._av = av.open(self._y4m or stdin, "r", format=fmt)
             else:
-                self._av = av.open(str(path), "r")
-                if self._av.format.name == "yuv4mpegpipe":
-                    with contextlib.suppress(OSError), open(path, "rb") as f:
-                        self._y4m_head = f.read(1024)
+                with contextlib.suppress(OSError), open(path, "rb") as f:
+                    self._y4m_head = f.read(1024)
+                if not self._y4m_head.startswith(Y4M_MAGIC):
+                    self._y4m_head = b""
+                self._y4m = Y4mTracker.open(str(path)) if self._y4m_head else None
+                self._av = av.open(self._y4m or str(path), "r", format="yuv4mpegpipe" if self._y4m else None)
         try:
             self._setup()
         except BaseException:
@@ -130,7 +138,7 @@ class InputFile:
         videos = [s for s in src.streams.video if not _is_attached_picture(s)]
         if not videos:
             raise InputError(f"{self.name}: no video stream")
-        video = videos[0]
+        video = self._choose_video(videos)
         self._video_stream = video
         others = []
         for stream in src.streams:
@@ -166,6 +174,27 @@ class InputFile:
                 break
         if first is None:
             raise InputError(f"{self.name}: the video stream has no frames")
+
+    def _choose_video(self, videos: list):
+        """The video stream to code: the only one, or the one ``video_stream`` names; never a
+        silent choice among several (the others are named in a warning)."""
+        def describe(k: int) -> str:
+            cc = videos[k].codec_context
+            size = f" {cc.width}x{cc.height}" if cc is not None and cc.width else ""
+            return f"#{k} {_codec_name(videos[k])}{size}"
+
+        n = len(videos)
+        if self.video_stream is None and n > 1:
+            raise InputError(f"{self.name}: {n} video streams ({', '.join(describe(k) for k in range(n))}); "
+                             f"NLVC codes one: choose it with --video-stream N (0 to {n - 1})")
+        k = self.video_stream or 0
+        if k >= n:
+            raise InputError(f"{self.name}: --video-stream {k}: the file has {n} video "
+                             f"stream{'s' if n != 1 else ''} (0 to {n - 1})")
+        for other in range(n):
+            if other != k:
+                log.warning("%s: video stream %s is not coded (--video-stream %d)", self.name, describe(other), k)
+        return videos[k]
 
     def _video_info(self, frame) -> VideoInfo:
         stream = self._video_stream
@@ -203,7 +232,19 @@ class InputFile:
             frames=_frame_count(stream, rate, self._av.duration),
             codec_name=_codec_name(stream),
             source_pix_fmt=frame.format.name,
+            field_order=self._field_order(cc),
         )
+
+    def _field_order(self, cc) -> int:
+        """AVFieldOrder of interlaced video (y4m It/Ib, Matroska FieldOrder), else 0."""
+        try:
+            value = int(cc.field_order or 0) if cc is not None else 0
+        except (TypeError, ValueError):
+            value = 0
+        if self._y4m_head and y4m_header_fields(self._y4m_head).get("I") == "m":
+            log.warning("%s: y4m says the video mixes progressive and interlaced frames (Im); "
+                        "the frames are coded as they are, the per-frame field flags are not kept", self.name)
+        return value if value in (2, 3, 4, 5) else 0
 
     def _decoded(self) -> Iterator[tuple | container.Packet]:
         """Stage 1: demux + decode. Frames come out in presentation order as
@@ -224,6 +265,8 @@ class InputFile:
                     self._check_frame(frame, count)
                     count += 1
                     yield (frame.pts, int(frame.duration or 0), frame_planes(frame, fmt))
+        if self._y4m is not None:
+            self._y4m.check(self.name)  # FFmpeg drops a cut-off last frame silently
 
     def _reordered(self, items) -> Iterator[tuple | container.Packet]:
         """Stage 2: give the frames, in output order, the source's timestamps in increasing
@@ -316,6 +359,8 @@ class InputFile:
             with contextlib.suppress(Exception):
                 self._av.close()
             self._av = None
+        if self._y4m is not None:
+            self._y4m.close()
 
     def __enter__(self) -> "InputFile":
         return self
@@ -324,9 +369,10 @@ class InputFile:
         self.close()
 
 
-def open_input(path: str, *, max_frames: int | None = None) -> InputFile:
-    """Open ``path`` (any container PyAV opens; ``"-"`` = y4m on stdin) for encoding."""
-    return InputFile(path, max_frames=max_frames)
+def open_input(path: str, *, max_frames: int | None = None, video_stream: int | None = None) -> InputFile:
+    """Open ``path`` (any container PyAV opens; ``"-"`` = y4m on stdin) for encoding.
+    ``video_stream``: which video stream to code when there are several (else refused)."""
+    return InputFile(path, max_frames=max_frames, video_stream=video_stream)
 
 
 def iter_video_planes(path: str, *, max_frames: int | None = None) -> tuple[VideoInfo, Iterator[list[np.ndarray]]]:

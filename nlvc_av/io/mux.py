@@ -114,6 +114,8 @@ class OutputFile:
                 setattr(cc, key, value)
         if v.sample_aspect_ratio:
             cc.sample_aspect_ratio = v.sample_aspect_ratio
+        if v.field_order:  # interlaced: Matroska stores the field order (FlagInterlaced, FieldOrder)
+            cc.field_order = v.field_order
         if threads:
             cc.thread_count = threads
         stream.metadata.update({k: val for k, val in v.stream_metadata.items() if k.upper() not in MUXER_TAGS})

@@ -35,6 +35,7 @@ class VideoInfo:
     frames: int = 0  # frame count the source states or its duration implies; 0 = unknown
     codec_name: str = ""
     source_pix_fmt: str = ""  # the decoder's name for it (e.g. yuvj420p)
+    field_order: int = 0  # FFmpeg AVFieldOrder of interlaced video (2 tt, 3 bb, 4 tb, 5 bt); 0 progressive/unknown
 
     @property
     def fmt(self) -> P.PixFmt:

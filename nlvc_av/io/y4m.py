@@ -9,7 +9,7 @@ from typing import BinaryIO, Sequence
 import numpy as np
 
 from ..codec import formats as P
-from ..errors import OutputError
+from ..errors import InputError, OutputError
 from .streams import VideoInfo
 
 #: Y4M magic; stdin starting with it is read as YUV4MPEG2, anything else is probed.
@@ -20,6 +20,7 @@ Y4M_MAGIC = b"YUV4MPEG2"
 #: FFmpeg's AVChromaLocation values <-> the codec option names and the y4m 4:2:0 tags.
 CHROMA_LOCATIONS = {1: "left", 2: "center", 3: "topleft", 4: "top", 5: "bottomleft", 6: "bottom"}
 Y4M_420 = {"420jpeg": 2, "420mpeg2": 1, "420paldv": 3, "420": 2}
+Y4M_FIELDS = {2: "t", 4: "t", 3: "b", 5: "b"}  # AVFieldOrder -> y4m I (as FFmpeg writes it)
 Y4M_CHROMA = {"yuv422p": "422", "yuv444p": "444", "gray": "mono"}
 
 
@@ -62,7 +63,8 @@ class Y4mWriter:
         else:
             chroma = Y4M_CHROMA[v.pix_fmt]
         parts = [
-            "YUV4MPEG2", f"W{v.width}", f"H{v.height}", f"F{rate.numerator}:{rate.denominator}", "Ip",
+            "YUV4MPEG2", f"W{v.width}", f"H{v.height}", f"F{rate.numerator}:{rate.denominator}",
+            "I" + Y4M_FIELDS.get(v.field_order, "p"),
             f"A{sar.numerator}:{sar.denominator}" if sar else "A0:0", f"C{chroma}",
         ]
         if v.color_range in (1, 2):
@@ -85,3 +87,86 @@ class Y4mWriter:
         if self._own:
             with contextlib.suppress(Exception):
                 self._file.close()
+
+
+# --------------------------------------------------------------------------- reading: the frame count
+
+
+def y4m_frame_bytes(fields: dict[str, str]) -> int | None:
+    """Bytes of one frame's samples for the header's W, H, C (8-bit only; None otherwise)."""
+    try:
+        w, h = int(fields["W"]), int(fields["H"])
+    except (KeyError, ValueError):
+        return None
+    chroma = fields.get("C", "420jpeg")
+    cw, ch = -(-w // 2), -(-h // 2)
+    sizes = {"mono": w * h, "444": 3 * w * h, "422": w * h + 2 * cw * h}
+    if chroma in sizes:
+        return sizes[chroma]
+    return w * h + 2 * cw * ch if chroma.startswith("420") and chroma[3:] in ("", "jpeg", "mpeg2", "paldv") else None
+
+
+class Y4mTracker:
+    """A YUV4MPEG2 stream handed to FFmpeg through this object, which follows its structure
+    (header, ``FRAME`` lines, frame payloads) as the bytes pass: FFmpeg drops a cut-off last
+    frame without a word; :meth:`check` says so. Non-seekable, like the pipe it may wrap."""
+
+    MAX_LINE = 4096
+
+    def __init__(self, raw: BinaryIO, own: bool = False):
+        self.raw, self.own = raw, own
+        self.line = b""
+        self.in_header = True
+        self.frame_bytes: int | None = None
+        self.need = 0  # payload bytes still to come of the current frame
+        self.frames = 0
+
+    @classmethod
+    def open(cls, path: str) -> "Y4mTracker":
+        return cls(open(path, "rb"), own=True)
+
+    def seekable(self) -> bool:
+        return False
+
+    def read(self, n: int = -1) -> bytes:
+        data = self.raw.read(n)
+        if self.frame_bytes is not None or self.in_header:
+            self._feed(data)
+        return data
+
+    def _feed(self, data: bytes) -> None:
+        pos = 0
+        while pos < len(data):
+            if self.need:
+                take = min(self.need, len(data) - pos)
+                self.need -= take
+                pos += take
+                self.frames += not self.need
+                continue
+            nl = data.find(b"\n", pos)
+            end = len(data) if nl < 0 else nl
+            self.line = (self.line + data[pos:end])[:self.MAX_LINE]
+            pos = end + 1
+            if nl < 0:
+                return
+            if self.in_header:
+                self.in_header = False
+                self.frame_bytes = y4m_frame_bytes(y4m_header_fields(self.line + b"\n"))
+                if self.frame_bytes is None:
+                    return  # a format NLVC refuses anyway: nothing to track
+            elif self.frame_bytes:
+                self.need = self.frame_bytes
+            self.line = b""
+
+    def check(self, name: str) -> None:
+        """Raise InputError if the stream ended inside a frame."""
+        if self.frame_bytes and (self.need or self.line):
+            got = self.frame_bytes - self.need if self.need else 0
+            raise InputError(f"{name}: the y4m stream is truncated: its last frame (frame {self.frames}) "
+                             f"has {got} of its {self.frame_bytes} bytes, {self.frame_bytes - got} are "
+                             f"missing; nothing was written (--max-frames {self.frames} codes the "
+                             "complete frames)")
+
+    def close(self) -> None:
+        if self.own:
+            self.raw.close()

@@ -1,0 +1,214 @@
+"""Damaged ``.nlvc`` files: every intact GOP back, and a report of exactly what was lost.
+
+The container walks the clusters and reports each GOP that did not arrive intact (a CRC-32
+mismatch, a cut, a cluster that cannot be found); decoding adds the GOPs whose payload does not
+decode to their stored MD5s. A :class:`DamageReport` gathers both, with the frames each lost GOP
+held (the writer puts ``GopSize`` frames in every GOP but the last, FORMAT.md section 7) and
+the byte where the damage was found. Damage that costs no GOP (Cues, CuesLocator) is listed as
+a notice. A pipe and a seekable file are read the same way: in order, without the index.
+
+    report = DamageReport(gop_size)
+    for frame in iter_recovered(reader, coder, report): ...   # frames of intact GOPs, bit-exact
+    report.lost, report.lines(), report.as_dict()
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Iterator
+
+import container
+from container import NlvcError
+
+from . import session
+from .checks import check_header
+from .text import escape, plural
+
+
+@dataclass
+class Loss:
+    """One problem found in a file: a lost GOP (``gop`` set), or damage that cost nothing."""
+
+    message: str
+    gop: int | None = None
+    offset: int | None = None
+    data_lost: bool = True
+    first_frame: int | None = None  # frame numbers the lost GOP held (0-based, whole file)
+    last_frame: int | None = None  # None with first_frame set: "and every frame after it"
+
+    @property
+    def frames(self) -> str:
+        if self.first_frame is None:
+            return ""
+        if self.last_frame is None:
+            return f"frames {self.first_frame} and after"
+        if self.last_frame == self.first_frame:
+            return f"frame {self.first_frame}"
+        return f"frames {self.first_frame}-{self.last_frame}"
+
+    def describe(self) -> str:
+        if self.gop is None or not self.data_lost:
+            return f"no frame lost: {escape(self.message)}"
+        where = f" at byte {self.offset}" if self.offset is not None else ""
+        frames = f" ({self.frames})" if self.frames else ""
+        message = self.message.removeprefix(f"GOP {self.gop}: ")
+        return f"GOP {self.gop}{frames} lost{where}: {escape(message)}"
+
+    def as_dict(self) -> dict:
+        return {"gop": self.gop, "first_frame": self.first_frame, "last_frame": self.last_frame,
+                "offset": self.offset, "data_lost": self.data_lost, "message": escape(self.message)}
+
+
+@dataclass
+class DamageReport:
+    """What a read of a whole file found: the intact GOPs and frames, the losses, the notices."""
+
+    gop_size: int
+    losses: list[Loss] = field(default_factory=list)
+    gops_ok: int = 0
+    frames_ok: int = 0
+    _last_intact: int = -1
+
+    # -- gathering
+
+    def intact(self, gop: int, frames: int) -> None:
+        self.gops_ok += 1
+        self.frames_ok += frames
+        self._last_intact = max(self._last_intact, gop)
+
+    def error(self, err: NlvcError) -> None:
+        """A container error, or a GOP that did not decode (its ``gop`` set)."""
+        gop = err.gop if err.data_lost else None
+        if gop is not None and any(x.gop == gop and x.data_lost for x in self.losses):
+            return  # one entry per lost GOP
+        self.losses.append(Loss(str(err), gop, err.offset, err.data_lost and gop is not None))
+
+    def finish(self) -> "DamageReport":
+        """Give each lost GOP its frame numbers (call after the read)."""
+        g = self.gop_size
+        for loss in self.losses:
+            if loss.gop is not None and loss.data_lost:
+                loss.first_frame = loss.gop * g
+                # A GOP after the last intact one may be the (shorter) last GOP of the file.
+                loss.last_frame = None if loss.gop > self._last_intact else loss.first_frame + g - 1
+        return self
+
+    # -- reading the result
+
+    @property
+    def lost(self) -> list[Loss]:
+        return [x for x in self.losses if x.data_lost]
+
+    @property
+    def notices(self) -> list[Loss]:
+        return [x for x in self.losses if not x.data_lost]
+
+    @property
+    def damaged(self) -> bool:
+        return bool(self.losses)
+
+    def lines(self) -> list[str]:
+        return [x.describe() for x in self.losses]
+
+    def summary(self) -> str:
+        lost = self.lost
+        text = f"{plural(self.frames_ok, 'frame')} in {plural(self.gops_ok, 'intact GOP')}"
+        if lost:
+            text += f", {plural(len(lost), 'GOP')} lost"
+        if self.notices:
+            text += f", {plural(len(self.notices), 'damage notice')}"
+        return text
+
+    def as_dict(self) -> dict:
+        return {"intact_gops": self.gops_ok, "intact_frames": self.frames_ok,
+                "lost_gops": [x.gop for x in self.lost],
+                "problems": [x.as_dict() for x in self.losses]}
+
+
+def iter_recovered(reader: container.Reader, coder, report: DamageReport, *,
+                   max_frames: int | None = None, packets: list | None = None
+                   ) -> Iterator[session.DecodedFrame]:
+    """The MD5-checked frames of every intact GOP, in order; each lost GOP goes to ``report``
+    (call ``report.finish()`` when the iteration is over; it is called here at its end)."""
+    check_header(reader)
+    track, gop_size = reader.video_track, reader.codec_setup.gop_size
+    count = 0
+    for cluster in reader.iter_clusters(on_error=report.error):
+        try:
+            frames = session.decode_cluster(cluster, coder, track, gop_size=gop_size)
+        except NlvcError as err:
+            if err.gop is None:
+                err.gop = cluster.index
+            report.error(err)
+            continue
+        report.intact(cluster.index, len(frames))
+        if packets is not None:
+            packets.extend(cluster.packets)
+        for frame in frames:
+            yield frame
+            count += 1
+            if max_frames is not None and count >= max_frames:
+                report.finish()
+                return
+    report.finish()
+
+
+def scan_report(scan: session.Scan, gop_size: int) -> DamageReport:
+    """The damage a scan (no decoding: CRC-32s and structure only) found."""
+    report = DamageReport(gop_size)
+    for gop, frames in scan.intact:
+        report.intact(gop, frames)
+    for err in scan.errors:
+        report.error(err)
+    return report.finish()
+
+
+def decode_recovering(reader: container.Reader, coder, dst: str, kind: str, video, streams, *,
+                      progress=False, max_frames: int | None = None, overwrite: bool = False):
+    """``decode_file(..., recover=True)``: write every intact GOP of an open reader to ``dst``
+    (``"-"``: stdout), atomically; ``stats.damage`` is the :class:`DamageReport`."""
+    import sys
+
+    from .destinations import STDIO, atomic_output
+    from .io.mux import OutputFile
+    from .progress import NullProgress, ProgressBar
+    from .transcode import DecodeStats
+
+    report = DamageReport(reader.codec_setup.gop_size)
+    stats = DecodeStats(damage=report)
+    bar = ProgressBar("decoding", 0) if progress is True else (progress or NullProgress())
+    start = time.monotonic()
+
+    def write(out, name: str) -> None:
+        packets: list = []
+        gops = set()
+        with OutputFile(out, kind, video, streams, video.metadata, name=name) as writer:
+
+            def write_packets() -> None:
+                for p in packets:
+                    if writer.write_packet(p):
+                        stats.packets += 1
+                    else:
+                        stats.dropped_packets += 1
+                packets.clear()
+
+            for frame in iter_recovered(reader, coder, report, max_frames=max_frames, packets=packets):
+                write_packets()
+                writer.write_frame(frame.planes, frame.pts, frame.duration)
+                gops.add(frame.gop)
+                stats.frames += 1
+                bar.update(stats.frames)
+            if max_frames is None:
+                write_packets()
+        stats.gops = len(gops)
+
+    try:
+        if dst == STDIO:
+            write(sys.stdout.buffer, "stdout")
+        else:
+            with atomic_output(dst, overwrite) as tmp:
+                write(tmp, dst)
+    finally:
+        bar.close()
+    stats.seconds = time.monotonic() - start
+    return stats

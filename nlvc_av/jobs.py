@@ -126,8 +126,8 @@ class GopRunner:
 
     ``jobs``: workers of the process pool started for each stream (1: inline, no pool).
     ``executor``: an object with ``submit(fn, *args)`` (futures with ``result(timeout)``,
-    ``done()``, ``cancel()``), ``slots`` (GOPs in flight) and ``close(abort)``; it is used
-    instead of a pool and left open. ``stop``: a ``threading.Event``; once set, the runner
+    ``done()``, ``cancel()``) and ``slots`` (GOPs in flight); every GOP then runs on it
+    (none inline), and it is left open. ``stop``: a ``threading.Event``; once set, the runner
     raises KeyboardInterrupt at its next wait.
     """
 
@@ -143,7 +143,10 @@ class GopRunner:
         function giving the same result). ``count``: the number of tasks, when known (no more
         workers are started than there are GOPs)."""
         it = iter(tasks)
-        if self.executor is None and self.jobs == 1:
+        if self.executor is not None:  # every GOP goes to it, even a single one
+            yield from self._ordered(self.executor, remote, [], it)
+            return
+        if self.jobs == 1:
             for args, meta in it:
                 self._check_stop()
                 yield meta, local(*args)
@@ -160,16 +163,13 @@ class GopRunner:
             for args, meta in head:
                 yield meta, local(*args)
             return
-        executor = self.executor
-        if executor is None:
-            executor = ProcessPool(min(self.jobs, count) if count and count >= 2 else self.jobs)
+        executor = ProcessPool(min(self.jobs, count) if count and count >= 2 else self.jobs)
         ok = False
         try:
             yield from self._ordered(executor, remote, head, it)
             ok = True
         finally:
-            if self.executor is None:
-                executor.close(abort=not ok)
+            executor.close(abort=not ok)
 
     def _ordered(self, executor, remote, head: list, it: Iterator) -> Iterator[tuple[object, object]]:
         pending: deque = deque()

@@ -29,6 +29,7 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .text import EscapingFormatter, escape, plural
 
 STDIO = "-"
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -48,7 +49,7 @@ def _setup_logging(prog: str, quiet: bool) -> None:
             logger.removeHandler(handler)
     handler = logging.StreamHandler(sys.stderr)
     handler._nlvc_cli = True  # type: ignore[attr-defined]
-    handler.setFormatter(logging.Formatter(f"{prog}: warning: %(message)s"))
+    handler.setFormatter(EscapingFormatter(f"{prog}: warning: %(message)s"))
     logger.addHandler(handler)
     logger.setLevel(logging.ERROR if quiet else logging.WARNING)
     logger.propagate = False
@@ -63,7 +64,7 @@ def _one_line(text: object) -> str:
 
 
 def _fail(prog: str, message: str, code: int = 1):
-    click.echo(f"{prog}: error: {_one_line(message)}", err=True)
+    click.echo(f"{prog}: error: {escape(_one_line(message))}", err=True)
     sys.exit(code)
 
 
@@ -100,7 +101,8 @@ def _errors(prog: str):
     except CliError as err:
         _fail(prog, str(err))
     except NlvcError as err:
-        _fail(prog, str(err))
+        hint = "; --recover writes every intact GOP" if prog == "nlvc-transcode" and err.gop is not None else ""
+        _fail(prog, str(err) + hint)
     except OSError as err:
         if err.filename and err.strerror:
             _fail(prog, f"{err.filename}: {err.strerror}")
@@ -169,6 +171,12 @@ _jobs_option = click.option("--jobs", "-j", type=click.IntRange(1, 1024), defaul
 _preset_option = click.option("--preset", type=click.Choice(["fast", "default", "slow"]), default=None,
                               help="Encoder speed/size: fast (1 group), default (2 groups, GOP 8), slow (3 groups, "
                                    "GOP 16); --groups and --gop override it [default: default].")
+_recover_option = click.option("--recover", is_flag=True,
+                               help="Decoding a damaged file: write every intact GOP and report each lost range "
+                                    "(exit 3 when something was lost) instead of stopping at the damage.")
+_video_stream_option = click.option("--video-stream", type=click.IntRange(0), default=None, metavar="N",
+                                    help="Encoding a source with several video streams: code stream N "
+                                         "(0 = the first video stream); required then.")
 
 
 @click.command(context_settings=CONTEXT)
@@ -183,8 +191,10 @@ _preset_option = click.option("--preset", type=click.Choice(["fast", "default", 
 @_model_option
 @_overwrite_option
 @_quiet_option
+@_recover_option
+@_video_stream_option
 @click.version_option(__version__, prog_name="nlvc-transcode")
-def transcode_main(input, output, gop, groups, threads, max_frames, model, overwrite, quiet, jobs, preset):
+def transcode_main(input, output, gop, groups, threads, max_frames, model, overwrite, quiet, recover, video_stream, jobs, preset):
     """Losslessly encode a video into .nlvc, or decode a .nlvc file back.
 
     \b
@@ -199,10 +209,11 @@ def transcode_main(input, output, gop, groups, threads, max_frames, model, overw
     _setup_logging(prog, quiet)
     with _errors(prog):
         _run_transcode(prog, input, output, gop=gop, groups=groups, jobs=jobs, preset=preset, threads=threads, max_frames=max_frames,
-                       model=model, overwrite=overwrite, quiet=quiet)
+                       model=model, overwrite=overwrite, quiet=quiet, recover=recover, video_stream=video_stream)
 
 
-def _run_transcode(prog, src, dst, *, gop, groups, threads, max_frames, model, overwrite, quiet, jobs=1, preset=None) -> None:
+def _run_transcode(prog, src, dst, *, gop, groups, threads, max_frames, model, overwrite, quiet, recover=False,
+                   video_stream=None, jobs=1, preset=None) -> None:
     from . import transcode
 
     direction = transcode.direction(src, dst)
@@ -218,28 +229,35 @@ def _run_transcode(prog, src, dst, *, gop, groups, threads, max_frames, model, o
     if direction == "encode":
         stats = transcode.encode_file(src, dst, gop=gop, groups=groups, preset=preset, jobs=jobs, threads=threads,
                                       model=model,
-                                      max_frames=max_frames, overwrite=overwrite, progress=progress)
+                                      max_frames=max_frames, overwrite=overwrite, progress=progress,
+                                      video_stream=video_stream)
         if not quiet:
             size = f"{_human(stats.file_bytes)} file, " if stats.file_bytes else ""
             click.echo(
-                f"{prog}: {dst if dst != STDIO else 'stdout'}: {stats.frames} frames {stats.width}x{stats.height} "
-                f"{stats.pix_fmt} in {stats.gops} GOPs, {stats.packets} other packets; {size}"
+                f"{prog}: {dst if dst != STDIO else 'stdout'}: {plural(stats.frames, 'frame')} {stats.width}x{stats.height} "
+                f"{stats.pix_fmt} in {plural(stats.gops, 'GOP')}, {plural(stats.packets, 'other packet')}; {size}"
                 f"video {_human(stats.raw_bytes)} -> {_human(stats.payload_bytes)} ({stats.ratio:.2f}:1), "
                 f"{stats.fps:.2f} fps",
                 err=True,
             )
     else:
         stats = transcode.decode_file(src, dst, overwrite=overwrite, jobs=jobs, threads=threads, max_frames=max_frames,
-                                      progress=progress)
+                                      progress=progress, recover=recover)
         if not quiet:
             click.echo(
-                f"{prog}: {dst if dst != STDIO else 'stdout'}: {stats.frames} frames (MD5 verified), "
-                f"{stats.packets} other packets"
+                f"{prog}: {dst if dst != STDIO else 'stdout'}: {plural(stats.frames, 'frame')} (MD5 verified), "
+                f"{plural(stats.packets, 'other packet')}"
                 + (f" ({stats.dropped_packets} not written{': y4m is video only' if dst == STDIO or dst.lower().endswith('.y4m') else ''})"
                    if stats.dropped_packets else "")
                 + f", {stats.fps:.2f} fps",
                 err=True,
             )
+        if stats.damage is not None and stats.damage.damaged:  # --recover: never silent, even with -q
+            for line in stats.damage.lines():
+                click.echo(f"{prog}: warning: {line}", err=True)
+            if stats.damage.lost:
+                click.echo(f"{prog}: error: data lost: {stats.damage.summary()} written", err=True)
+                sys.exit(3)
 
 
 # --------------------------------------------------------------------------- nlvc (group)
@@ -296,41 +314,67 @@ def info_cmd(file, as_json):
     """Describe an .nlvc file: codec, video, frames, sizes, other streams, tags."""
     prog = "nlvc info"
     with _errors(prog):
-        if not Path(file).exists():
+        if file != STDIO and not Path(file).exists():
             raise CliError(f"{file}: no such file")
-        if Path(file).is_dir():
+        if file != STDIO and Path(file).is_dir():
             raise CliError(f"{file}: is a directory")
         from .describe import info, info_text
 
         d = info(file)
         click.echo(json.dumps(d, indent=2, sort_keys=False) if as_json else info_text(d))
+        if d["damage"] and d["damage"]["lost_gops"]:
+            sys.exit(3)  # what could be read was shown; frames are lost
 
 
 @nlvc_main.command("verify", context_settings=CONTEXT)
-@click.argument("reference", metavar="ORIGINAL")
-@click.argument("candidate", metavar="COPY")
+@click.argument("reference", metavar="[SOURCE]")
+@click.argument("candidate", metavar="FILE.nlvc", required=False)
 @click.option("--max-frames", type=click.IntRange(1), default=None, help="Compare only the first N frames.")
+@click.option("--json", "as_json", is_flag=True, help="With FILE.nlvc alone: the fixity report as JSON on stdout.")
 @_jobs_option
 @_threads_option
 @_quiet_option
-def verify_cmd(reference, candidate, max_frames, threads, quiet, jobs):
-    """Compare two videos frame by frame (MD5 of each frame's planes, native pixel format).
+def verify_cmd(reference, candidate, max_frames, as_json, threads, quiet, jobs):
+    """Check a .nlvc file alone, or compare a video with its copy frame by frame.
 
-    Either may be a .nlvc file (decoded, its stored MD5s checked too) or any video PyAV reads.
-    Exits 0 only if both have the same frames, bit for bit.
+    \b
+    nlvc verify FILE.nlvc          every CRC-32 and every frame MD5 (no source needed)
+    nlvc verify SOURCE FILE.nlvc   MD5 of each frame's planes, native pixel format; the first
+                                   difference is named by frame, plane and pixel
+
+    Either side of a comparison may be a .nlvc file (decoded, its MD5s checked too) or any
+    video PyAV reads. Exits 0 only if everything matches, 1 otherwise.
     """
     prog = "nlvc verify"
     _setup_logging(prog, quiet)
     with _errors(prog):
         for path in (reference, candidate):
-            if path != STDIO and not Path(path).exists():
+            if path is not None and path != STDIO and not Path(path).exists():
                 raise CliError(f"{path}: no such file")
         from .codec import nets
         from .progress import ProgressBar
-        from .verify import compare
+        from .verify import check_file, compare
 
         nets.set_threads(threads)
         bar = ProgressBar("verifying", max_frames or 0) if _show_progress(quiet) else None
+        if candidate is None:  # fixity of one file
+            try:
+                report = check_file(reference, progress=bar)
+            finally:
+                if bar:
+                    bar.close()
+            if as_json:
+                click.echo(json.dumps(report, indent=2))
+            elif report["ok"]:
+                if not quiet:
+                    click.echo(f"{reference}: intact: {report['summary']}; every CRC-32 and frame MD5 checked")
+            else:
+                for line in report["lines"]:
+                    click.echo(f"{prog}: {line}", err=True)
+                click.echo(f"{prog}: {reference}: damaged: {report['summary']}", err=True)
+            sys.exit(0 if report["ok"] else 1)
+        if as_json:
+            raise click.UsageError("--json goes with FILE.nlvc alone (the fixity report)")
         try:
             identical, message = compare(reference, candidate, max_frames=max_frames, progress=bar, jobs=jobs)
         finally:

@@ -1,7 +1,11 @@
-"""``nlvc verify``: two videos compared frame by frame (MD5 of each frame's planes, native format).
+"""``nlvc verify``: the fixity of one ``.nlvc`` file, or two videos compared frame by frame.
 
-Either side may be an ``.nlvc`` file (decoded, its stored MD5s checked as well) or any video
-PyAV reads.
+``check_file(FILE.nlvc)`` (the archivist's periodic check, no source needed) reads every
+element, checks every CRC-32, decodes every GOP and checks every frame's MD5; damage does not
+stop it: the report names each lost GOP, its frames and the byte where it was found.
+``compare(A, B)``: MD5 of each frame's planes in the native format; either side may be an
+``.nlvc`` file (decoded, its stored MD5s checked as well) or any video PyAV reads; the first
+difference is located by frame, plane and pixel.
 """
 from __future__ import annotations
 
@@ -11,10 +15,15 @@ from typing import Iterator
 
 import numpy as np
 
+import container
+
+from . import recovery
+from .checks import check_header
 from .codec import formats as P
 from .destinations import is_nlvc
 from .io.streams import VideoInfo
-from .session import iter_nlvc_planes
+from .session import coder_for_setup, iter_nlvc_planes
+from .text import plural
 
 
 def iter_planes(path: str | os.PathLike, *, max_frames: int | None = None, jobs: int = 1
@@ -47,9 +56,39 @@ def compare(a: str, b: str, *, max_frames: int | None = None, progress=None, job
             return False, f"{shorter} ends after {n - 1} frames, the other has more"
         ma, mb = P.frame_md5(pa), P.frame_md5(pb)
         if ma != mb:
-            return False, f"frame {n - 1} differs (md5 {ma.hex()} vs {mb.hex()})"
+            return False, f"frame {n - 1} differs: {first_difference(pa, pb)} (md5 {ma.hex()} vs {mb.hex()})"
         if progress is not None:
             progress.update(n)
     if n == 0:
         return False, "no frames to compare"
-    return True, f"identical: {n} frames, {info_a.width}x{info_a.height} {info_a.pix_fmt}"
+    return True, f"identical: {plural(n, 'frame')}, {info_a.width}x{info_a.height} {info_a.pix_fmt}"
+
+
+def first_difference(a: list[np.ndarray], b: list[np.ndarray]) -> str:
+    """Where two frames first differ: plane, pixel (x, y, in raster order) and the two values."""
+    for k, (pa, pb) in enumerate(zip(a, b)):
+        if pa.shape != pb.shape:
+            return f"plane {k} is {pa.shape[1]}x{pa.shape[0]} vs {pb.shape[1]}x{pb.shape[0]}"
+        where = np.argwhere(pa != pb)
+        if len(where):
+            y, x = (int(v) for v in where[0])
+            return (f"plane {k}, first at pixel x={x} y={y} ({int(pa[y, x])} vs {int(pb[y, x])}), "
+                    f"{plural(len(where), 'sample')} differ in that plane")
+    return f"{len(a)} vs {len(b)} planes"
+
+
+def check_file(path: str, *, progress=None, coder=None) -> dict:
+    """The fixity of one ``.nlvc`` file: every CRC-32 and every frame MD5, without the source.
+
+    Returns ``{"file", "ok", "frames", "gops", "damage"}`` (``damage``: the
+    :meth:`recovery.DamageReport.as_dict`, ``"lines"`` the report in words). Raises only when
+    the header cannot be read (nothing else can be checked then)."""
+    with container.open(path, "r") as reader:
+        check_header(reader)
+        coder = coder or coder_for_setup(reader.codec_setup)
+        report = recovery.DamageReport(reader.codec_setup.gop_size)
+        for n, _ in enumerate(recovery.iter_recovered(reader, coder, report), start=1):
+            if progress is not None:
+                progress.update(n)
+    return {"file": path, "ok": not report.damaged, "frames": report.frames_ok, "gops": report.gops_ok,
+            "summary": report.summary(), "damage": report.as_dict(), "lines": report.lines()}

@@ -36,7 +36,10 @@ def model_for_setup(setup: CodecSetup) -> registry.Model:
                 f"but that model's weights are {model.entry.sha256[:16]}...; the header is damaged")
         return model
     if setup.model_weights:
-        model = registry.custom(setup.model_weights, f"weights embedded for model '{setup.model_id}'")
+        syntax = str((setup.coder_params or {}).get("syntax", "gop-v1"))
+        if syntax not in registry.SYNTAXES:
+            raise UnsupportedSetupError(f"unsupported coder parameter syntax={syntax!r} in file")
+        model = registry.custom(setup.model_weights, f"weights embedded for model '{setup.model_id}'", syntax)
         if model.entry.sha256 != setup.weights_sha256:
             raise ModelMismatchError(f"the weights embedded for model '{setup.model_id}' do not match the "
                                      "sha256 the file records; the file is damaged")
@@ -116,7 +119,7 @@ class GopCoder:
 
     def _context(self, pix_fmt: str):
         if pix_fmt not in self._contexts:
-            from . import nets
+            from . import contexts, nets
             from .gop import GopContext
             if self._predictor is None:
                 try:
@@ -125,8 +128,9 @@ class GopCoder:
                     raise UnsupportedSetupError(
                         f"model '{self.model_id}' has architecture '{self.model.entry.architecture}', "
                         "which this release does not know") from None
+            syntax = self.model.entry.coder_params.get("syntax", "gop-v1")
             self._contexts[pix_fmt] = GopContext(self._predictor, self.tokens, self.groups,
-                                                 lookup(pix_fmt).plane_is_chroma)
+                                                 lookup(pix_fmt).plane_is_chroma, contexts.MODELS[syntax])
         return self._contexts[pix_fmt]
 
     def encode_gop(self, frames: list[list[np.ndarray]], pix_fmt: str) -> tuple[bytes, str]:

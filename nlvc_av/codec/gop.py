@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .contexts import PlainModel
 from .entropy import AdaptiveTables
 from .planecoder import code_plane
 from .predict import motion
@@ -37,15 +38,17 @@ class GopContext:
     tokens: TokenMap
     groups: int
     chroma: list[bool]  # per plane
+    models: tuple = (PlainModel, PlainModel)  # intra, inter probability models of the syntax
 
     def tables(self) -> dict[tuple[bool, bool], AdaptiveTables]:
-        """Fresh adaptive tables per (chroma, inter), from the model's prior."""
-        prior = self.predictor.prior
-        return {(c, p): AdaptiveTables(prior) for c in (False, True) for p in (False, True)}
+        """Fresh adaptive tables per (chroma, inter): the model's prior for every context."""
+        priors = [np.repeat(self.predictor.prior, m.buckets, axis=0) for m in self.models]
+        return {(c, p): AdaptiveTables(priors[p]) for c in (False, True) for p in (False, True)}
 
     def plane(self, tables, coder, k: int, plane, shape, ref) -> np.ndarray:
-        return code_plane(self.predictor, tables[(self.chroma[k], ref is not None)], coder, self.tokens,
-                          plane, shape, self.chroma[k], ref, self.groups)
+        inter = ref is not None
+        return code_plane(self.predictor, tables[(self.chroma[k], inter)], coder, self.tokens,
+                          plane, shape, self.chroma[k], ref, self.groups, self.models[inter])
 
 
 @dataclass

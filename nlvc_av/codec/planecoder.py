@@ -9,18 +9,25 @@ from __future__ import annotations
 
 import numpy as np
 
+from .contexts import PlainModel
 from .entropy import AdaptiveTables
-from .schedule import SCHEDULES, TARGETS, levels, pad_with_anchor, shuffle, unshuffle, valid_masks
+from .schedule import D, H, SCHEDULES, TARGETS, V, levels, pad_with_anchor, shuffle, unshuffle, valid_masks
 from .tokens import TokenMap
+
+OFFSET = {H: (0, 1), V: (1, 0), D: (1, 1)}  # a channel's sample within its 2x2 cell
 
 
 def code_plane(predictor, tables: AdaptiveTables, coder, tokens: TokenMap, plane: np.ndarray | None,
-               shape: tuple[int, int], chroma: bool, ref: np.ndarray | None, groups: int) -> np.ndarray:
-    """Encode ``plane`` (or decode when it is None) and return the plane (uint8)."""
+               shape: tuple[int, int], chroma: bool, ref: np.ndarray | None, groups: int,
+               model=PlainModel) -> np.ndarray:
+    """Encode ``plane`` (or decode when it is None) and return the plane (uint8). ``model`` is
+    the probability model's class (:mod:`nlvc_av.codec.contexts`) of the stream's syntax."""
     h, w = shape
     work = np.zeros(shape, np.int32) if plane is None else plane.astype(np.int32)
     first = None if plane is None else work[:1, :1].ravel()
     work[0, 0] = coder.code_uniform(first, 1, tokens.alphabet)[0]
+    pm = model(shape, ref, chroma)
+    pm.start(int(work[0, 0]))
     ref32 = None if ref is None else ref.astype(np.int32)
     for level, s in levels(h, w):
         lat = work[::s, ::s]
@@ -36,10 +43,14 @@ def code_plane(predictor, tables: AdaptiveTables, coder, tokens: TokenMap, plane
                 if not mask.any():
                     continue
                 k = TARGETS.index(ch)
-                mu, cls = mu_all[k][mask], cls_all[k][mask]
+                cy, cx = np.nonzero(mask)
+                ys, xs = (2 * cy + OFFSET[ch][0]) * s, (2 * cx + OFFSET[ch][1]) * s
+                mu, ctx = pm.prepare(ch, ys, xs, s, mu_all[k][mask], cls_all[k][mask])
                 symbols = None if plane is None else tokens.to_symbols(cells[ch][mask], mu)
-                symbols = coder.code_group(tables, cls, symbols)
-                cells[ch][mask] = tokens.to_samples(symbols, mu)
+                symbols = coder.code_group(tables, ctx, symbols)
+                values = tokens.to_samples(symbols, mu)
+                cells[ch][mask] = values
+                pm.record(ys, xs, values)
             pad_with_anchor(cells, lh, lw)
         work[::s, ::s] = shuffle(cells, lh, lw)
     return work.astype(np.uint8)

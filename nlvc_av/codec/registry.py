@@ -31,6 +31,9 @@ ARCH_LATTICE_V1 = "mdiff-lattice-v1"
 #: recorded in every file's CodecSetup.coder_params and checked when decoding.
 CODER_PARAMS_V1 = {"coder": "constriction-range-v1", "increment": 24, "rescale_total": 1 << 18,
                    "motion_block": 16}
+#: gop-v2: the same network and coder, with the candidate / error-energy probability model
+#: (nlvc_av/codec/contexts.py). Files of gop-v1 carry no "syntax" parameter.
+CODER_PARAMS_V2 = {**CODER_PARAMS_V1, "syntax": "gop-v2"}
 
 
 @dataclass(frozen=True)
@@ -55,10 +58,17 @@ MODELS: dict[str, ModelEntry] = {e.model_id: e for e in (
     ModelEntry("nlvc-mdiff-lattice-v1-tiny0", ARCH_LATTICE_V1, "nlvc-mdiff-lattice-v1-tiny0.npz",
                "baa8c3f90dd3d2032b72b0bac777c0f32169dc7afc208e7d9d62aa81bd371b85", released="0.1.0",
                purpose="test", hash_of="arrays"),
+    # 0.2: the 0.1 networks with the gop-v2 probability model (a new bitstream, so new ids).
+    ModelEntry("nlvc-mdiff-lattice-v2-c32b5", ARCH_LATTICE_V1, "nlvc-mdiff-lattice-v1-c32b5.npz",
+               "2b0073ea48769e77ad04da9b21d661ad158292dce34df34fdb6ce7f318471e76",
+               coder_params=dict(CODER_PARAMS_V2), released="0.2.0"),
+    ModelEntry("nlvc-mdiff-lattice-v2-tiny0", ARCH_LATTICE_V1, "nlvc-mdiff-lattice-v1-tiny0.npz",
+               "baa8c3f90dd3d2032b72b0bac777c0f32169dc7afc208e7d9d62aa81bd371b85",
+               coder_params=dict(CODER_PARAMS_V2), released="0.2.0", purpose="test", hash_of="arrays"),
 )}
 
-DEFAULT_MODEL = "nlvc-mdiff-lattice-v1-c32b5"
-TEST_MODEL = "nlvc-mdiff-lattice-v1-tiny0"
+DEFAULT_MODEL = "nlvc-mdiff-lattice-v2-c32b5"
+TEST_MODEL = "nlvc-mdiff-lattice-v2-tiny0"
 ALIASES = {"default": DEFAULT_MODEL, "shipped": DEFAULT_MODEL, "tiny": TEST_MODEL}
 
 
@@ -122,13 +132,16 @@ def load(name: str) -> Model:
     return Model(entry, arrays)
 
 
-def custom(data: bytes, what: str = "weights file") -> Model:
+SYNTAXES = {"gop-v1": CODER_PARAMS_V1, "gop-v2": CODER_PARAMS_V2}
+
+
+def custom(data: bytes, what: str = "weights file", syntax: str = "gop-v2") -> Model:
     """A model from a weights file outside the registry; its bytes are embedded in every file."""
     arrays = read_arrays(data, what)
     sha = hashlib.sha256(data).hexdigest()
     channels, blocks = (int(v) for v in arrays["arch"])
     entry = ModelEntry(f"custom-{ARCH_LATTICE_V1}-c{channels}b{blocks}-{sha[:12]}", ARCH_LATTICE_V1,
-                       None, sha, purpose="custom")
+                       None, sha, coder_params=dict(SYNTAXES[syntax]), purpose="custom")
     return Model(entry, arrays, embedded=data)
 
 

@@ -21,6 +21,7 @@ the number of workers: the GOP coder is deterministic.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import multiprocessing
 import os
@@ -86,6 +87,22 @@ def decode_gop_job(setup: container.CodecSetup, track: container.VideoTrack,
     return session.decode_cluster(cluster, _coder(setup), track)
 
 
+@contextlib.contextmanager
+def sigint_ignored():
+    """Processes started inside ignore SIGINT from their start (an ignored signal stays ignored
+    across exec, and Python then installs no KeyboardInterrupt handler): Ctrl-C reaches the
+    whole process group, and it is the parent's to handle, without a traceback per worker."""
+    try:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread: leave it
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def init_worker() -> None:
     """Process-pool workers: one torch thread; Ctrl-C is the parent's to handle."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -102,11 +119,16 @@ class ProcessPool:
 
     def __init__(self, workers: int):
         self.slots = 2 * workers
+        self._unstarted = workers  # the pool starts a worker at each submit until it has them all
         self._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
                                          initializer=init_worker)
 
     def submit(self, fn: Callable, *args):
-        return self._pool.submit(fn, *args)
+        if self._unstarted <= 0:
+            return self._pool.submit(fn, *args)
+        self._unstarted -= 1
+        with sigint_ignored():
+            return self._pool.submit(fn, *args)
 
     def close(self, abort: bool = False) -> None:
         if not abort:

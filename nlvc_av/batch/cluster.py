@@ -14,6 +14,8 @@ import importlib.util
 import logging
 from typing import Callable, Iterator
 
+from ..jobs import sigint_ignored
+
 INSTALL_HINT = "pip install 'nlvc[cluster]'"
 
 
@@ -36,8 +38,10 @@ def connect(scheduler: str | None = None, workers: int = 1) -> Iterator[object]:
         with client:
             yield client
         return
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                      silence_logs=logging.ERROR) as local, Client(local) as client:
+    with sigint_ignored():  # the workers leave Ctrl-C to the client
+        local = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                             silence_logs=logging.CRITICAL)
+    with local, Client(local) as client:
         yield client
 
 

@@ -162,7 +162,8 @@ def run_batch(sources: list[str], out_dir: str | os.PathLike, *, scheduler: str 
         todo.append((r, replace))
     batch = BatchResult(results)
     if todo:
-        total = sum(outputs.stated_frames(r.source, max_frames) for r, _ in todo)
+        counts = [outputs.stated_frames(r.source, max_frames) for r, _ in todo]
+        total = 0 if 0 in counts else sum(counts)  # one unknown count: no ETA
         counters = _Counters(len(results), total, progress, done_files=len(results) - len(todo))
         with cluster.connect(scheduler, workers or default_jobs()) as client:
             batch.scheduler = client.scheduler.address
@@ -197,6 +198,8 @@ def _run_files(todo, options: dict, counters: _Counters, stop: threading.Event, 
             stats = encode_file(r.source, r.output, overwrite=replace, progress=_FileProgress(counters), **options)
             r.status, r.frames, r.bytes, r.ratio = ENCODED, stats.frames, stats.file_bytes, round(stats.ratio, 4)
         except Exception as err:  # noqa: BLE001 - one file's failure is its own
+            if stop.is_set():  # the batch is being stopped: not this file's failure
+                raise KeyboardInterrupt from None
             r.status, r.error = FAILED, reason(err)
         r.seconds = round(time.monotonic() - t0, 3)
         counters.file_done()

@@ -14,6 +14,7 @@ import container
 from clipgen import make_clip
 from nlvc_av import jobs, presets
 from nlvc_av.codec import formats as P
+from nlvc_av.codec import registry
 from nlvc_av.transcode import decode_file, encode_file
 from nlvc_av.verify import iter_planes
 
@@ -27,7 +28,7 @@ def test_two_jobs_encode_and_decode_the_same_bytes_as_one(tmp_path):
     """A custom model (weights embedded) must reach the workers; 3 GOPs on 2 workers."""
     weights = tmp_path / "custom.npz"
     weights.write_bytes(resources.files("nlvc_av.codec").joinpath(
-        "weights", "nlvc-mdiff-lattice-v1-tiny0.npz").read_bytes())
+        "weights", registry.MODELS[registry.TEST_MODEL].weights_file).read_bytes())
     planes = make_clip(tmp_path / "a.mkv", width=16, height=16, frames=5)
     one, two = tmp_path / "one.nlvc", tmp_path / "two.nlvc"
     s1 = encode_file(tmp_path / "a.mkv", one, gop=2, model=str(weights), threads=1, jobs=1)

@@ -208,7 +208,8 @@ def transcode_main(input, output, gop, groups, threads, max_frames, model, overw
     prog = "nlvc-transcode"
     _setup_logging(prog, quiet)
     with _errors(prog):
-        _run_transcode(prog, input, output, gop=gop, groups=groups, jobs=jobs, preset=preset, threads=threads, max_frames=max_frames,
+        _run_transcode(prog, input, output, gop=gop, groups=groups, jobs=jobs, preset=preset, threads=threads,
+                       max_frames=max_frames,
                        model=model, overwrite=overwrite, quiet=quiet, recover=recover, video_stream=video_stream)
 
 

@@ -147,7 +147,8 @@ def run_batch(sources: list[str], out_dir: str | os.PathLike, *, scheduler: str 
     for r in results:
         replace = overwrite
         if not Path(r.source).is_file():
-            r.status, r.error = FAILED, f"{r.source}: {'is a directory' if Path(r.source).is_dir() else 'no such file'}"
+            problem = "is a directory" if Path(r.source).is_dir() else "no such file"
+            r.status, r.error = FAILED, f"{r.source}: {problem}"
             if on_file:
                 on_file(r)
             continue

@@ -75,6 +75,14 @@ def test_batch_codes_files_exactly_and_a_rerun_skips_them(tmp_path, cli_env, sch
     assert [f["status"] for f in json.loads(report.read_text())["files"]] == ["skipped"] * 3
     assert {p: p.stat().st_mtime_ns for p in out.iterdir()} == mtimes
 
+    # --max-frames: the outputs hold fewer frames; they are finished for a rerun with the same cut
+    cut = tmp_path / "cut"
+    for _ in range(2):
+        r = _batch([*clips, "--out", cut, "--scheduler", scheduler, "--max-frames", "2", "--json", report])
+        assert r.exit_code == 0, r.output
+    assert [f["status"] for f in json.loads(report.read_text())["files"]] == ["skipped"] * 3
+    assert _exact(cut / "clip1.nlvc", clips[tmp_path / "clip1.mkv"][:2])
+
 
 @needs_dask
 def test_a_bad_file_is_reported_and_the_others_complete(tmp_path, cli_env, scheduler):

@@ -153,7 +153,7 @@ def run_batch(sources: list[str], out_dir: str | os.PathLike, *, scheduler: str 
                 on_file(r)
             continue
         if not overwrite and Path(r.output).exists():
-            why = _unfinished(r)
+            why = _unfinished(r, max_frames)
             if why is None or r.status == FAILED:
                 r.status = r.status or SKIPPED
                 if on_file:
@@ -179,9 +179,9 @@ def run_batch(sources: list[str], out_dir: str | os.PathLike, *, scheduler: str 
     return batch
 
 
-def _unfinished(r: FileResult) -> str | None:
+def _unfinished(r: FileResult, max_frames: int | None) -> str | None:
     try:
-        return outputs.unfinished_reason(r.output, r.source)
+        return outputs.unfinished_reason(r.output, r.source, max_frames)
     except Exception as err:  # noqa: BLE001 - the source itself cannot be read
         r.status, r.error = FAILED, reason(err)
         return r.error

@@ -119,8 +119,9 @@ class GopCoder:
 
     def _context(self, pix_fmt: str):
         if pix_fmt not in self._contexts:
-            from . import contexts, nets
+            from . import nets
             from .gop import GopContext
+            from .syntax import syntax_of
             if self._predictor is None:
                 try:
                     self._predictor = nets.build(self.model.entry.architecture, self.model.arrays)
@@ -128,9 +129,9 @@ class GopCoder:
                     raise UnsupportedSetupError(
                         f"model '{self.model_id}' has architecture '{self.model.entry.architecture}', "
                         "which this release does not know") from None
-            syntax = self.model.entry.coder_params.get("syntax", "gop-v1")
             self._contexts[pix_fmt] = GopContext(self._predictor, self.tokens, self.groups,
-                                                 lookup(pix_fmt).plane_is_chroma, contexts.MODELS[syntax])
+                                                 lookup(pix_fmt).plane_is_chroma,
+                                                 syntax_of(self.model.entry.coder_params))
         return self._contexts[pix_fmt]
 
     def encode_gop(self, frames: list[list[np.ndarray]], pix_fmt: str) -> tuple[bytes, str]:

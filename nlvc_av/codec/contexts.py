@@ -140,6 +140,3 @@ class IntraBlend(CandidateModel):
     buckets = 1
     edi_chroma = False
 
-
-#: syntax -> (model of intra planes, model of inter planes)
-MODELS = {"gop-v1": (PlainModel, PlainModel), "gop-v2": (IntraBlend, CandidateModel)}

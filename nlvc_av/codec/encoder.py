@@ -12,8 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from .entropy import CostRecorder
-from .gop import MV_OFFSET, FrameChoice, GopContext, compensate_frame
-from .predict import motion
+from .gop import FrameChoice, GopContext
 
 
 def _trial(ctx: GopContext, tables, k: int, plane: np.ndarray, ref: np.ndarray | None) -> CostRecorder:
@@ -30,11 +29,11 @@ def chooser(ctx: GopContext):
     def choose(index, planes, prev, tables, mv_table) -> FrameChoice:
         if prev is None:
             return FrameChoice("I", trials=[None] * len(planes))
+        motion = ctx.syntax.motion
         vectors = motion.estimate(planes[0], prev[0])
-        compensated = compensate_frame(prev, vectors)
-        flat = (vectors.reshape(-1) + MV_OFFSET).astype(np.int32)
+        compensated = motion.compensate(prev, vectors)
         mv_trial = CostRecorder()
-        mv_trial.code_group(mv_table.copy(), np.zeros(flat.size, np.int64), flat)
+        motion.code(mv_trial, mv_table.copy(), planes[0].shape, vectors)
         intra = [_trial(ctx, tables, k, p, None) for k, p in enumerate(planes)]
         inter = [_trial(ctx, tables, k, p, compensated[k]) for k, p in enumerate(planes)]
         use_ref = [b.bits < a.bits for a, b in zip(intra, inter)]

@@ -4,9 +4,9 @@ One range-coder stream per GOP; the adaptive tables live for the whole GOP, so e
 decodes on its own. Frame by frame, in order:
 
     I-frame:  every plane, intra (code_plane without a reference)
-    P-frame:  motion vectors (one per 16x16 luma block, adaptive table, v + 32 in [0, 64)),
-              one flat bit per plane (1: coded against the motion-compensated previous frame),
-              then every plane, intra or inter as its bit says
+    P-frame:  motion vectors (one per 16x16 luma block; how they are coded and applied is the
+              syntax's motion, see syntax.py), one flat bit per plane (1: coded against the
+              motion-compensated previous frame), then every plane, intra or inter as its bit says
 
 Frame types travel in the cluster (``Cluster.frame_types``), not in the payload. When
 encoding, the encoder's choice for each frame (:mod:`nlvc_av.codec.encoder`) supplies the
@@ -19,14 +19,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .contexts import PlainModel
 from .entropy import AdaptiveTables
 from .planecoder import code_plane
-from .predict import motion
+from .syntax import SYNTAXES, Syntax
 from .tokens import TokenMap
 
-MV_OFFSET = 32   # vector components are coded as v + 32 in [0, 64)
-MV_SYMBOLS = 64
 FRAME_TYPES = "IP"
 
 
@@ -38,17 +35,21 @@ class GopContext:
     tokens: TokenMap
     groups: int
     chroma: list[bool]  # per plane
-    models: tuple = (PlainModel, PlainModel)  # intra, inter probability models of the syntax
+    syntax: Syntax = SYNTAXES["gop-v1"]
 
     def tables(self) -> dict[tuple[bool, bool], AdaptiveTables]:
         """Fresh adaptive tables per (chroma, inter): the model's prior for every context."""
-        priors = [np.repeat(self.predictor.prior, m.buckets, axis=0) for m in self.models]
+        priors = [np.repeat(self.predictor.prior, m.buckets, axis=0) for m in (self.syntax.intra, self.syntax.inter)]
         return {(c, p): AdaptiveTables(priors[p]) for c in (False, True) for p in (False, True)}
+
+    def mv_table(self) -> AdaptiveTables:
+        return AdaptiveTables(np.ones((1, self.syntax.motion.symbols), np.int64))
 
     def plane(self, tables, coder, k: int, plane, shape, ref) -> np.ndarray:
         inter = ref is not None
+        model = self.syntax.inter if inter else self.syntax.intra
         return code_plane(self.predictor, tables[(self.chroma[k], inter)], coder, self.tokens,
-                          plane, shape, self.chroma[k], ref, self.groups, self.models[inter])
+                          plane, shape, self.chroma[k], ref, self.groups, model)
 
 
 @dataclass
@@ -61,16 +62,6 @@ class FrameChoice:
     trials: list = field(default_factory=list)   # per plane: a CostRecorder to replay, or None
 
 
-def compensate_frame(prev: list[np.ndarray], vectors: np.ndarray) -> list[np.ndarray]:
-    h, w = prev[0].shape
-    return [motion.compensate(p, vectors, -(-h // p.shape[0]), -(-w // p.shape[1])) for p in prev]
-
-
-def vector_grid(shape: tuple[int, int]) -> tuple[int, int]:
-    h, w = shape
-    return -(-h // motion.BLOCK), -(-w // motion.BLOCK)
-
-
 def code_gop(ctx: GopContext, coder, shapes: list[tuple[int, int]], *, frame_types: str | None = None,
              frames: list[list[np.ndarray]] | None = None, choose=None) -> tuple[list[list[np.ndarray]], str]:
     """Run the GOP's syntax. Decoding: ``frame_types`` given, ``coder`` a decoder. Encoding:
@@ -79,8 +70,8 @@ def code_gop(ctx: GopContext, coder, shapes: list[tuple[int, int]], *, frame_typ
     encoding = frames is not None
     count = len(frames) if encoding else len(frame_types)
     tables = ctx.tables()
-    mv_table = AdaptiveTables(np.ones((1, MV_SYMBOLS), np.int64))
-    nby, nbx = vector_grid(shapes[0])
+    mv_table = ctx.mv_table()
+    motion = ctx.syntax.motion
     out: list[list[np.ndarray]] = []
     types = []
     prev = None
@@ -93,12 +84,10 @@ def code_gop(ctx: GopContext, coder, shapes: list[tuple[int, int]], *, frame_typ
         if ftype == "P":
             if prev is None:
                 raise ValueError("GOP starts with a P-frame")
-            flat = None if not encoding else (choice.vectors.reshape(-1) + MV_OFFSET).astype(np.int32)
-            flat = coder.code_group(mv_table, np.zeros(nby * nbx * 2, np.int64), flat)
-            vectors = (flat.astype(np.int64) - MV_OFFSET).reshape(nby, nbx, 2)
+            vectors = motion.code(coder, mv_table, shapes[0], choice.vectors if encoding else None)
             use_ref = None if not encoding else np.array(choice.use_ref, np.int32)
             use_ref = coder.code_uniform(use_ref, len(shapes), 2)
-            compensated = compensate_frame(prev, vectors)
+            compensated = motion.compensate(prev, vectors)
             refs = [c if u else None for c, u in zip(compensated, use_ref)]
         planes = []
         for k, shape in enumerate(shapes):

@@ -34,6 +34,8 @@ CODER_PARAMS_V1 = {"coder": "constriction-range-v1", "increment": 24, "rescale_t
 #: gop-v2: the same network and coder, with the candidate / error-energy probability model
 #: (nlvc_av/codec/contexts.py). Files of gop-v1 carry no "syntax" parameter.
 CODER_PARAMS_V2 = {**CODER_PARAMS_V1, "syntax": "gop-v2"}
+#: gop-v3: gop-v2 with quarter-pel motion (nlvc_av/codec/predict/subpel.py).
+CODER_PARAMS_V3 = {**CODER_PARAMS_V1, "syntax": "gop-v3"}
 
 
 @dataclass(frozen=True)
@@ -65,10 +67,16 @@ MODELS: dict[str, ModelEntry] = {e.model_id: e for e in (
     ModelEntry("nlvc-mdiff-lattice-v2-tiny0", ARCH_LATTICE_V1, "nlvc-mdiff-lattice-v1-tiny0.npz",
                "baa8c3f90dd3d2032b72b0bac777c0f32169dc7afc208e7d9d62aa81bd371b85",
                coder_params=dict(CODER_PARAMS_V2), released="0.2.0", purpose="test", hash_of="arrays"),
+    ModelEntry("nlvc-mdiff-lattice-v3-c32b5", ARCH_LATTICE_V1, "nlvc-mdiff-lattice-v1-c32b5.npz",
+               "2b0073ea48769e77ad04da9b21d661ad158292dce34df34fdb6ce7f318471e76",
+               coder_params=dict(CODER_PARAMS_V3), released="0.2.0"),
+    ModelEntry("nlvc-mdiff-lattice-v3-tiny0", ARCH_LATTICE_V1, "nlvc-mdiff-lattice-v1-tiny0.npz",
+               "baa8c3f90dd3d2032b72b0bac777c0f32169dc7afc208e7d9d62aa81bd371b85",
+               coder_params=dict(CODER_PARAMS_V3), released="0.2.0", purpose="test", hash_of="arrays"),
 )}
 
-DEFAULT_MODEL = "nlvc-mdiff-lattice-v2-c32b5"
-TEST_MODEL = "nlvc-mdiff-lattice-v2-tiny0"
+DEFAULT_MODEL = "nlvc-mdiff-lattice-v3-c32b5"
+TEST_MODEL = "nlvc-mdiff-lattice-v3-tiny0"
 ALIASES = {"default": DEFAULT_MODEL, "shipped": DEFAULT_MODEL, "tiny": TEST_MODEL}
 
 
@@ -132,10 +140,10 @@ def load(name: str) -> Model:
     return Model(entry, arrays)
 
 
-SYNTAXES = {"gop-v1": CODER_PARAMS_V1, "gop-v2": CODER_PARAMS_V2}
+SYNTAXES = {"gop-v1": CODER_PARAMS_V1, "gop-v2": CODER_PARAMS_V2, "gop-v3": CODER_PARAMS_V3}
 
 
-def custom(data: bytes, what: str = "weights file", syntax: str = "gop-v2") -> Model:
+def custom(data: bytes, what: str = "weights file", syntax: str = "gop-v3") -> Model:
     """A model from a weights file outside the registry; its bytes are embedded in every file."""
     arrays = read_arrays(data, what)
     sha = hashlib.sha256(data).hexdigest()

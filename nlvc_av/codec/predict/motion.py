@@ -81,3 +81,24 @@ def compensate(ref: np.ndarray, vectors: np.ndarray, sub_y: int = 1, sub_x: int 
     src_y = np.clip(yy + vy[iy, ix], 0, h - 1)
     src_x = np.clip(xx + vx[iy, ix], 0, w - 1)
     return ref[src_y, src_x]
+
+
+class IntegerMotion:
+    """Syntax gop-v1/v2: integer vectors, coded as v + 32 in [0, 64) with one adaptive table;
+    chroma reuses them divided (rounded down) by its subsampling."""
+
+    symbols = 64
+    offset = 32
+
+    def estimate(self, cur: np.ndarray, ref: np.ndarray) -> np.ndarray:
+        return estimate(cur, ref)
+
+    def compensate(self, prev: list[np.ndarray], vectors: np.ndarray) -> list[np.ndarray]:
+        h, w = prev[0].shape
+        return [compensate(p, vectors, -(-h // p.shape[0]), -(-w // p.shape[1])) for p in prev]
+
+    def code(self, coder, table, shape: tuple[int, int], vectors: np.ndarray | None) -> np.ndarray:
+        nby, nbx = -(-shape[0] // BLOCK), -(-shape[1] // BLOCK)
+        flat = None if vectors is None else (vectors.reshape(-1) + self.offset).astype(np.int32)
+        flat = coder.code_group(table, np.zeros(nby * nbx * 2, np.int64), flat)
+        return (flat.astype(np.int64) - self.offset).reshape(nby, nbx, 2)

@@ -140,7 +140,7 @@ def _human(n: float) -> str:
 
 _gop_option = click.option("--gop", type=click.IntRange(1, 4096), default=None,
                            help="Frames per GOP (one I-frame, then P-frames; the random access unit) "
-                                "[default: the preset's, 8].")
+                                "[default: the preset's, 32].")
 _groups_option = click.option("--groups", type=click.Choice(["1", "2", "3"]), default=None,
                               callback=lambda ctx, param, value: None if value is None else int(value),
                               help="Coding groups per plane: fewer is faster, more is smaller [default: the preset's, 2].")
@@ -169,8 +169,8 @@ _jobs_option = click.option("--jobs", "-j", type=click.IntRange(1, 1024), defaul
                             help="GOPs coded at once, each by a worker process with one thread (1: in this "
                                  "process, with --threads) [default: the CPU cores this process may use].")
 _preset_option = click.option("--preset", type=click.Choice(["fast", "default", "slow"]), default=None,
-                              help="Encoder speed/size: fast (1 group), default (2 groups, GOP 8), slow (3 groups, "
-                                   "GOP 16); --groups and --gop override it [default: default].")
+                              help="Encoder speed/size: fast (1 group), default (2 groups, GOP 32), slow (3 groups, "
+                                   "GOP 64); --groups and --gop override it [default: default].")
 _recover_option = click.option("--recover", is_flag=True,
                                help="Decoding a damaged file: write every intact GOP and report each lost range "
                                     "(exit 3 when something was lost) instead of stopping at the damage.")

@@ -51,7 +51,7 @@ __all__ = [
     "coder_for_setup",
 ]
 
-DEFAULT_GOP = 8
+from .presets import DEFAULT_GOP  # noqa: E402,F401 (the default GOP length, re-exported)
 
 
 def _progress(progress, label: str, total: int):

@@ -138,10 +138,10 @@ def test_default_jobs_is_the_cores_this_process_may_use():
 
 
 def test_presets_choose_groups_and_gop_and_explicit_values_win():
-    assert presets.resolve(None) == ("default", 2, 8)
-    assert presets.resolve("fast") == ("fast", 1, 8)
+    assert presets.resolve(None) == ("default", 2, 32)
+    assert presets.resolve("fast") == ("fast", 1, 32)
     assert presets.resolve("slow", gop=4) == ("slow", 3, 4)
-    assert presets.resolve("fast", groups=3) == ("fast", 3, 8)
+    assert presets.resolve("fast", groups=3) == ("fast", 3, 32)
     with pytest.raises(ValueError, match="unknown preset 'turbo'"):
         presets.resolve("turbo")
 

@@ -98,7 +98,8 @@ def info(path: str) -> dict:
                 "raw_bytes": raw,
                 "payload_bytes": s.payload_bytes,
                 "ratio": round(raw / s.payload_bytes, 4) if s.payload_bytes else None,
-                "bits_per_sample": round(8 * s.payload_bytes / (raw or 1), 4) if raw else None,
+                "bits_per_sample": round(8 * P.lookup(v.pix_fmt).sample_bytes * s.payload_bytes / raw, 4)
+                if raw else None,
                 "field_order": FIELD_ORDERS.get(v.field_order),
             },
             "streams": [

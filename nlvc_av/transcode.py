@@ -66,13 +66,14 @@ def _progress(progress, label: str, total: int):
 
 
 def make_coder(groups: int | None = None, *, model: str | os.PathLike | None = None,
-               threads: int | None = None):
+               threads: int | None = None, bits: int = 8):
     """A GopCoder for encoding. ``model``: a registered id or alias (default: the current
-    model), or the path of a weights file (its bytes then travel inside every file written)."""
+    model for ``bits``-bit samples), or the path of a weights file (its bytes then travel
+    inside every file written)."""
     from .codec import DEFAULT_GROUPS, GopCoder, nets, registry
 
     nets.set_threads(threads)
-    name = registry.DEFAULT_MODEL if model is None else str(model)
+    name = registry.default_model(bits, "default" if model is None else str(model))
     if name in registry.ALIASES or name in registry.MODELS:
         chosen = registry.load(name)
     elif Path(name).is_file():
@@ -204,7 +205,7 @@ def encode_file(
     with demux.open_input(src, max_frames=max_frames, video_stream=video_stream) as source:
         _check_codable(source.video.pix_fmt)
         if coder is None:
-            coder = make_coder(groups, model=model, threads=threads)
+            coder = make_coder(groups, model=model, threads=threads, bits=P.lookup(source.video.pix_fmt).bit_depth)
         runner = runner or GopRunner(jobs)
         if dst == STDIO:
             return _encode(source, sys.stdout.buffer, coder, gop, progress, runner, preset)

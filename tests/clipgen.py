@@ -127,12 +127,12 @@ def make_clip(
     return written
 
 
-def make_10bit_clip(path) -> Path:
-    """A one-frame FFV1 yuv420p10le clip: a pixel format NLVC does not code yet."""
-    out = av.open(str(path), "w")
-    s = out.add_stream("ffv1", rate=25)
-    s.width, s.height, s.pix_fmt = 16, 16, "yuv420p10le"
-    out.mux(s.encode(av.VideoFrame(16, 16, "yuv420p10le")))
+def make_float_clip(path) -> Path:
+    """A one-frame raw gbrpf32le clip (32-bit float RGB, as from EXR): a format NLVC refuses."""
+    out = av.open(str(path), "w", format="nut")
+    s = out.add_stream("rawvideo", rate=25)
+    s.width, s.height, s.pix_fmt = 16, 16, "gbrpf32le"
+    out.mux(s.encode(av.VideoFrame(16, 16, "gbrpf32le")))
     out.mux(s.encode())
     out.close()
     return Path(path)

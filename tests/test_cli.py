@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from clipgen import REPO, make_10bit_clip, make_clip, md5s, packets, read_planes, same_packets
+from clipgen import REPO, make_float_clip, make_clip, md5s, packets, read_planes, same_packets
 from nlvc_av import transcode
 from nlvc_av.cli import nlvc_main, transcode_main
 
@@ -142,10 +142,11 @@ def test_non_video_input(tmp_path, cli_env):
 
 def test_unsupported_pixel_format(tmp_path, cli_env):
     path = tmp_path / "deep.mkv"
-    make_10bit_clip(path)
+    make_float_clip(path)
     r = run(transcode_main, [path, tmp_path / "out.nlvc"])
     assert_clean_failure(r)
-    assert "unsupported pixel format 'yuv420p10le'" in r.stderr and "yuv420p, yuv422p" in r.stderr
+    assert "unsupported pixel format 'gbrpf32le'" in r.stderr and "yuv420p, yuv422p" in r.stderr
+    assert "yuv420p10le" in r.stderr
     assert leftovers(tmp_path, "deep.mkv") == []
 
 

@@ -47,7 +47,8 @@ def decode(data: bytes, coder):
     ({"time_base": (1, 1 << 40)}, HeaderError, f"time base 1/{1 << 40} is out of range: each term must be 1 to 2147483647"),
     ({"frame_rate": (1 << 33, 1)}, HeaderError, f"frame rate {1 << 33}/1 is out of range: each term must be 1 to 2147483647"),
     ({"sample_aspect_ratio": (1, 1 << 32)}, HeaderError, f"sample aspect ratio 1/{1 << 32} is out of range"),
-    ({"pix_fmt": "yuv420p10le"}, UnsupportedPixelFormatError, "unsupported pixel format 'yuv420p10le' (supported: "),
+    ({"pix_fmt": "gbrpf32le"}, UnsupportedPixelFormatError, "unsupported pixel format 'gbrpf32le' (supported: "),
+    ({"pix_fmt": "yuv420p10le"}, HeaderError, "bit depth 8 does not match pixel format yuv420p10le (10-bit)"),
 ])
 def test_crafted_video_fields(parts, coder, video, error, message):
     with pytest.raises(error) as info:

@@ -129,10 +129,25 @@ class GopCoder:
                     raise UnsupportedSetupError(
                         f"model '{self.model_id}' has architecture '{self.model.entry.architecture}', "
                         "which this release does not know") from None
-            self._contexts[pix_fmt] = GopContext(self._predictor, self.tokens, self.groups,
-                                                 lookup(pix_fmt).plane_is_chroma,
-                                                 syntax_of(self.model.entry.coder_params))
+            fmt = lookup(pix_fmt)
+            syntax = syntax_of(self.model.entry.coder_params)
+            if fmt.bit_depth > 8:
+                self._contexts[pix_fmt] = self._deep_context(fmt, syntax)
+            else:
+                self._contexts[pix_fmt] = GopContext(self._predictor, self.tokens, self.groups,
+                                                     fmt.plane_is_chroma, syntax)
         return self._contexts[pix_fmt]
+
+    def _deep_context(self, fmt, syntax):
+        """9-16-bit planes: only models of the split token map code them (highdepth.py)."""
+        from .highdepth import TOKEN_MAP, DeepGopContext, SplitTokens
+        from .nets.deep import DeepLattice
+        if self.tokens.name != TOKEN_MAP:
+            raise UnsupportedSetupError(
+                f"model '{self.model_id}' codes 8-bit samples only; {fmt.name} ({fmt.bit_depth}-bit) needs a "
+                f"high-bit-depth model ({registry.default_model(fmt.bit_depth)}, or the alias 'default')")
+        return DeepGopContext(DeepLattice(self._predictor, fmt.bit_depth), SplitTokens(fmt.bit_depth),
+                              self.groups, fmt.plane_is_chroma, syntax)
 
     def encode_gop(self, frames: list[list[np.ndarray]], pix_fmt: str) -> tuple[bytes, str]:
         from .encoder import chooser

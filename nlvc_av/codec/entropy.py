@@ -29,6 +29,11 @@ class AdaptiveTables:
         twin.counts = self.counts.copy()
         return twin
 
+    def probability(self, classes: np.ndarray, symbols: np.ndarray) -> np.ndarray:
+        """The model probability of each (class, symbol) pair (trial cost estimates)."""
+        counts = self.counts
+        return counts[classes, symbols] / counts[classes].sum(axis=1)
+
     def update(self, classes: np.ndarray, symbols: np.ndarray) -> None:
         n, k = self.counts.shape
         hits = np.bincount(classes * k + symbols, minlength=n * k).reshape(n, k)
@@ -88,8 +93,7 @@ class CostRecorder:
         self.calls: list[tuple] = []
 
     def code_group(self, tables: AdaptiveTables, classes: np.ndarray, symbols: np.ndarray) -> np.ndarray:
-        counts = tables.counts
-        p = counts[classes, symbols] / counts[classes].sum(axis=1)
+        p = tables.probability(classes, symbols)
         self.bits -= float(np.log2(p).sum())
         self.calls.append(("group", classes.copy(), symbols.copy()))
         tables.update(classes, symbols)

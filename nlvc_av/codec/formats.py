@@ -12,7 +12,12 @@ yuv444p                     Y, U, V            all w x h
 gray                        Y                  w x h
 gbrp                        G, B, R            all w x h
 rgb24, bgr24, rgb0, bgr0    G, B, R (planar)   all w x h; the packed byte order is restored
+yuva*, gbrap, rgba, ...     ..., A             alpha last, full size (formats_deep.py)
 ==========================  =================  ==========================================
+
+Formats of 9 to 16 bits (``yuv420p10le``, ``gray16be``, ``gbrp12le``, ``rgb48le``...) have the
+same planes as uint16 arrays in native byte order (formats_deep.py lists them); a big-endian
+format is coded as its little-endian twin and restored in its own layout.
 
 The full-range aliases ``yuvj420p``/``yuvj422p``/``yuvj444p`` are the same samples as
 ``yuv420p``/... tagged full range: they are read as the plain format with ``color_range = 2``.
@@ -28,6 +33,7 @@ from typing import Sequence
 import numpy as np
 
 from ..errors import UnsupportedPixelFormatError
+from .formats_deep import highdepth_formats
 
 __all__ = [
     "PixFmt",
@@ -64,17 +70,35 @@ class PixFmt:
     log2_chroma_w: int = 0
     log2_chroma_h: int = 0
     packed: tuple[int, int, int] | None = None
-    pixel_bytes: int = 1
+    pixel_bytes: int = 1   # samples per pixel of a packed layout (bytes when 8-bit)
     bit_depth: int = 8
+    big_endian: bool = False  # byte order of >8-bit samples in FFmpeg's layout (planes are native)
+    coding: str = ""          # the coded planar format, when not the default rule below
 
     @property
     def coding_pix_fmt(self) -> str:
+        if self.coding:
+            return self.coding
         return "gbrp" if self.family == "rgb" else self.name
 
     @property
+    def alpha(self) -> bool:
+        """Whether the last plane is alpha (coded like luma, full size)."""
+        return self.nplanes in (2, 4)
+
+    @property
+    def dtype(self) -> np.dtype:
+        """The numpy type of a plane: uint8 up to 8 bits, uint16 (native order) above."""
+        return np.dtype(np.uint8 if self.bit_depth <= 8 else np.uint16)
+
+    @property
+    def sample_bytes(self) -> int:
+        return 1 if self.bit_depth <= 8 else 2
+
+    @property
     def plane_is_chroma(self) -> list[bool]:
-        """Per coded plane: whether the codec treats it as chroma (U, V; never an RGB plane)."""
-        return [self.family == "yuv" and k > 0 for k in range(self.nplanes)]
+        """Per coded plane: whether the codec treats it as chroma (U, V; never RGB or alpha)."""
+        return [self.family == "yuv" and k in (1, 2) for k in range(self.nplanes)]
 
 
 PIX_FMTS: dict[str, PixFmt] = {
@@ -89,6 +113,7 @@ PIX_FMTS: dict[str, PixFmt] = {
         PixFmt("bgr24", "rgb", 3, packed=(1, 0, 2), pixel_bytes=3),
         PixFmt("rgb0", "rgb", 3, packed=(1, 2, 0), pixel_bytes=4),
         PixFmt("bgr0", "rgb", 3, packed=(1, 0, 2), pixel_bytes=4),
+        *highdepth_formats(PixFmt),
     )
 }
 
@@ -96,7 +121,8 @@ PIX_FMTS: dict[str, PixFmt] = {
 SUPPORTED_PIX_FMTS: tuple[str, ...] = tuple(PIX_FMTS)
 
 #: The planar formats the GOP coder itself codes (every RGB layout is coded as gbrp).
-CODED_PIX_FMTS: tuple[str, ...] = ("yuv420p", "yuv422p", "yuv444p", "gray", "gbrp")
+CODED_PIX_FMTS: tuple[str, ...] = ("yuv420p", "yuv422p", "yuv444p", "gray", "gbrp") + tuple(sorted(
+    {p.coding_pix_fmt for p in PIX_FMTS.values()} - {"yuv420p", "yuv422p", "yuv444p", "gray", "gbrp"}))
 
 #: Deprecated FFmpeg full-range names -> the plain format (read with color_range = full).
 FULL_RANGE_ALIASES: dict[str, str] = {
@@ -131,19 +157,22 @@ def plane_shapes(pix_fmt: str | PixFmt, width: int, height: int) -> list[tuple[i
     if width <= 0 or height <= 0:
         raise ValueError(f"invalid frame size {width}x{height}")
     shapes = [(height, width)]
-    if fmt.nplanes == 3:
+    if fmt.nplanes >= 3:
         if fmt.family == "yuv":
             cw = -(-width >> fmt.log2_chroma_w)
             ch = -(-height >> fmt.log2_chroma_h)
             shapes += [(ch, cw), (ch, cw)]
         else:
             shapes += [(height, width), (height, width)]
+    if fmt.alpha:
+        shapes.append((height, width))
     return shapes
 
 
 def raw_frame_bytes(pix_fmt: str | PixFmt, width: int, height: int) -> int:
     """Bytes of one frame's coded planes (the "raw size" compression ratios refer to)."""
-    return sum(h * w for h, w in plane_shapes(pix_fmt, width, height))
+    fmt = pix_fmt if isinstance(pix_fmt, PixFmt) else lookup(pix_fmt)
+    return fmt.sample_bytes * sum(h * w for h, w in plane_shapes(fmt, width, height))
 
 
 def check_planes(planes: Sequence[np.ndarray], pix_fmt: str | PixFmt, width: int, height: int) -> None:
@@ -153,11 +182,14 @@ def check_planes(planes: Sequence[np.ndarray], pix_fmt: str | PixFmt, width: int
     if len(planes) != len(shapes):
         raise ValueError(f"{fmt.name} has {len(shapes)} planes, got {len(planes)}")
     for i, (plane, shape) in enumerate(zip(planes, shapes)):
-        if plane.dtype != np.uint8 or plane.shape != shape:
+        if plane.dtype != fmt.dtype or plane.shape != shape:
             raise ValueError(
-                f"{fmt.name} plane {i}: expected uint8 {shape[1]}x{shape[0]}, "
+                f"{fmt.name} plane {i}: expected {fmt.dtype} {shape[1]}x{shape[0]}, "
                 f"got {plane.dtype} {plane.shape[::-1]}"
             )
+        if fmt.bit_depth not in (8, 16) and plane.size and int(plane.max()) >> fmt.bit_depth:
+            raise ValueError(f"{fmt.name} plane {i}: sample {int(plane.max())} needs more than "
+                             f"{fmt.bit_depth} bits")
 
 
 def frame_md5(planes: Sequence[np.ndarray]) -> bytes:
@@ -167,6 +199,8 @@ def frame_md5(planes: Sequence[np.ndarray]) -> bytes:
     """
     h = hashlib.md5()
     for plane in planes:
+        if plane.dtype.itemsize > 1:  # >8-bit samples: two bytes each, little-endian
+            plane = plane.astype("<u2", copy=False)
         h.update(np.ascontiguousarray(plane).data)
     return h.digest()
 
@@ -187,7 +221,7 @@ def pack(planes: Sequence[np.ndarray], pix_fmt: str | PixFmt) -> np.ndarray:
     if fmt.packed is None:
         raise ValueError(f"{fmt.name} is not a packed format")
     g = planes[0]
-    out = np.zeros(g.shape + (fmt.pixel_bytes,), dtype=np.uint8)
+    out = np.zeros(g.shape + (fmt.pixel_bytes,), dtype=fmt.dtype)
     for plane, c in zip(planes, fmt.packed):
         out[:, :, c] = plane
     return out

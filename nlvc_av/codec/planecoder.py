@@ -53,4 +53,4 @@ def code_plane(predictor, tables: AdaptiveTables, coder, tokens: TokenMap, plane
                 pm.record(ys, xs, values)
             pad_with_anchor(cells, lh, lw)
         work[::s, ::s] = shuffle(cells, lh, lw)
-    return work.astype(np.uint8)
+    return work.astype(np.uint8 if tokens.bits <= 8 else np.uint16)

@@ -36,6 +36,9 @@ CODER_PARAMS_V1 = {"coder": "constriction-range-v1", "increment": 24, "rescale_t
 CODER_PARAMS_V2 = {**CODER_PARAMS_V1, "syntax": "gop-v2"}
 #: gop-v3: gop-v2 with quarter-pel motion (nlvc_av/codec/predict/subpel.py).
 CODER_PARAMS_V3 = {**CODER_PARAMS_V1, "syntax": "gop-v3"}
+#: gop-v3 with 9-16-bit samples split into a modelled high byte and adaptive low bits
+#: (nlvc_av/codec/highdepth.py); on 8-bit samples the same bitstream as gop-v3.
+CODER_PARAMS_V3HD = {**CODER_PARAMS_V3, "low_bits": "region4-v1"}
 
 
 @dataclass(frozen=True)
@@ -73,11 +76,28 @@ MODELS: dict[str, ModelEntry] = {e.model_id: e for e in (
     ModelEntry("nlvc-mdiff-lattice-v3-tiny0", ARCH_LATTICE_V1, "nlvc-mdiff-lattice-v1-tiny0.npz",
                "baa8c3f90dd3d2032b72b0bac777c0f32169dc7afc208e7d9d62aa81bd371b85",
                coder_params=dict(CODER_PARAMS_V3), released="0.2.0", purpose="test", hash_of="arrays"),
+    # gop-v3 on 9-16-bit samples (token map residual-mod2^b-split-v1, codec/highdepth.py).
+    ModelEntry("nlvc-mdiff-lattice-v3hd-c32b5", ARCH_LATTICE_V1, "nlvc-mdiff-lattice-v1-c32b5.npz",
+               "2b0073ea48769e77ad04da9b21d661ad158292dce34df34fdb6ce7f318471e76",
+               token_map="residual-mod2^b-split-v1", coder_params=dict(CODER_PARAMS_V3HD), released="0.3.0"),
+    ModelEntry("nlvc-mdiff-lattice-v3hd-tiny0", ARCH_LATTICE_V1, "nlvc-mdiff-lattice-v1-tiny0.npz",
+               "baa8c3f90dd3d2032b72b0bac777c0f32169dc7afc208e7d9d62aa81bd371b85",
+               token_map="residual-mod2^b-split-v1", coder_params=dict(CODER_PARAMS_V3HD), released="0.3.0",
+               purpose="test", hash_of="arrays"),
 )}
 
 DEFAULT_MODEL = "nlvc-mdiff-lattice-v3-c32b5"
 TEST_MODEL = "nlvc-mdiff-lattice-v3-tiny0"
 ALIASES = {"default": DEFAULT_MODEL, "shipped": DEFAULT_MODEL, "tiny": TEST_MODEL}
+#: What the aliases mean for a stream of more than 8 bits.
+DEEP_ALIASES = {"default": "nlvc-mdiff-lattice-v3hd-c32b5", "shipped": "nlvc-mdiff-lattice-v3hd-c32b5",
+                "tiny": "nlvc-mdiff-lattice-v3hd-tiny0"}
+
+
+def default_model(bits: int = 8, name: str = "default") -> str:
+    """The model id an alias (or no choice) means for a stream of ``bits`` bits: 8-bit streams
+    keep the 8-bit ids, deeper ones the high-bit-depth ids; other names pass unchanged."""
+    return (DEEP_ALIASES if bits > 8 else ALIASES).get(name, name)
 
 
 @dataclass

@@ -30,5 +30,7 @@ class TokenMap:
 
 
 RESIDUAL_MOD256 = TokenMap("residual-mod256-v1", 8)
+#: 9-16 bits (nlvc_av/codec/highdepth.py); at 8 bits the same arithmetic as residual-mod256-v1.
+RESIDUAL_SPLIT = TokenMap("residual-mod2^b-split-v1", 8)
 
-TOKEN_MAPS = {t.name: t for t in (RESIDUAL_MOD256,)}
+TOKEN_MAPS = {t.name: t for t in (RESIDUAL_MOD256, RESIDUAL_SPLIT)}

@@ -60,14 +60,19 @@ def frame_planes(frame: "av.VideoFrame", fmt: P.PixFmt | None = None) -> list[np
     w, h = frame.width, frame.height
     if fmt.packed is not None:
         plane = frame.planes[0]
-        rows = np.frombuffer(plane, np.uint8).reshape(-1, plane.line_size)
-        pixels = rows[:h, : w * fmt.pixel_bytes].reshape(h, w, fmt.pixel_bytes)
+        rows = _rows(plane, fmt)
+        pixels = rows[:h, : w * fmt.pixel_bytes].reshape(h, w, fmt.pixel_bytes).astype(fmt.dtype)
         return P.unpack(pixels, fmt)
     out = []
     for plane, (ph, pw) in zip(frame.planes, P.plane_shapes(fmt, w, h)):
-        rows = np.frombuffer(plane, np.uint8).reshape(-1, plane.line_size)
-        out.append(np.array(rows[:ph, :pw], dtype=np.uint8, order="C"))
+        out.append(np.array(_rows(plane, fmt)[:ph, :pw], dtype=fmt.dtype, order="C"))
     return out
+
+
+def _rows(plane, fmt: P.PixFmt) -> np.ndarray:
+    """A frame plane's buffer as rows of samples in FFmpeg's byte order (a writable view)."""
+    dtype = np.dtype(np.uint8) if fmt.sample_bytes == 1 else np.dtype(">u2" if fmt.big_endian else "<u2")
+    return np.frombuffer(plane, dtype).reshape(-1, plane.line_size // dtype.itemsize)
 
 
 def to_frame(
@@ -87,12 +92,11 @@ def to_frame(
     P.check_planes(planes, fmt, width, height)
     frame = av.VideoFrame(width, height, fmt.name)
     if fmt.packed is not None:
-        plane = frame.planes[0]
-        rows = np.frombuffer(plane, np.uint8).reshape(-1, plane.line_size)
+        rows = _rows(frame.planes[0], fmt)
         rows[:height, : width * fmt.pixel_bytes] = P.pack(planes, fmt).reshape(height, -1)
     else:
         for plane, src in zip(frame.planes, planes):
-            rows = np.frombuffer(plane, np.uint8).reshape(-1, plane.line_size)
+            rows = _rows(plane, fmt)
             rows[: src.shape[0], : src.shape[1]] = src
     if pts is not None:
         frame.pts = pts

@@ -27,6 +27,14 @@ FFV1_OPTIONS = {"level": "3", "slicecrc": "1", "coder": "1", "context": "1", "g"
 
 OUTPUT_FORMATS = {"mkv": "matroska", "y4m": "yuv4mpegpipe"}  # y4m is written by Y4mWriter
 
+
+def ffv1_pix_fmt(fmt: P.PixFmt) -> str:
+    """What FFV1 stores a format as: 8-bit RGB as bgr0 (bgra with alpha), everything else as
+    its coded planar format (little-endian; rgb48 and the like as gbrp16le)."""
+    if fmt.family == "rgb" and fmt.bit_depth == 8:
+        return "bgra" if fmt.alpha else FFV1_RGB_PIX_FMT
+    return fmt.coding_pix_fmt
+
 #: The ASS header text subtitle encoders need to open (not written: the source's codec private
 #: data, usually empty for SubRip, replaces the encoder's).
 ASS_HEADER = (
@@ -99,7 +107,7 @@ class OutputFile:
             "color_trc": v.color_trc,
             "colorspace": v.colorspace,
         }
-        self.out_pix_fmt = FFV1_RGB_PIX_FMT if self.fmt.family == "rgb" else self.fmt.name
+        self.out_pix_fmt = ffv1_pix_fmt(self.fmt)
         options = dict(FFV1_OPTIONS)
         if v.chroma_location in CHROMA_LOCATIONS:
             options["chroma_sample_location"] = CHROMA_LOCATIONS[v.chroma_location]

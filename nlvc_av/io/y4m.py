@@ -22,6 +22,17 @@ CHROMA_LOCATIONS = {1: "left", 2: "center", 3: "topleft", 4: "top", 5: "bottomle
 Y4M_420 = {"420jpeg": 2, "420mpeg2": 1, "420paldv": 3, "420": 2}
 Y4M_FIELDS = {2: "t", 4: "t", 3: "b", 5: "b"}  # AVFieldOrder -> y4m I (as FFmpeg writes it)
 Y4M_CHROMA = {"yuv422p": "422", "yuv444p": "444", "gray": "mono"}
+#: The >8-bit formats YUV4MPEG2 carries (FFmpeg's tags), little-endian samples.
+Y4M_DEEP = {f"{fam}{b}le": f"{tag}{b}" for fam, tag in (("yuv420p", "420p"), ("yuv422p", "422p"),
+                                                       ("yuv444p", "444p"), ("gray", "mono"))
+            for b in (9, 10, 12, 14, 16)}
+
+
+def y4m_chroma_tag(pix_fmt: str) -> str | None:
+    """The y4m C tag of a pixel format (its coded twin for big-endian ones); None: not carried."""
+    fmt = P.lookup(pix_fmt)
+    name = fmt.coding_pix_fmt if fmt.bit_depth > 8 else fmt.name
+    return Y4M_DEEP.get(name) or Y4M_CHROMA.get(name) or ("420jpeg" if name == "yuv420p" else None)
 
 
 def y4m_header_fields(head: bytes) -> dict[str, str]:
@@ -48,6 +59,9 @@ class Y4mWriter:
         fmt = P.lookup(video.pix_fmt)
         if fmt.family == "rgb":
             raise OutputError(f"YUV4MPEG2 cannot carry RGB video ({video.pix_fmt}); write a .mkv instead")
+        if y4m_chroma_tag(video.pix_fmt) is None:
+            raise OutputError(f"YUV4MPEG2 cannot carry {video.pix_fmt}; write a .mkv instead")
+        self._dtype = np.uint8 if fmt.bit_depth <= 8 else np.dtype("<u2")
         self.video = video
         self._own = not hasattr(dst, "write")
         self._file = open(dst, "wb") if self._own else dst
@@ -61,7 +75,7 @@ class Y4mWriter:
         if v.pix_fmt == "yuv420p":
             chroma = {1: "420mpeg2", 3: "420paldv"}.get(v.chroma_location, "420jpeg")
         else:
-            chroma = Y4M_CHROMA[v.pix_fmt]
+            chroma = y4m_chroma_tag(v.pix_fmt)
         parts = [
             "YUV4MPEG2", f"W{v.width}", f"H{v.height}", f"F{rate.numerator}:{rate.denominator}",
             "I" + Y4M_FIELDS.get(v.field_order, "p"),
@@ -76,7 +90,7 @@ class Y4mWriter:
             raise ValueError(f"y4m frame planes {[p.shape for p in planes]}, expected {self._shapes}")
         self._file.write(b"FRAME\n")
         for plane in planes:
-            self._file.write(np.ascontiguousarray(plane, dtype=np.uint8).data)
+            self._file.write(np.ascontiguousarray(plane, dtype=self._dtype).data)
 
     def close(self) -> None:
         self._file.flush()
@@ -93,12 +107,15 @@ class Y4mWriter:
 
 
 def y4m_frame_bytes(fields: dict[str, str]) -> int | None:
-    """Bytes of one frame's samples for the header's W, H, C (8-bit only; None otherwise)."""
+    """Bytes of one frame's samples for the header's W, H, C (None for a C it does not know)."""
     try:
         w, h = int(fields["W"]), int(fields["H"])
     except (KeyError, ValueError):
         return None
     chroma = fields.get("C", "420jpeg")
+    deep = {tag: name for name, tag in Y4M_DEEP.items()}
+    if chroma in deep:
+        return P.raw_frame_bytes(deep[chroma], w, h) if w > 0 and h > 0 else None
     cw, ch = -(-w // 2), -(-h // 2)
     sizes = {"mono": w * h, "444": 3 * w * h, "422": w * h + 2 * cw * h}
     if chroma in sizes:

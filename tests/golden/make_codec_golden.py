@@ -35,6 +35,63 @@ CASES = {
     "yuv420p_37x23_g1": ("yuv420p", 37, 23, 3, 3, 1),
     "yuv420p_37x23_g3": ("yuv420p", 37, 23, 3, 3, 3),
 }
+#: More cases for the models that code them (high-bit-depth models: token map residual-mod2^b-split-v1).
+DEEP_CASES = {
+    "yuv420p10le_37x23": ("yuv420p10le", 37, 23, 4, 4, 2),
+    "gray16le_32x20": ("gray16le", 32, 20, 3, 3, 2),
+    "gbrap12le_24x18": ("gbrap12le", 24, 18, 3, 3, 3),
+}
+
+
+def cases_for(model: str) -> dict:
+    """The cases a model is asked to encode: old models only the formats they code."""
+    try:
+        from nlvc_av.codec import registry
+        deep = registry.resolve(model).token_map == "residual-mod2^b-split-v1"
+    except Exception:  # a release without the registry or the model: the 8-bit cases
+        deep = False
+    return {**CASES, **DEEP_CASES} if deep else CASES
+
+
+def deep_planes(pix_fmt: str, width: int, height: int, index: int) -> list[np.ndarray]:
+    """A >8-bit case: the 8-bit texture scaled up, with noise in the low bits; alpha last."""
+    from nlvc_av.codec import formats as P
+    fmt = P.lookup(pix_fmt)
+    shift = fmt.bit_depth - 8
+    luma8 = content("gray", width, height, index)[0].astype(np.int64)
+    low = np.random.default_rng(100 + index).integers(0, 1 << shift, luma8.shape)
+    luma = (luma8 << shift) + low
+    out = []
+    for k, (h, w) in enumerate(P.plane_shapes(fmt, width, height)):
+        step = max(1, width // w)
+        out.append(np.clip(luma[::step, ::step][:h, :w] + (k * 40 << shift), 0, (1 << fmt.bit_depth) - 1)
+                   .astype(np.uint16))
+    return out
+
+
+def write_deep_clip(path: Path, pix_fmt: str, width: int, height: int, frames: int) -> list[str]:
+    """An FFV1/Matroska clip of a >8-bit planar format; the MD5 of each frame as PyAV reads it
+    back (planes in order, samples as two little-endian bytes)."""
+    with av.open(str(path), "w") as out:
+        vs = out.add_stream("ffv1", rate=25)
+        vs.width, vs.height, vs.pix_fmt = width, height, pix_fmt
+        for i in range(frames):
+            frame = av.VideoFrame(width, height, pix_fmt)
+            for plane, src in zip(frame.planes, deep_planes(pix_fmt, width, height, i)):
+                dst = np.frombuffer(plane, "<u2").reshape(-1, plane.line_size // 2)
+                dst[:src.shape[0], :src.shape[1]] = src
+            frame.pts = i
+            out.mux(vs.encode(frame))
+        out.mux(vs.encode())
+    md5s = []
+    shapes = [p.shape for p in deep_planes(pix_fmt, width, height, 0)]
+    with av.open(str(path)) as c:
+        for frame in c.decode(video=0):
+            h = hashlib.md5()
+            for pl, (ph, pw) in zip(frame.planes, shapes):
+                h.update(np.frombuffer(pl, "<u2").reshape(-1, pl.line_size // 2)[:ph, :pw].tobytes())
+            md5s.append(h.hexdigest())
+    return md5s
 
 
 def content(pix_fmt: str, width: int, height: int, index: int) -> list[np.ndarray]:
@@ -109,9 +166,10 @@ def main(models: list[str]) -> int:
         commit = ""
     for model in models:
         with tempfile.TemporaryDirectory() as tmp:
-            for case, (pix_fmt, width, height, frames, gop, groups) in CASES.items():
+            for case, (pix_fmt, width, height, frames, gop, groups) in cases_for(model).items():
                 src = Path(tmp) / f"{case}.mkv"
-                md5s = write_clip(src, pix_fmt, width, height, frames)
+                write = write_deep_clip if case in DEEP_CASES else write_clip
+                md5s = write(src, pix_fmt, width, height, frames)
                 coded = Path(tmp) / f"{case}.nlvc"
                 encode_file(str(src), str(coded), gop=gop, groups=groups, model=model)
                 with container.open(str(coded), "r") as r:

@@ -20,7 +20,7 @@ import container
 
 from ..codec import formats as P
 from ..errors import InputError, UnsupportedPixelFormatError
-from .frames import _rational, _reading, frame_planes, log
+from .frames import _rational, _reading, frame_planes, log, nominal_rate
 from .streams import VIDEO_TRACK, StreamInfo, VideoFrameData, VideoInfo
 from .y4m import Y4M_420, Y4M_MAGIC, Y4mTracker, y4m_header_fields
 
@@ -205,7 +205,7 @@ class InputFile:
         except UnsupportedPixelFormatError as err:
             raise UnsupportedPixelFormatError(f"{self.name}: {err}") from None
         tb = stream.time_base or frame.time_base or Fraction(1, 25)
-        rate = _rational(stream.average_rate) or _rational(stream.guessed_rate) or _rational(stream.base_rate)
+        rate = nominal_rate(stream)  # the stated rate, not the average (a missing frame lowers that)
         color_range = frame.color_range or (cc.color_range if cc is not None else 0)
         if full_range:
             color_range = P.COLOR_RANGE_FULL

@@ -51,6 +51,19 @@ def _rational(value) -> Fraction | None:
     return value if value > 0 else None
 
 
+def nominal_rate(stream) -> Fraction | None:
+    """The frame rate the container states, not the average of the timestamps: FFmpeg's
+    ``av_guess_frame_rate`` (r_frame_rate, corrected for field rates), which stays
+    30000/1001 when a frame is missing, while the average drops. Used only when it is
+    within 1.5x of the average (a variable-rate file's r_frame_rate can be a multiple of
+    every rate in it); otherwise the average; y4m's ``F`` is both."""
+    average = _rational(stream.average_rate)
+    nominal = _rational(stream.guessed_rate) or _rational(stream.base_rate)
+    if nominal and (average is None or Fraction(2, 3) <= nominal / average <= Fraction(3, 2)):
+        return nominal
+    return average or nominal
+
+
 # --------------------------------------------------------------------------- planes <-> frames
 
 

@@ -177,6 +177,9 @@ _recover_option = click.option("--recover", is_flag=True,
 _video_stream_option = click.option("--video-stream", type=click.IntRange(0), default=None, metavar="N",
                                     help="Encoding a source with several video streams: code stream N "
                                          "(0 = the first video stream); required then.")
+_rate_option = click.option("--rate", default=None, metavar="FPS", help="Encoding an image sequence (a folder, or "
+                            "'scan_%06d.dpx'): its frame rate, e.g. 24 or 24000/1001 [default: 25].")
+_gaps_option = click.option("--allow-gaps", is_flag=True, help="Code an image sequence with missing numbers.")
 
 
 @click.command(context_settings=CONTEXT)
@@ -193,8 +196,11 @@ _video_stream_option = click.option("--video-stream", type=click.IntRange(0), de
 @_quiet_option
 @_recover_option
 @_video_stream_option
+@_rate_option
+@_gaps_option
 @click.version_option(__version__, prog_name="nlvc-transcode")
-def transcode_main(input, output, gop, groups, threads, max_frames, model, overwrite, quiet, recover, video_stream, jobs, preset):
+def transcode_main(input, output, gop, groups, threads, max_frames, model, overwrite, quiet, recover, video_stream, jobs,
+                   preset, rate, allow_gaps):
     """Losslessly encode a video into .nlvc, or decode a .nlvc file back.
 
     \b
@@ -209,38 +215,35 @@ def transcode_main(input, output, gop, groups, threads, max_frames, model, overw
     _setup_logging(prog, quiet)
     with _errors(prog):
         _run_transcode(prog, input, output, gop=gop, groups=groups, jobs=jobs, preset=preset, threads=threads,
-                       max_frames=max_frames,
-                       model=model, overwrite=overwrite, quiet=quiet, recover=recover, video_stream=video_stream)
+                       max_frames=max_frames, model=model, overwrite=overwrite, quiet=quiet, recover=recover,
+                       video_stream=video_stream, rate=rate, allow_gaps=allow_gaps)
 
 
 def _run_transcode(prog, src, dst, *, gop, groups, threads, max_frames, model, overwrite, quiet, recover=False,
-                   video_stream=None, jobs=1, preset=None) -> None:
+                   video_stream=None, jobs=1, preset=None, rate=None, allow_gaps=False) -> None:
     from . import transcode
 
     direction = transcode.direction(src, dst)
     if direction == "decode":
         transcode.output_kind(dst)  # a usage error (exit 2) before anything else
-    if src != STDIO and not Path(src).exists():
+    if src != STDIO and not Path(src).exists() and not transcode.is_sequence(src):
         raise CliError(f"{src}: no such file")
-    if src != STDIO and Path(src).is_dir():
+    if src != STDIO and Path(src).is_dir() and direction != "encode":
         raise CliError(f"{src}: is a directory")
     if src != STDIO and dst != STDIO and Path(src).resolve() == Path(dst).resolve():
         raise CliError(f"{dst}: is the input file")
     progress = _show_progress(quiet)
     if direction == "encode":
         stats = transcode.encode_file(src, dst, gop=gop, groups=groups, preset=preset, jobs=jobs, threads=threads,
-                                      model=model,
-                                      max_frames=max_frames, overwrite=overwrite, progress=progress,
-                                      video_stream=video_stream)
+                                      model=model, max_frames=max_frames, overwrite=overwrite, progress=progress,
+                                      video_stream=video_stream, rate=rate, allow_gaps=allow_gaps)
         if not quiet:
             size = f"{_human(stats.file_bytes)} file, " if stats.file_bytes else ""
             click.echo(
                 f"{prog}: {dst if dst != STDIO else 'stdout'}: {plural(stats.frames, 'frame')} {stats.width}x{stats.height} "
                 f"{stats.pix_fmt} in {plural(stats.gops, 'GOP')}, {plural(stats.packets, 'other packet')}; {size}"
                 f"video {_human(stats.raw_bytes)} -> {_human(stats.payload_bytes)} ({stats.ratio:.2f}:1), "
-                f"{stats.fps:.2f} fps",
-                err=True,
-            )
+                f"{stats.fps:.2f} fps", err=True)
     else:
         stats = transcode.decode_file(src, dst, overwrite=overwrite, jobs=jobs, threads=threads, max_frames=max_frames,
                                       progress=progress, recover=recover)
@@ -250,9 +253,7 @@ def _run_transcode(prog, src, dst, *, gop, groups, threads, max_frames, model, o
                 f"{plural(stats.packets, 'other packet')}"
                 + (f" ({stats.dropped_packets} not written{': y4m is video only' if dst == STDIO or dst.lower().endswith('.y4m') else ''})"
                    if stats.dropped_packets else "")
-                + f", {stats.fps:.2f} fps",
-                err=True,
-            )
+                + f", {stats.fps:.2f} fps", err=True)
         if stats.damage is not None and stats.damage.damaged:  # --recover: never silent, even with -q
             for line in stats.damage.lines():
                 click.echo(f"{prog}: warning: {line}", err=True)
@@ -350,7 +351,7 @@ def verify_cmd(reference, candidate, max_frames, as_json, threads, quiet, jobs):
     _setup_logging(prog, quiet)
     with _errors(prog):
         for path in (reference, candidate):
-            if path is not None and path != STDIO and not Path(path).exists():
+            if path is not None and path != STDIO and not Path(path).exists() and "%" not in Path(path).name:
                 raise CliError(f"{path}: no such file")
         from .codec import nets
         from .progress import ProgressBar

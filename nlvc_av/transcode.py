@@ -31,6 +31,7 @@ from .codec import formats as P
 from . import checks, recovery
 from .destinations import STDIO, atomic_output, direction, is_nlvc, output_kind  # noqa: F401 (re-exported)
 from .destinations import refuse_terminal
+from .io.imageseq import is_sequence  # noqa: F401 (the CLI asks whether a missing name is a pattern)
 from .errors import OutputError, OutputExistsError, UnknownModelError, UnsupportedPixelFormatError
 from .io import demux
 from .io.mux import OutputFile
@@ -184,6 +185,8 @@ def encode_file(
     preset: str | None = None,
     jobs: int = 1,
     runner=None,
+    rate=None,
+    allow_gaps: bool = False,
 ) -> EncodeStats:
     """Encode ``src`` (any file PyAV opens, or ``"-"``: y4m on stdin) into ``dst`` (``.nlvc``
     path, or ``"-"`` for stdout). ``max_frames`` keeps only the first frames (and the packets
@@ -191,7 +194,8 @@ def encode_file(
     ``preset`` (:mod:`nlvc_av.presets`) chooses groups and GOP length unless they are given.
     ``jobs``: GOPs coded at once by worker processes of one torch thread each (1: in this
     process, with ``threads``); ``runner``: a ready :class:`nlvc_av.jobs.GopRunner` instead.
-    The output is the same bytes whatever ``jobs``."""
+    The output is the same bytes whatever ``jobs``. ``rate`` and ``allow_gaps``: image
+    sequences (a folder or ``name_%06d.dpx``), see :func:`nlvc_av.io.demux.open_input`."""
     preset, groups, gop = presets.resolve(preset, groups, gop)
     if gop < 1:
         raise ValueError(f"gop must be >= 1, got {gop}")
@@ -202,7 +206,8 @@ def encode_file(
         raise OutputExistsError(f"{dst}: already exists (use --overwrite to replace it)")
     if dst == STDIO:
         refuse_terminal(sys.stdout, "an .nlvc file")
-    with demux.open_input(src, max_frames=max_frames, video_stream=video_stream) as source:
+    with demux.open_input(src, max_frames=max_frames, video_stream=video_stream, rate=rate,
+                          allow_gaps=allow_gaps) as source:
         _check_codable(source.video.pix_fmt)
         if coder is None:
             coder = make_coder(groups, model=model, threads=threads, bits=P.lookup(source.video.pix_fmt).bit_depth)

@@ -22,6 +22,7 @@ from ..codec import formats as P
 from ..errors import InputError, UnsupportedPixelFormatError
 from .frames import _rational, _reading, frame_planes, log, nominal_rate
 from .streams import VIDEO_TRACK, StreamInfo, VideoFrameData, VideoInfo
+from .imageseq import sequence_of
 from .y4m import Y4M_420, Y4M_MAGIC, Y4mTracker, y4m_header_fields
 
 #: Stream kinds copied packet for packet (PyAV stream.type -> container StreamTrack.kind).
@@ -98,8 +99,10 @@ class InputFile:
     """A source opened for encoding: ``video`` (:class:`VideoInfo`), ``other_streams``
     (:class:`StreamInfo` list) and :meth:`read`. Use :func:`open_input`."""
 
-    def __init__(self, path: str, *, max_frames: int | None = None, video_stream: int | None = None):
+    def __init__(self, path: str, *, max_frames: int | None = None, video_stream: int | None = None,
+                 rate: Fraction | None = None, allow_gaps: bool = False):
         self.path = path
+        self.sequence = sequence_of(str(path), rate, allow_gaps)
         self.video_stream = video_stream  # which video stream to code, when there are several
         self.name = "stdin" if path == "-" else str(path)
         self.max_frames = max_frames
@@ -120,6 +123,9 @@ class InputFile:
                 self._y4m_head = stdin.peek(1024)[:1024] if fmt else b""
                 self._y4m = Y4mTracker(stdin) if fmt else None
                 self._av = av.open(self._y4m or stdin, "r", format=fmt)
+            elif self.sequence is not None:
+                url, options = self.sequence.image2(rate)
+                self._av = av.open(url, "r", format="image2", options=options)
             else:
                 with contextlib.suppress(OSError), open(path, "rb") as f:
                     self._y4m_head = f.read(1024)
@@ -227,7 +233,8 @@ class InputFile:
             colorspace=int(frame.colorspace or cc.colorspace or 2),
             chroma_location=chroma_location,
             sample_aspect_ratio=sar,
-            metadata={str(k): str(v) for k, v in self._av.metadata.items()},
+            metadata={str(k): str(v) for k, v in self._av.metadata.items()}
+            | (self.sequence.tags() if self.sequence else {}),
             stream_metadata={str(k): str(v) for k, v in stream.metadata.items()},
             frames=_frame_count(stream, rate, self._av.duration),
             codec_name=_codec_name(stream),
@@ -369,10 +376,12 @@ class InputFile:
         self.close()
 
 
-def open_input(path: str, *, max_frames: int | None = None, video_stream: int | None = None) -> InputFile:
-    """Open ``path`` (any container PyAV opens; ``"-"`` = y4m on stdin) for encoding.
+def open_input(path: str, *, max_frames: int | None = None, video_stream: int | None = None,
+               rate: Fraction | None = None, allow_gaps: bool = False) -> InputFile:
+    """Open ``path`` (any container PyAV opens; ``"-"`` = y4m on stdin; an image sequence,
+    ``rate`` and ``allow_gaps``: :mod:`nlvc_av.io.imageseq`) for encoding.
     ``video_stream``: which video stream to code when there are several (else refused)."""
-    return InputFile(path, max_frames=max_frames, video_stream=video_stream)
+    return InputFile(path, max_frames=max_frames, video_stream=video_stream, rate=rate, allow_gaps=allow_gaps)
 
 
 def iter_video_planes(path: str, *, max_frames: int | None = None) -> tuple[VideoInfo, Iterator[list[np.ndarray]]]:

@@ -17,7 +17,9 @@ def _clock(seconds: float) -> str:
 class ProgressBar:
     """Redraws one line (``\\r``) at most every ``interval`` seconds; :meth:`close` ends it.
 
-    ``total`` is the expected frame count (0 when unknown: no bar and no ETA).
+    ``total`` is the expected frame count (0 when unknown: no bar and no ETA). ``update``'s
+    ``frames`` moves the bar (an encoder passes the frames read, from the first one on);
+    ``coded``, when given, is shown next to it and drives fps and ETA.
     """
 
     WIDTH = 24
@@ -31,10 +33,12 @@ class ProgressBar:
         self._last = 0.0
         self._drawn = False
         self.frames = 0
+        self.coded: int | None = None
         self.ratio: float | None = None
 
-    def update(self, frames: int, raw_bytes: int = 0, coded_bytes: int = 0, force: bool = False) -> None:
-        self.frames = frames
+    def update(self, frames: int, raw_bytes: int = 0, coded_bytes: int = 0, force: bool = False,
+               coded: int | None = None) -> None:
+        self.frames, self.coded = frames, coded
         if raw_bytes and coded_bytes:
             self.ratio = raw_bytes / coded_bytes
         now = time.monotonic()
@@ -44,18 +48,19 @@ class ProgressBar:
 
     def _draw(self, now: float) -> None:
         elapsed = max(now - self.start, 1e-9)
-        fps = self.frames / elapsed
+        done = self.frames if self.coded is None else self.coded
+        fps = done / elapsed
         parts = [self.label]
+        coded = "" if self.coded is None else f", {self.coded} coded"
         if self.total:
-            done = min(self.frames / self.total, 1.0)
-            filled = int(done * self.WIDTH)
+            filled = int(min(self.frames / self.total, 1.0) * self.WIDTH)
             parts.append("[" + "#" * filled + "-" * (self.WIDTH - filled) + "]")
-            parts.append(f"{self.frames}/{self.total} frames")
+            parts.append(f"{self.frames}/{self.total} frames{coded}")
         else:
-            parts.append(f"{self.frames} frames")
+            parts.append(f"{self.frames} frames{coded}")
         parts.append(f"{fps:.2f} fps")
-        if self.total and fps > 0 and self.frames < self.total:
-            parts.append(f"ETA {_clock((self.total - self.frames) / fps)}")
+        if self.total and fps > 0 and done < self.total:
+            parts.append(f"ETA {_clock((self.total - done) / fps)}")
         else:
             parts.append(f"elapsed {_clock(elapsed)}")
         if self.ratio:

@@ -59,7 +59,8 @@ def _progress(progress, label: str, total: int):
     if progress is True:
         return ProgressBar(label, total)
     if progress:
-        return progress  # an object with update()/close(), e.g. a ProgressBar
+        return progress  # update(frames, raw_bytes, coded_bytes, force=, coded=)/close(), e.g. a ProgressBar;
+        # encoding: frames = read so far (per frame), coded = in written GOPs; decoding: per frame written
     return NullProgress()
 
 
@@ -237,8 +238,10 @@ def _encode(source: demux.InputFile, out, coder, gop: int, progress, runner, pre
     router = _PacketRouter({s.number: s.time_base for s in source.other_streams})
     start = time.monotonic()
     tags[presets.TAG] = preset
+    read = 0  # frames read: the bar moves with each one (any --jobs); the coded count is shown next to it
 
     def gops():  # (args, meta) per GOP in read order; packets are routed at each GOP's end
+        nonlocal read
         frames: list[VideoFrameData] = []
         last_end: Fraction | None = None
         for item in source.read():
@@ -248,6 +251,8 @@ def _encode(source: demux.InputFile, out, coder, gop: int, progress, runner, pre
                     frames = []
                 frames.append(item)
                 last_end = (item.pts + item.duration) * v.time_base
+                read += 1
+                bar.update(read, stats.raw_bytes, stats.payload_bytes, coded=stats.frames)
             else:
                 router.add(item)
         if source.truncated:  # packets beyond the last kept frame are not part of the cut
@@ -267,7 +272,7 @@ def _encode(source: demux.InputFile, out, coder, gop: int, progress, runner, pre
                 stats.packets += len(cluster.packets)
                 stats.raw_bytes += raw_frame * len(cluster.frame_pts)
                 stats.payload_bytes += len(payload)
-                bar.update(stats.frames, stats.raw_bytes, stats.payload_bytes, force=True)
+                bar.update(read, stats.raw_bytes, stats.payload_bytes, force=True, coded=stats.frames)
     finally:
         bar.close()
     stats.seconds = time.monotonic() - start

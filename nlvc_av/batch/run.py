@@ -90,9 +90,11 @@ class _FileProgress:
     def __init__(self, batch: "_Counters"):
         self.batch, self.frames = batch, 0
 
-    def update(self, frames: int, *args, **kwargs) -> None:
-        self.batch.add_frames(frames - self.frames)
-        self.frames = frames
+    def update(self, frames: int, *args, coded: int | None = None, **kwargs) -> None:
+        frames = frames if coded is None else coded  # encoding reports frames read and coded
+        if frames != self.frames:
+            self.batch.add_frames(frames - self.frames)
+            self.frames = frames
 
     def close(self) -> None:
         pass

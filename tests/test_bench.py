@@ -33,7 +33,8 @@ TOTAL_FIELDS = {
     "codec", "label", "family", "clips", "complete", "frames", "raw_bytes", "bytes", "percent_of_raw", "bpp",
     "enc_seconds", "enc_fps", "dec_seconds", "dec_fps", "enc_peak_rss", "dec_peak_rss", "exact", "errors",
 }
-TOP_FIELDS = {"schema", "created", "seconds", "command", "machine", "model", "settings", "clips", "skipped", "results", "totals"}
+TOP_FIELDS = {"schema", "created", "seconds", "command", "machine", "model", "settings", "clips", "skipped_clips",
+              "skipped", "results", "totals"}
 MACHINE_FIELDS = {"cpu", "physical_cores", "logical_cpus", "memory_bytes", "load_average", "platform", "python",
                   "nlvc", "torch", "av", "ffmpeg", "numpy", "constriction", "imagecodecs", "libjxl"}
 
@@ -209,6 +210,65 @@ def test_a_failing_codec_is_recorded_and_the_run_goes_on(clip, tmp_path, monkeyp
     assert x264["error"] == "encode: RuntimeError: encoder exploded" and x264["exact"] is None
     assert ffv1["exact"] is True
     assert "ERROR" in bench_report.terminal_table(doc)
+
+
+def test_a_phase_error_is_one_message_and_never_a_traceback_on_stderr(clip, capfd, monkeypatch):
+    def broken(spec, job):
+        raise RuntimeError("encoder exploded")
+
+    monkeypatch.setattr(bench_codecs, "_encode_pyav", broken)
+    doc = bench.run_bench([str(clip)], codecs="ffv1", isolate=False, quiet=True)
+    (r,) = doc["results"]
+    assert r["error"] == "encode: RuntimeError: encoder exploded" and "Traceback" in r["error_detail"]
+    err = capfd.readouterr().err
+    assert "!!! FFV1 level 3 on tiny: encode: RuntimeError: encoder exploded" in err and "Traceback" not in err
+
+
+def _mkv_12bit(path):
+    import av
+    from nlvc_av.io.frames import to_frame
+    with av.open(str(path), "w") as out:
+        s = out.add_stream("ffv1", rate=25)
+        s.width, s.height, s.pix_fmt = 32, 16, "yuv420p12le"
+        for i in range(2):
+            planes = [((np.arange(h * w).reshape(h, w) * 7 + i) % 4096).astype(np.uint16)
+                      for h, w in [(16, 32), (8, 16), (8, 16)]]
+            out.mux(s.encode(to_frame(planes, "yuv420p12le", 32, 16, pts=i)))
+        out.mux(s.encode())
+    return path
+
+
+def test_unreadable_clips_are_skipped_in_one_line_and_the_others_measured(clip, tmp_path):
+    from nlvc_av.cli import nlvc_main
+    (tmp_path / "x.y4m").write_text("not a video\n")
+    (tmp_path / "empty.y4m").write_bytes(b"YUV4MPEG2 W16 H8 F25:1 C420jpeg\n")
+    bad = [str(tmp_path / "x.y4m"), str(tmp_path / "missing.mkv"), str(tmp_path / "empty.y4m")]
+    out = tmp_path / "b.json"
+    r = CliRunner().invoke(nlvc_main, ["bench", bad[0], str(clip), *bad[1:], "-c", "ffv1", "--in-process", "-q",
+                                       "--json", str(out), "--markdown", str(tmp_path / "b.md")])
+    assert r.exit_code == 0, r.output
+    assert "Traceback" not in r.output and r.exception is None
+    doc = json.loads(out.read_text())
+    assert [c["name"] for c in doc["clips"]] == ["tiny"] and doc["results"][0]["exact"] is True
+    skipped = {c["path"]: c["reason"] for c in doc["skipped_clips"]}
+    assert list(skipped) == bad and skipped[bad[1]] == "no such file" and "no frames" in skipped[bad[2]]
+    for path, reason in skipped.items():
+        assert r.stderr.count(f"skipping clip {path}: {reason}\n") == 1
+        assert f"`{path}`: {reason}" in (tmp_path / "b.md").read_text()
+        assert f"skipped clip {path}: {reason}" in r.stdout
+    r = CliRunner().invoke(nlvc_main, ["bench", *bad, "-c", "ffv1", "--in-process", "-q"])
+    assert r.exit_code == 1 and "no clip could be read" in r.stderr and r.exception.__class__ is SystemExit
+
+
+def test_a_codec_that_cannot_take_the_format_is_skipped_on_that_clip_only(clip, tmp_path):
+    if unavailable_reason(parse_codecs("x264-medium", [2], None)[0]):
+        pytest.skip("no libx264 in this FFmpeg")
+    deep = _mkv_12bit(tmp_path / "deep.mkv")
+    doc = bench.run_bench([str(deep), str(clip)], codecs="x264-medium,ffv1", isolate=False, quiet=True)
+    assert doc["skipped"] == [{"codec": "x264-medium", "clip": "deep", "reason": "libx264 cannot code yuv420p12le"}]
+    assert [(r["clip"], r["codec"], r["exact"]) for r in doc["results"]] == [
+        ("deep", "ffv1", True), ("tiny", "x264-medium", True), ("tiny", "ffv1", True)]
+    assert "skipped x264-medium on deep: libx264 cannot code yuv420p12le" in bench_report.terminal_table(doc)
 
 
 def test_jpegxl_is_skipped_without_imagecodecs(monkeypatch):

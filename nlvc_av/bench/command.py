@@ -8,7 +8,16 @@ frames (default: all) are decoded once in their native pixel format, hashed (MD5
 written to a scratch y4m (Matroska/FFV1 for RGB) that every codec then reads. Each codec encodes
 and decodes it (each phase in a fresh process, see :mod:`nlvc_av.bench.codecs`), and every
 decoded frame is compared with the source by MD5; a codec that is not exact is reported as
-``NOT EXACT`` in every output and the command exits with status 1 (also on a codec error).
+``NOT EXACT`` in every output.
+
+Nothing is dropped silently, and there is never a traceback: a clip that cannot be read (missing,
+not a video, no video stream, no frames, a pixel format NLVC does not read) is reported in one
+line on stderr (even with ``-q``), listed in ``skipped_clips`` and the other clips are measured; a
+codec that cannot take a clip's pixel format (FFmpeg's encoder does not list it) is skipped for
+that clip only and listed in ``skipped`` with the clip; a phase that fails (the codec raises, its
+worker dies) is recorded in ``error`` (its traceback in ``error_detail``, not on stderr) and the
+run goes on. Exit status: 1 when a codec run was NOT EXACT or failed, or when no clip could be
+read at all (nothing was measured); skipped clips and codecs alone leave it 0; 2 for usage errors.
 
 Codecs (``--codecs``, comma-separated, default ``all``): ``nlvc`` (the default GOP or ``--gop``)
 and ``nlvc-intra`` (GOP 1), each at every G of ``--groups``; ``ffv1`` (level 3, the options of
@@ -38,7 +47,9 @@ JSON document (``--json``; written again after every codec run, so a long run ca
     settings      codecs (keys), groups, gop (null = transcoder default), max_frames, threads
                   (0 = each codec's default), isolated (true: one process per phase, memory measured)
     clips[]       name, path, width, height, pix_fmt, frames, raw_bytes, frame_md5 (hex, per frame)
-    skipped[]     codec, reason (codecs that cannot run here)
+    skipped_clips[]  name, path, reason (clips that could not be read; the others were measured)
+    skipped[]     codec, reason (codecs that cannot run here); with clip: that codec cannot take
+                  that clip's pixel format (skipped on it only)
     results[]     one per clip x codec:
         clip, codec (key, e.g. "nlvc-g2", "nlvc-g2-intra", "x265-veryslow"), label, family
                   ("nlvc"|"ffv1"|"x264"|"x265"|"jpegxl"), params (groups/gop, preset, effort),
@@ -78,47 +89,19 @@ from pathlib import Path
 
 import click
 
+from .clips import VIDEO_SUFFIXES, Y4M_PIX_FMTS, clip_problem, codec_problem  # noqa: F401 (re-exported)
+from .clips import expand as _expand, prepare as _prepare
 from .codecs import CodecSpec, parse_codecs, run_phase, spec_dict, unavailable_reason
 
 __all__ = ["bench", "run_bench", "SCHEMA"]
 
 SCHEMA = "nlvc-bench/1"
-VIDEO_SUFFIXES = {".y4m", ".mkv", ".mp4", ".mov", ".avi", ".nut", ".webm"}
-Y4M_PIX_FMTS = {"yuv420p", "yuv422p", "yuv444p", "gray"}
 PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
 
 
 def _log(msg: str, quiet: bool) -> None:
     if not quiet:
         click.echo(msg, err=True)
-
-
-def _expand(paths) -> list[Path]:
-    out = []
-    for p in map(Path, paths):
-        if p.is_dir():
-            out += sorted(q for q in p.iterdir() if q.suffix.lower() in VIDEO_SUFFIXES and q.is_file())
-        else:
-            out.append(p)
-    return out
-
-
-def _prepare(path: Path, max_frames: int | None, workdir: Path) -> dict:
-    """Decode the clip once: the scratch source every codec reads, and the reference MD5s."""
-    from ..codec import formats as P
-    from ..io.demux import iter_video_planes
-    from ..io.mux import OutputFile
-    info, frames = iter_video_planes(str(path), max_frames=max_frames)
-    kind = "y4m" if info.pix_fmt in Y4M_PIX_FMTS else "mkv"
-    src = workdir / f"{path.stem}.source.{kind}"
-    md5 = []
-    with OutputFile(str(src), kind, info) as out:
-        for i, planes in enumerate(frames):
-            md5.append(P.frame_md5(planes).hex())
-            out.write_frame(planes, pts=i, duration=1)
-    return {"name": path.stem, "path": str(path), "width": info.width, "height": info.height,
-            "pix_fmt": info.pix_fmt, "frames": len(md5), "raw_bytes": len(md5) * info.raw_frame_bytes,
-            "frame_md5": md5, "source": str(src)}
 
 
 def _run_isolated(job: dict, workdir: Path, threads: int) -> dict:
@@ -185,6 +168,10 @@ def _measure(spec: CodecSpec, clip: dict, workdir: Path, opts: dict) -> dict:
                    mismatch_count=dec["mismatch_count"], mismatched_frames=dec["mismatched_frames"])
         rec["dec_fps"] = clip["frames"] / dec["seconds"] if dec["seconds"] > 0 else None
         return rec
+    except Exception as err:  # the plumbing around a phase: recorded like a phase failure
+        import traceback
+        rec.update(error=f"{type(err).__name__}: {err}", error_detail=traceback.format_exc()[-4000:])
+        return rec
     finally:
         coded.unlink(missing_ok=True)
 
@@ -233,7 +220,7 @@ def run_bench(clips, *, codecs="all", groups=(2,), gop=None, max_frames=None, th
            "command": _command(clips, opts), "machine": R.machine_info(), "model": _model_info(model),
            "settings": {"codecs": [s.key for s in specs], "groups": list(groups), "gop": gop,
                         "max_frames": max_frames, "threads": threads, "isolated": isolate},
-           "clips": [], "skipped": [], "results": [], "totals": [], "seconds": None}
+           "clips": [], "skipped_clips": [], "skipped": [], "results": [], "totals": [], "seconds": None}
     old = _resumable(json_path, doc, quiet) if resume else None
     before = (old.get("seconds") or 0.0) if old else 0.0
     if old:
@@ -253,10 +240,21 @@ def run_bench(clips, *, codecs="all", groups=(2,), gop=None, max_frames=None, th
         tmp = Path(tmp)
         for path in paths:
             _log(f"reading {path} ...", quiet)
-            clip = _prepare(path, max_frames, tmp)
+            try:
+                clip = _prepare(path, max_frames, tmp)
+            except Exception as err:  # unreadable, unsupported, no video: one line, the others go on
+                reason = clip_problem(path, err)
+                doc["skipped_clips"].append({"name": path.stem, "path": str(path), "reason": reason})
+                click.echo(f"skipping clip {path}: {reason}", err=True)
+                continue
             doc["clips"].append({k: v for k, v in clip.items() if k != "source"})
             done = _done(old, clip)
             for spec in runnable:
+                why = codec_problem(spec, clip["pix_fmt"])
+                if why:
+                    doc["skipped"].append({"codec": spec.key, "clip": clip["name"], "reason": why})
+                    _log(f"  {clip['name']}: skipping {spec.label}: {why}", quiet)
+                    continue
                 t0 = time.monotonic()
                 rec = done.get(spec.key)
                 if rec is None:
@@ -332,7 +330,7 @@ def _groups(ctx, param, value: str) -> list[int]:
 
 
 @click.command("bench")
-@click.argument("clips", nargs=-1, required=True, type=click.Path(exists=True))
+@click.argument("clips", nargs=-1, required=True, type=click.Path())  # a missing one is skipped
 @click.option("--codecs", "-c", multiple=True, default=("all",), show_default=True,
               help="Comma-separated: nlvc, nlvc-intra, ffv1, x264[-PRESET], x265[-PRESET], jpegxl, all.")
 @click.option("--groups", "-g", default="2", show_default=True, callback=_groups,
@@ -379,6 +377,9 @@ def bench(clips, codecs, groups, gop, max_frames, threads, json_path, markdown_p
     click.echo(terminal_table(doc))
     if any(r["error"] or r["exact"] is not True for r in doc["results"]):
         click.echo("!!! some codec runs were NOT EXACT or failed: see above", err=True)
+        sys.exit(1)
+    if not doc["clips"]:
+        click.echo("!!! no clip could be read: nothing was measured", err=True)
         sys.exit(1)
 
 

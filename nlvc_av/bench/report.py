@@ -189,8 +189,10 @@ def terminal_table(doc: dict) -> str:
     for r in bad:
         what = r.get("error") or f"{r.get('mismatch_count')} frame(s) differ, first {r.get('mismatched_frames', [])[:5]}"
         lines.append(f"!!! {r['label']} on {r['clip']}: {'ERROR' if r.get('error') else 'NOT EXACT'}: {what}")
+    for c in doc.get("skipped_clips", []):
+        lines.append(f"skipped clip {c['path']}: {c['reason']}")
     for s in doc.get("skipped", []):
-        lines.append(f"skipped {s['codec']}: {s['reason']}")
+        lines.append(f"skipped {s['codec']}{' on ' + s['clip'] if s.get('clip') else ''}: {s['reason']}")
     lines.append("raw = decoded planes in the native pixel format; see --markdown for the method notes")
     return "\n".join(lines[1:])
 
@@ -246,7 +248,11 @@ def markdown(doc: dict, plot_path: str | None = None, md_path: str | None = None
                 + (r.get("error") or f"NOT EXACT, {r.get('mismatch_count')} frame(s) differ") for r in bad]
         out.append("")
     out += ["## Method", ""] + [f"- {n}" for n in NOTES]
-    out += [f"- Skipped {s['codec']}: {s['reason']}." for s in doc.get("skipped", [])]
+    out += [f"- Skipped {s['codec']}{' on ' + s['clip'] if s.get('clip') else ''}: {s['reason']}."
+            for s in doc.get("skipped", [])]
+    if doc.get("skipped_clips"):
+        out += ["", "## Skipped clips", ""]
+        out += [f"- `{c['path']}`: {c['reason']}" for c in doc["skipped_clips"]]
     return "\n".join(out) + "\n"
 
 

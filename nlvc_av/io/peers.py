@@ -45,6 +45,14 @@ def has_encoder(name: str) -> bool:
     return True
 
 
+def encoder_pix_fmts(name: str) -> set[str]:
+    """The pixel formats FFmpeg's encoder ``name`` takes (empty when unknown or not listed)."""
+    try:
+        return {f.name for f in av.codec.Codec(name, "w").video_formats or ()}
+    except Exception:
+        return set()
+
+
 class MatroskaVideoWriter:
     """Encodes planes with one FFmpeg video encoder into a Matroska file (the bench's peers)."""
 

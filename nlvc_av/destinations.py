@@ -27,12 +27,15 @@ def output_kind(dst: str | os.PathLike) -> str:
     """``"mkv"`` or ``"y4m"`` for a decode destination (``"-"`` is y4m on stdout)."""
     if str(dst) == STDIO:
         return "y4m"
+    if str(dst).endswith(("/", os.sep)) or Path(dst).is_dir():
+        return "images"  # an image sequence, one file per frame (nlvc_av/io/imagewrite.py)
     suffix = Path(dst).suffix.lower()
     try:
         return OUTPUT_KINDS[suffix]
     except KeyError:
         raise DirectionError(
-            f"cannot write '{dst}': a decoded video is written as .mkv (FFV1), .y4m, or '-' (y4m on stdout)"
+            f"cannot write '{dst}': a decoded video is written as .mkv (FFV1), .y4m, '-' (y4m on stdout) "
+            "or a folder/ (an image sequence)"
         ) from None
 
 

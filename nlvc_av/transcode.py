@@ -32,6 +32,7 @@ from . import checks, recovery
 from .destinations import STDIO, atomic_output, direction, is_nlvc, output_kind  # noqa: F401 (re-exported)
 from .destinations import refuse_terminal
 from .io.imageseq import is_sequence  # noqa: F401 (the CLI asks whether a missing name is a pattern)
+from .io.imagewrite import atomic_folder
 from .errors import OutputError, OutputExistsError, UnknownModelError, UnsupportedPixelFormatError
 from .io import demux
 from .io.mux import OutputFile
@@ -326,7 +327,7 @@ def decode_file(
     decoded at once by worker processes (1: in this process, with ``threads``)."""
     src, dst = str(src), str(dst)
     kind = output_kind(dst)
-    if dst != STDIO and Path(dst).exists() and not overwrite:
+    if dst != STDIO and kind != "images" and Path(dst).exists() and not overwrite:
         raise OutputExistsError(f"{dst}: already exists (use --overwrite to replace it)")
     if dst == STDIO:
         refuse_terminal(sys.stdout, "y4m video")
@@ -335,7 +336,8 @@ def decode_file(
         checks.check_header(reader)
         track = reader.video_track
         video = session.video_info_from_track(track, reader.tags)
-        video.metadata = {k: v for k, v in video.metadata.items() if not k.startswith(presets.TAG_PREFIX)}
+        video.metadata = {k: v for k, v in video.metadata.items()  # images: the nlvc:sequence tags name the files
+                          if kind == "images" or not k.startswith(presets.TAG_PREFIX)}
         if kind == "y4m" and P.lookup(video.pix_fmt).family == "rgb":
             raise OutputError(f"YUV4MPEG2 cannot carry RGB video ({video.pix_fmt}); write a .mkv instead")
         if coder is None:
@@ -346,7 +348,7 @@ def decode_file(
                                               max_frames=max_frames, overwrite=overwrite)
         if dst == STDIO:
             return _decode(reader, coder, sys.stdout.buffer, kind, video, streams, progress, max_frames, "stdout", jobs)
-        with atomic_output(dst, overwrite) as tmp:
+        with atomic_folder(dst) if kind == "images" else atomic_output(dst, overwrite) as tmp:
             return _decode(reader, coder, tmp, kind, video, streams, progress, max_frames, dst, jobs)
 
 

@@ -113,3 +113,38 @@ def test_bad_input_one_line_each_nothing_written(tmp_path, cli_env):
     exr = write_sequence(tmp_path / "exr", "exr", "gbrpf32le", "exr", count=1)
     one_clean_line(cli(exr / "scan_%06d.exr", tmp_path / "a.nlvc"), tmp_path,
                    "unsupported pixel format 'gbrpf32le'")
+
+
+
+def test_sequence_out_under_its_own_names_and_numbers(tmp_path):
+    from nlvc_av.codec.formats import frame_md5
+    from nlvc_av.transcode import decode_file
+    from nlvc_av.verify import iter_planes
+
+    folder = write_sequence(tmp_path / "s", "dpx", "gbrp10le", "dpx", count=4, first=41)
+    (folder / "scan_000043.dpx").unlink()
+    encode_file(str(folder), tmp_path / "a.nlvc", model="tiny", allow_gaps=True)
+    decode_file(tmp_path / "a.nlvc", str(tmp_path / "out") + "/")
+    names = ["scan_000041.dpx", "scan_000042.dpx", "scan_000044.dpx"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == names
+    coded = [frame_md5(p) for p in iter_planes(str(tmp_path / "a.nlvc"))[1]]
+    assert [frame_md5(next(iter_planes(str(tmp_path / "out" / n))[1])) for n in names] == coded
+    for name in names:  # FFmpeg's own DPX files: its encoder makes the same bytes again
+        assert (tmp_path / "out" / name).read_bytes() == (folder / name).read_bytes()
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "keep.txt").write_text("x")
+    with pytest.raises(Exception, match="not an empty folder"):
+        decode_file(tmp_path / "a.nlvc", tmp_path / "full")
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_sequence_out_of_a_format_png_cannot_store_is_one_line(tmp_path, cli_env):
+    from test_highdepth import _mkv, textured
+
+    _mkv(tmp_path / "src.mkv", "yuv420p10le", textured("yuv420p10le", 8, 6, 1), 8, 6)
+    encode_file(tmp_path / "src.mkv", tmp_path / "a.nlvc", model="tiny")
+    r = subprocess.run([sys.executable, "-c", "from nlvc_av.cli import transcode_main; transcode_main()",
+                        str(tmp_path / "a.nlvc"), str(tmp_path / "out") + "/"], capture_output=True, text=True)
+    assert r.returncode == 1 and r.stderr.count("\n") == 1, r.stderr
+    assert "PNG cannot store yuv420p10le (it stores: rgb24" in r.stderr
+    assert not (tmp_path / "out").exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".")]

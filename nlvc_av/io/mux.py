@@ -16,6 +16,7 @@ import container
 from ..codec import formats as P
 from ..errors import OutputError
 from .frames import _describe, log, to_frame
+from .imagewrite import ImageSeqWriter
 from .streams import StreamInfo, VideoInfo
 from .y4m import CHROMA_LOCATIONS, Y4mWriter
 
@@ -25,7 +26,7 @@ from .y4m import CHROMA_LOCATIONS, Y4mWriter
 FFV1_RGB_PIX_FMT = "bgr0"
 FFV1_OPTIONS = {"level": "3", "slicecrc": "1", "coder": "1", "context": "1", "g": "1"}
 
-OUTPUT_FORMATS = {"mkv": "matroska", "y4m": "yuv4mpegpipe"}  # y4m is written by Y4mWriter
+OUTPUT_FORMATS = {"mkv": "matroska", "y4m": "yuv4mpegpipe", "images": "image2"}  # y4m, images: own writers
 
 
 def ffv1_pix_fmt(fmt: P.PixFmt) -> str:
@@ -84,10 +85,10 @@ class OutputFile:
         self._out = None
         self._y4m = None
         self._closed = False
-        if kind == "y4m":
-            self._y4m = Y4mWriter(dst, video)
+        if kind in ("y4m", "images"):
+            self._y4m = Y4mWriter(dst, video) if kind == "y4m" else ImageSeqWriter(dst, video)
             if streams:
-                log.info("%s: y4m carries video only; %d other stream(s) not written", self.name, len(streams))
+                log.info("%s: %s carries video only; %d other stream(s) not written", self.name, kind, len(streams))
             return
         try:
             self._out = av.open(dst, "w", format=OUTPUT_FORMATS[kind])

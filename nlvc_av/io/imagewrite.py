@@ -1,0 +1,111 @@
+"""Image sequences out: ``nlvc-transcode film.nlvc restored/`` writes one file per frame.
+
+The names come from the tags an image-sequence source left in the file (``nlvc:sequence``,
+``nlvc:first_number``, ``nlvc:frame_numbers``; see :mod:`nlvc_av.io.imageseq`), so
+``scan_086400.dpx ...`` come back under their own names; any other source is written as
+``frame_000000.png ...``. Each file is encoded by FFmpeg's DPX, TIFF or PNG encoder in the
+source's own pixel format: the samples are exact. The files' other bytes (headers, metadata)
+are FFmpeg's, not the source's: a byte-for-byte rebuild of DPX/TIFF files is not done yet.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+from typing import Sequence
+
+import av
+import numpy as np
+
+from ..errors import OutputError
+from .frames import _describe, to_frame
+from .imageseq import PATTERN
+from .streams import VideoInfo
+
+ENCODERS = {".dpx": "dpx", ".tif": "tiff", ".tiff": "tiff", ".png": "png"}
+DEFAULT_PATTERN = "frame_%06d.png"
+
+
+def frame_numbers(tags: dict[str, str]) -> list[int] | None:
+    """The numbers a gapped sequence recorded (``"7-8,11"`` -> [7, 8, 11]), or None."""
+    text = tags.get("nlvc:frame_numbers")
+    if not text:
+        return None
+    out = []
+    for part in text.split(","):
+        lo, _, hi = part.partition("-")
+        out.extend(range(int(lo), int(hi or lo) + 1))
+    return out
+
+
+class ImageSeqWriter:
+    """Writes each frame as its own file in ``folder`` (a writer like Y4mWriter)."""
+
+    def __init__(self, folder: str, video: VideoInfo):
+        tags = video.metadata
+        pattern = Path(tags.get("nlvc:sequence") or DEFAULT_PATTERN).name
+        if len(PATTERN.findall(pattern)) != 1 or Path(pattern).suffix.lower() not in ENCODERS:
+            pattern = DEFAULT_PATTERN
+        self.folder, self.pattern, self.video = Path(folder), pattern, video
+        self.codec = ENCODERS[Path(pattern).suffix.lower()]
+        supported = [f.name for f in av.codec.Codec(self.codec, "w").video_formats or ()]
+        if video.pix_fmt not in supported:
+            raise OutputError(f"{self.codec.upper()} cannot store {video.pix_fmt} (it stores: "
+                              f"{', '.join(supported)}); write a .mkv instead")
+        try:
+            first = int(tags.get("nlvc:first_number", "0"))
+        except ValueError:
+            first = 0
+        self.numbers = frame_numbers(tags)
+        self.next = first
+        self.count = 0
+
+    def write(self, planes: Sequence[np.ndarray]) -> None:
+        v = self.video
+        number = self.numbers[self.count] if self.numbers and self.count < len(self.numbers) else self.next
+        cc = av.CodecContext.create(self.codec, "w")
+        cc.width, cc.height, cc.pix_fmt = v.width, v.height, v.pix_fmt
+        cc.time_base = v.time_base
+        try:
+            packets = cc.encode(to_frame(planes, v.pix_fmt, v.width, v.height)) + cc.encode(None)
+        except av.FFmpegError as err:
+            raise OutputError(f"{self.folder}: cannot write {self.pattern % number}: {_describe(err)}") from None
+        with open(self.folder / (self.pattern % number), "wb") as f:
+            for packet in packets:
+                f.write(bytes(packet))
+        self.count += 1
+        self.next = number + 1
+
+    def close(self) -> None:
+        pass
+
+    def abort(self) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def atomic_folder(dst: str | os.PathLike):
+    """Yield a temporary folder next to ``dst``, renamed to ``dst`` when complete, removed on
+    any error. ``dst`` must not exist, or be an empty folder: nothing is ever deleted."""
+    import shutil
+    import tempfile
+
+    dst = Path(dst)
+    if dst.exists() and (not dst.is_dir() or any(dst.iterdir())):
+        raise OutputError(f"{dst}: exists and is not an empty folder; an image sequence is written into a "
+                          "new (or empty) folder")
+    parent = dst.parent if str(dst.parent) else Path(".")
+    if not parent.is_dir():
+        raise OutputError(f"{dst}: directory {str(parent)!r} does not exist")
+    try:
+        tmp = tempfile.mkdtemp(prefix=f".{dst.name}.", suffix=".part", dir=parent)
+    except OSError as err:
+        raise OutputError(f"{dst}: cannot write: {err.strerror or err}") from None
+    try:
+        yield tmp
+        if dst.exists():
+            dst.rmdir()  # the empty folder checked above
+        os.replace(tmp, dst)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise

@@ -146,15 +146,16 @@ def read_planes(path, max_frames: int | None = None) -> tuple[str, list[list[np.
             name, _ = P.normalize(frame.format.name)
             fmt = P.lookup(name)
             w, h = frame.width, frame.height
+            sb = fmt.sample_bytes  # >8-bit samples: their bytes as stored (FFmpeg's byte order)
             if fmt.packed is not None:
                 pl = frame.planes[0]
-                rows = np.frombuffer(pl, np.uint8).reshape(-1, pl.line_size)[:h, : w * fmt.pixel_bytes]
-                pix = rows.reshape(h, w, fmt.pixel_bytes)
+                rows = np.frombuffer(pl, np.uint8).reshape(-1, pl.line_size)[:h, : w * fmt.pixel_bytes * sb]
+                pix = rows.reshape(h, w, fmt.pixel_bytes, sb)
                 planes = [pix[:, :, c].copy() for c in fmt.packed]
             else:
                 planes = []
                 for pl, (ph, pw) in zip(frame.planes, P.plane_shapes(fmt, w, h)):
-                    planes.append(np.frombuffer(pl, np.uint8).reshape(-1, pl.line_size)[:ph, :pw].copy())
+                    planes.append(np.frombuffer(pl, np.uint8).reshape(-1, pl.line_size)[:ph, :pw * sb].copy())
             frames.append(planes)
             pts.append(frame.pts)
             if max_frames and len(frames) >= max_frames:

@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from clipgen import DATA, md5s, packets, read_planes, same_packets
+from nlvc_av.codec import GopCoder, registry
 from nlvc_av.codec import formats as P
 from nlvc_av import transcode
 from nlvc_av.cli import nlvc_main, transcode_main
@@ -71,6 +72,8 @@ def test_every_shared_file_round_trips_or_is_refused(tmp_path, coder, name):
         assert f"'{pix_fmt}'" in str(info.value) and "supported: yuv420p" in str(info.value)
         assert list(tmp_path.iterdir()) == []
         return
+    if P.lookup(P.normalize(pix_fmt)[0]).bit_depth > 8:  # the high-bit-depth test model
+        coder = GopCoder.for_encoding(registry.default_model(P.lookup(P.normalize(pix_fmt)[0]).bit_depth, "tiny"))
     stats = transcode.encode_file(str(src), str(tmp_path / "x.nlvc"), coder=coder, max_frames=n)
     assert stats.frames == n
     transcode.decode_file(str(tmp_path / "x.nlvc"), str(tmp_path / "x.mkv"), coder=coder)

@@ -271,6 +271,12 @@ def _bench_command() -> click.Command:
     return bench
 
 
+def _stats_command() -> click.Command:
+    from .bitreport import stats_command
+
+    return stats_command
+
+
 def _train_command() -> click.Command:
     from .train.loop import train_command
 
@@ -287,7 +293,8 @@ class NlvcGroup(click.Group):
     """A click group whose heavy subcommands (``bench``, ``train``) are imported only when used
     (``nlvc --help`` lists them)."""
 
-    lazy_commands = {"bench": _bench_command, "train": _train_command, "batch": _batch_command}
+    lazy_commands = {"bench": _bench_command, "stats": _stats_command, "train": _train_command,
+                     "batch": _batch_command}
 
     def list_commands(self, ctx):
         return sorted(set(super().list_commands(ctx)) | set(self.lazy_commands))

@@ -155,3 +155,20 @@ def test_gop_v2_makes_still_content_nearly_free():
         assert all(np.array_equal(a, b) for fa, fb in zip(frames, back) for a, b in zip(fa, fb))
         sizes[model_id] = len(payload) - len(intra)  # the three P-frames
     assert sizes["nlvc-mdiff-lattice-v2-c32b5"] < 0.6 * sizes["nlvc-mdiff-lattice-v1-c32b5"], sizes
+
+
+def test_the_bit_report_accounts_for_the_payload(tmp_path, coder):
+    """nlvc stats: the ideal code lengths add up to the payload, labelled by frame, plane, level."""
+    from clipgen import make_clip
+    from nlvc_av import transcode
+    from nlvc_av.bitreport import bit_report
+
+    make_clip(tmp_path / "a.mkv", width=40, height=24, frames=3, audio=None)
+    transcode.encode_file(str(tmp_path / "a.mkv"), str(tmp_path / "a.nlvc"), coder=coder, gop=3)
+    d = bit_report(str(tmp_path / "a.nlvc"))
+    assert d["frames"] == 3 and d["samples"] == 3 * (40 * 24 + 2 * 20 * 12)
+    assert 0 <= d["coder_overhead_bits"] < 64 + 0.01 * 8 * d["payload_bytes"]
+    levels = {r["part"] for r in d["by_plane_level"]}
+    assert {"first sample", "level 0", "level 1"} <= levels
+    assert sum(r["bits"] for r in d["by_frame"]) == pytest.approx(d["ideal_bits"], rel=1e-6)
+    assert [r["frame"] for r in d["by_frame"]] == [0, 1, 2]

@@ -165,3 +165,15 @@ class GopCoder:
         frames, _ = code_gop(self._context(pix_fmt), SymbolCoder(payload), plane_shapes(pix_fmt, width, height),
                              frame_types=frame_types)
         return frames
+
+    def probe_gop(self, payload: bytes, frame_types: str, pix_fmt: str, width: int, height: int, probe):
+        """Decode a GOP while ``probe`` (nlvc_av.codec.bits.BitProbe) records where its bits go."""
+        import dataclasses
+
+        from .bits import ProbeCoder
+        from .entropy import SymbolCoder
+        from .gop import code_gop
+        ctx = dataclasses.replace(self._context(pix_fmt), probe=probe)
+        frames, _ = code_gop(ctx, ProbeCoder(SymbolCoder(payload), probe), plane_shapes(pix_fmt, width, height),
+                             frame_types=frame_types)
+        return frames

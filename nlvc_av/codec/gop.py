@@ -36,6 +36,7 @@ class GopContext:
     groups: int
     chroma: list[bool]  # per plane
     syntax: Syntax = SYNTAXES["gop-v1"]
+    probe: object = None  # a BitProbe (nlvc_av.codec.bits) when a bit report is made
 
     def tables(self) -> dict[tuple[bool, bool], AdaptiveTables]:
         """Fresh adaptive tables per (chroma, inter): the model's prior for every context."""
@@ -48,8 +49,10 @@ class GopContext:
     def plane(self, tables, coder, k: int, plane, shape, ref) -> np.ndarray:
         inter = ref is not None
         model = self.syntax.inter if inter else self.syntax.intra
+        if self.probe is not None:
+            self.probe.at(plane=k, mode="inter" if inter else "intra")
         return code_plane(self.predictor, tables[(self.chroma[k], inter)], coder, self.tokens,
-                          plane, shape, self.chroma[k], ref, self.groups, model)
+                          plane, shape, self.chroma[k], ref, self.groups, model, self.probe)
 
 
 @dataclass
@@ -80,6 +83,8 @@ def code_gop(ctx: GopContext, coder, shapes: list[tuple[int, int]], *, frame_typ
         ftype = choice.frame_type if encoding else frame_types[i]
         if ftype not in FRAME_TYPES:
             raise ValueError(f"unknown frame type {ftype!r}")
+        if ctx.probe is not None:
+            ctx.probe.at(frame=i, frame_type=ftype, plane="side", mode="", part="vectors and modes")
         refs = [None] * len(shapes)
         if ftype == "P":
             if prev is None:

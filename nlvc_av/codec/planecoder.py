@@ -19,17 +19,22 @@ OFFSET = {H: (0, 1), V: (1, 0), D: (1, 1)}  # a channel's sample within its 2x2 
 
 def code_plane(predictor, tables: AdaptiveTables, coder, tokens: TokenMap, plane: np.ndarray | None,
                shape: tuple[int, int], chroma: bool, ref: np.ndarray | None, groups: int,
-               model=PlainModel) -> np.ndarray:
+               model=PlainModel, probe=None) -> np.ndarray:
     """Encode ``plane`` (or decode when it is None) and return the plane (uint8). ``model`` is
-    the probability model's class (:mod:`nlvc_av.codec.contexts`) of the stream's syntax."""
+    the probability model's class (:mod:`nlvc_av.codec.contexts`) of the stream's syntax;
+    ``probe`` (a :class:`nlvc_av.codec.bits.BitProbe`, or None) is told where the coding is."""
     h, w = shape
     work = np.zeros(shape, np.int32) if plane is None else plane.astype(np.int32)
     first = None if plane is None else work[:1, :1].ravel()
+    if probe is not None:
+        probe.at(part="first sample")
     work[0, 0] = coder.code_uniform(first, 1, tokens.alphabet)[0]
     pm = model(shape, ref, chroma)
     pm.start(int(work[0, 0]))
     ref32 = None if ref is None else ref.astype(np.int32)
     for level, s in levels(h, w):
+        if probe is not None:
+            probe.at(part=f"level {level}")
         lat = work[::s, ::s]
         lh, lw = lat.shape
         cells = unshuffle(lat)

@@ -138,48 +138,10 @@ def _human(n: float) -> str:
 
 # --------------------------------------------------------------------------- nlvc-transcode
 
-_gop_option = click.option("--gop", type=click.IntRange(1, 4096), default=None,
-                           help="Frames per GOP (one I-frame, then P-frames; the random access unit) "
-                                "[default: the preset's, 32].")
-_groups_option = click.option("--groups", type=click.Choice(["1", "2", "3"]), default=None,
-                              callback=lambda ctx, param, value: None if value is None else int(value),
-                              help="Coding groups per plane: fewer is faster, more is smaller [default: the preset's, 2].")
-_threads_option = click.option("--threads", type=click.IntRange(1, 1024), default=None,
-                               envvar="NLVC_THREADS", show_envvar=True,
-                               help="CPU threads for the neural coder with --jobs 1 [default: torch's choice]; "
-                                    "with more jobs each worker uses one.")
-_max_frames_option = click.option("--max-frames", type=click.IntRange(1), default=None,
-                                  help="Only the first N frames (and the audio of their time span).")
-_model_option = click.option("--model", default=None, envvar="NLVC_MODEL", show_envvar=True,
-                             help="Entropy model for encoding: a registered id, 'default', 'tiny' (tests), "
-                                  "or a .npz weights file (then embedded in the output). Decoding always "
-                                  "uses the model the file names.")
-_overwrite_option = click.option("--overwrite", "-y", is_flag=True, help="Replace an existing OUTPUT.")
-_quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress bar, no summary, no warnings.")
-
-
-def _default_jobs(ctx, param, value):
-    from .jobs import default_jobs
-
-    return default_jobs() if value is None else value
-
-
-_jobs_option = click.option("--jobs", "-j", type=click.IntRange(1, 1024), default=None, envvar="NLVC_JOBS",
-                            show_envvar=True, callback=_default_jobs,
-                            help="GOPs coded at once, each by a worker process with one thread (1: in this "
-                                 "process, with --threads) [default: the CPU cores this process may use].")
-_preset_option = click.option("--preset", type=click.Choice(["fast", "default", "slow"]), default=None,
-                              help="Encoder speed/size: fast (1 group), default (2 groups, GOP 32), slow (3 groups, "
-                                   "GOP 64); --groups and --gop override it [default: default].")
-_recover_option = click.option("--recover", is_flag=True,
-                               help="Decoding a damaged file: write every intact GOP and report each lost range "
-                                    "(exit 3 when something was lost) instead of stopping at the damage.")
-_video_stream_option = click.option("--video-stream", type=click.IntRange(0), default=None, metavar="N",
-                                    help="Encoding a source with several video streams: code stream N "
-                                         "(0 = the first video stream); required then.")
-_rate_option = click.option("--rate", default=None, metavar="FPS", help="Encoding an image sequence (a folder, or "
-                            "'scan_%06d.dpx'): its frame rate, e.g. 24 or 24000/1001 [default: 25].")
-_gaps_option = click.option("--allow-gaps", is_flag=True, help="Code an image sequence with missing numbers.")
+from .cli_options import (_gaps_option, _gop_option, _groups_option, _jobs_option,  # noqa: E402
+                          _max_frames_option, _model_option, _overwrite_option, _preset_option,
+                          _quiet_option, _rate_option, _recover_option, _threads_option,
+                          _video_stream_option)
 
 
 @click.command(context_settings=CONTEXT)

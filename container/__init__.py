@@ -43,13 +43,13 @@ from typing import BinaryIO, Iterable, Literal, overload
 
 from .elements import VERSION
 from .errors import CorruptFileError, NlvcError, TruncatedFileError, UnsupportedVersionError
-from .model import Cluster, CodecSetup, Cue, Info, Packet, StreamTrack, Track, VideoTrack
+from .model import Cluster, CodecSetup, Cue, Info, Packet, SourceFile, StreamTrack, Track, VideoTrack
 from .reader import OnError, Reader, open_reader
 from .writer import Writer, open_writer
 
 __all__ = [
     "open", "Reader", "Writer", "VERSION", "OnError",
-    "Info", "CodecSetup", "VideoTrack", "StreamTrack", "Track", "Packet", "Cluster", "Cue",
+    "Info", "CodecSetup", "VideoTrack", "StreamTrack", "Track", "Packet", "Cluster", "Cue", "SourceFile",
     "NlvcError", "CorruptFileError", "TruncatedFileError", "UnsupportedVersionError",
 ]
 
@@ -61,7 +61,7 @@ def open(file: str | os.PathLike[str] | BinaryIO, mode: Literal["r", "rb"] = "r"
 @overload
 def open(file: str | os.PathLike[str] | BinaryIO, mode: Literal["w", "wb"], *,
          codec_setup: CodecSetup, tracks: Iterable[Track], info: Info | None = None,
-         tags: dict[str, str] | None = None) -> Writer: ...
+         tags: dict[str, str] | None = None, source_files: bool = False) -> Writer: ...
 
 
 def open(file, mode="r", **kwargs):
@@ -71,7 +71,8 @@ def open(file, mode="r", **kwargs):
     A path is opened and closed here; a file object is left open for its owner.
     ``"r"`` returns a :class:`Reader`: the header is parsed at once, so a file that is not
     ``.nlvc``, empty, or of a newer major version fails here with an ``NlvcError``.
-    ``"w"`` returns a :class:`Writer`; ``codec_setup`` and ``tracks`` are required."""
+    ``"w"`` returns a :class:`Writer`; ``codec_setup`` and ``tracks`` are required;
+    ``source_files=True`` when clusters will carry :class:`SourceFile` records (1.3)."""
     if mode in ("r", "rb"):
         if kwargs:
             raise TypeError(f"open(..., 'r') takes no {', '.join(kwargs)} argument")

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 #: The newest format version this package writes: (major, minor). It reads any 1.x file. A file
 #: is stamped with the lowest minor version that describes it (1.1 when it embeds weights, 1.2
-#: when its video is interlaced; otherwise 1.0).
-VERSION = (1, 2)
+#: when its video is interlaced, 1.3 when it carries source files to rebuild; otherwise 1.0).
+VERSION = (1, 3)
 
 # --- EBML header (RFC 8794 IDs) -------------------------------------------------------------
 EBML = 0x1A45DFA3
@@ -89,6 +89,12 @@ PACKET_DTS = 0x4E63
 PACKET_DURATION = 0x4E64
 PACKET_KEYFRAME = 0x4E65
 PACKET_DATA = 0x4E66
+SOURCE_FILE = 0x4E80  # 1.3: one source file of an image sequence, to rebuild byte for byte
+SOURCE_NAME = 0x4E81
+SOURCE_MD5 = 0x4E82
+SOURCE_PACKING = 0x4E83  # a list of Param: how the pixels are laid out in the file
+SOURCE_MAP = 0x4E84  # int64[]: (op, length, pixel offset) triples, in file order
+SOURCE_DATA = 0x4E85  # every byte of the file that is not pixels, in file order
 
 CUES = 0x1C53BB6B
 CUE_POINT = 0xBB
@@ -109,12 +115,12 @@ NAMES: dict[int, str] = {
 NAMES.update({EBML: "EBML header", CRC32: "CRC-32", WEIGHTS_SHA256: "WeightsSha256",
               EBML_MAX_ID_LENGTH: "EBMLMaxIDLength", EBML_MAX_SIZE_LENGTH: "EBMLMaxSizeLength",
               EBML_VERSION: "EBMLVersion", EBML_READ_VERSION: "EBMLReadVersion",
-              FRAME_MD5: "FrameMD5", CUES_LOCATOR: "CuesLocator"})
+              FRAME_MD5: "FrameMD5", CUES_LOCATOR: "CuesLocator", SOURCE_MD5: "SourceMD5"})
 
 #: Elements whose payload is a list of child elements.
 MASTERS = frozenset({EBML, SEGMENT, INFO, CODEC_SETUP, CODER_PARAMS, PARAM, TRACKS,
                      TRACK_ENTRY, STREAM_PARAMS, VIDEO, TAGS, SIMPLE_TAG, CLUSTER, PACKET,
-                     CUES, CUE_POINT})
+                     SOURCE_FILE, SOURCE_PACKING, CUES, CUE_POINT})
 
 #: The 4-byte IDs a reader looks for to find its footing again after damaged bytes.
 RESYNC_IDS = (CLUSTER, CUES, CUES_LOCATOR)

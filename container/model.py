@@ -85,6 +85,20 @@ class Packet:
 
 
 @dataclass
+class SourceFile:
+    """(1.3) One source file of an image sequence, to be rebuilt byte for byte (FORMAT.md 6.2):
+    its ``name`` and ``md5``; when ``packing`` is not empty, ``data`` (every byte of the file
+    that is not pixels, in file order) and ``pixel_map`` (triples: op, length, pixel offset)
+    rebuild it from the decoded frame. An empty ``packing``: pixels only, not rebuilt."""
+
+    name: str
+    md5: bytes  # 16 bytes: MD5 of the whole source file
+    packing: dict[str, ParamValue] = field(default_factory=dict)
+    pixel_map: list[int] = field(default_factory=list)
+    data: bytes = b""
+
+
+@dataclass
 class Cluster:
     """One GOP: its frames' timing, types and checksums, the coded payload, and the packets of
     the other streams that fall in its time span."""
@@ -96,6 +110,7 @@ class Cluster:
     payload: bytes
     packets: list[Packet] = field(default_factory=list)
     frame_durations: list[int] = field(default_factory=list)  # empty, or one per frame
+    source_files: list[SourceFile] = field(default_factory=list)  # (1.3) empty, or one per frame
 
 
 @dataclass

@@ -12,7 +12,8 @@ import zlib
 from . import elements as E
 from .ebml import Element, decode_id, decode_size, iter_elements
 from .errors import CorruptFileError, UnsupportedVersionError
-from .model import Cluster, CodecSetup, Cue, Info, Packet, ParamValue, StreamTrack, Track, VideoTrack
+from .model import Cluster, CodecSetup, Cue, Info, Packet, ParamValue, SourceFile, StreamTrack, Track, \
+    VideoTrack
 
 DOC_TYPE = "nlvc"
 
@@ -225,6 +226,10 @@ def parse_cluster(body: bytes | memoryview, offset: int, header_length: int,
                                    f"{n} frames", offset=el.offset)
     md5 = md5_el.bytes()
     packets = [_parse_packet(k, packet_tracks) for k in kids if k.id == E.PACKET]
+    sources = [_parse_source_file(k) for k in kids if k.id == E.SOURCE_FILE]
+    if sources and len(sources) != n:
+        raise CorruptFileError(f"Cluster at byte {offset} holds {len(sources)} SourceFile elements for "
+                               f"{n} frames", offset=offset)
     return Cluster(
         index=cluster_el.need(E.CLUSTER_GOP, kids).uint(),
         frame_pts=frame_pts,
@@ -233,7 +238,26 @@ def parse_cluster(body: bytes | memoryview, offset: int, header_length: int,
         payload=cluster_el.need(E.PAYLOAD, kids).bytes(),
         packets=packets,
         frame_durations=durations,
+        source_files=sources,
     )
+
+
+def _parse_source_file(el: Element) -> SourceFile:
+    kids = el.children()
+    md5 = el.need(E.SOURCE_MD5, kids)
+    if len(md5.data) != 16:
+        raise CorruptFileError(f"SourceMD5 at byte {md5.offset} is {len(md5.data)} bytes; an MD5 has 16",
+                               offset=md5.offset)
+    f = SourceFile(name=el.need(E.SOURCE_NAME, kids).str(), md5=md5.bytes())
+    packing = el.one(E.SOURCE_PACKING, kids)
+    if packing is not None:
+        f.packing = parse_params(packing)
+        pixel_map = _int64s(el.need(E.SOURCE_MAP, kids))
+        if len(pixel_map) % 3:
+            raise CorruptFileError(f"SourceMap in SourceFile at byte {el.offset} holds {len(pixel_map)} "
+                                   "values, not (op, length, offset) triples", offset=el.offset)
+        f.pixel_map, f.data = pixel_map, el.need(E.SOURCE_DATA, kids).bytes()
+    return f
 
 
 def _parse_packet(el: Element, packet_tracks: set[int]) -> Packet:

@@ -16,7 +16,7 @@ from typing import BinaryIO, Iterable
 from . import elements as E
 from .ebml import UNKNOWN_SIZE, element, encode_float, encode_id, encode_sint, encode_size, \
     encode_str, encode_uint, master
-from .model import Cluster, CodecSetup, Info, Packet, ParamValue, StreamTrack, Track, VideoTrack
+from .model import Cluster, CodecSetup, Info, Packet, ParamValue, SourceFile, StreamTrack, Track, VideoTrack
 from .parse import CRC_HEAD, DOC_TYPE
 
 __all__ = ["Writer"]
@@ -27,11 +27,14 @@ class Writer:
 
     On ``close()`` (or leaving the ``with`` block normally) the Cues are written. If the block
     is left by an exception, they are not: the file then reads as truncated after its last
-    complete cluster, which is what it is."""
+    complete cluster, which is what it is.
+
+    ``source_files=True`` says that clusters will carry SourceFile records (1.3): the header,
+    written first, names the version."""
 
     def __init__(self, file: BinaryIO, *, codec_setup: CodecSetup, tracks: Iterable[Track],
                  info: Info | None = None, tags: dict[str, str] | None = None,
-                 close_file: bool = False):
+                 close_file: bool = False, source_files: bool = False):
         tracks = list(tracks)
         _check_head(codec_setup, tracks, tags or {})
         self._file = file
@@ -41,7 +44,8 @@ class Writer:
         self._next_gop = 0
         self._cues: list[bytes] = []
         self._packet_tracks = {t.number for t in tracks if isinstance(t, StreamTrack)}
-        self._write(_ebml_header(_minor_version(codec_setup, tracks)))
+        self._source_files = source_files
+        self._write(_ebml_header(_minor_version(codec_setup, tracks, source_files)))
         self._write(encode_id(E.SEGMENT) + encode_size(UNKNOWN_SIZE))
         self._segment_start = self._written
         self._write(_info(info or Info()))
@@ -62,6 +66,8 @@ class Writer:
         if self._closed:
             raise ValueError("write_cluster() on a closed .nlvc writer")
         _check_cluster(cluster, self._next_gop, self._packet_tracks)
+        if cluster.source_files and not self._source_files:
+            raise ValueError("a cluster with source_files needs container.open(..., source_files=True)")
         position = self._written - self._segment_start
         for part in _cluster(cluster):
             self._write(part)
@@ -105,7 +111,7 @@ class Writer:
 
 def open_writer(file: str | os.PathLike | BinaryIO, *, codec_setup: CodecSetup,
                 tracks: Iterable[Track], info: Info | None = None,
-                tags: dict[str, str] | None = None) -> Writer:
+                tags: dict[str, str] | None = None, source_files: bool = False) -> Writer:
     tracks = list(tracks)
     _check_head(codec_setup, tracks, tags or {})  # before a path is created
     if isinstance(file, (str, os.PathLike)):
@@ -113,7 +119,7 @@ def open_writer(file: str | os.PathLike | BinaryIO, *, codec_setup: CodecSetup,
     else:
         close_file = False
     return Writer(file, codec_setup=codec_setup, tracks=tracks, info=info, tags=tags,
-                  close_file=close_file)
+                  close_file=close_file, source_files=source_files)
 
 
 # --- validation of what the caller hands over (ValueError: a bug of the caller) ------------------
@@ -179,6 +185,12 @@ def _check_cluster(c: Cluster, expected: int, packet_tracks: set[int]) -> None:
             raise ValueError(f"{where}: packet duration {p.duration!r} must be an integer >= 0")
         if not all(v is None or _is_int64(v) for v in (p.pts, p.dts)):
             raise ValueError(f"{where}: packet pts/dts must be None or 64-bit signed integers")
+    if c.source_files and len(c.source_files) != n:
+        raise ValueError(f"{where}: source_files must be empty or hold one SourceFile per frame ({n})")
+    for f in c.source_files:
+        if not isinstance(f, SourceFile) or len(f.md5) != 16 or len(f.pixel_map) % 3:
+            raise ValueError(f"{where}: each source file needs a 16-byte md5 and (op, length, offset) triples")
+        _check_params(f.packing, f"{where}: source file {f.name!r} packing")
 
 
 def _is_int64(value: object) -> bool:
@@ -187,8 +199,10 @@ def _is_int64(value: object) -> bool:
 
 # --- encoding -----------------------------------------------------------------------------------
 
-def _minor_version(setup: CodecSetup, tracks: list[Track]) -> int:
+def _minor_version(setup: CodecSetup, tracks: list[Track], source_files: bool) -> int:
     """The lowest minor version that describes the file (FORMAT.md section 6)."""
+    if source_files:
+        return 3  # SourceFile
     if any(isinstance(t, VideoTrack) and t.field_order for t in tracks):
         return 2  # FieldOrder
     return 1 if setup.model_weights else 0  # ModelWeights
@@ -308,6 +322,14 @@ def _packet(p: Packet) -> bytes:
     return master(E.PACKET, children)
 
 
+def _source_file(f: SourceFile) -> bytes:
+    children = [element(E.SOURCE_NAME, encode_str(f.name)), element(E.SOURCE_MD5, bytes(f.md5))]
+    if f.packing:  # absent: pixels only, the file is not rebuilt
+        children += [_params(E.SOURCE_PACKING, f.packing), element(E.SOURCE_MAP, _int64s(f.pixel_map)),
+                     element(E.SOURCE_DATA, bytes(f.data))]
+    return master(E.SOURCE_FILE, children)
+
+
 def _cluster(c: Cluster) -> list[bytes]:
     # ClusterGop and FramePts come first: a reader indexing the file reads only these bytes.
     children = [
@@ -320,6 +342,7 @@ def _cluster(c: Cluster) -> list[bytes]:
         element(E.FRAME_TYPES, c.frame_types.encode("ascii")),
         element(E.FRAME_MD5, b"".join(bytes(d) for d in c.frame_md5)),
     ]
+    children += [_source_file(f) for f in c.source_files]
     children += [_packet(p) for p in c.packets]
     # The payload (the bulk of the bytes) is kept apart rather than concatenated: no copies.
     payload = bytes(c.payload)

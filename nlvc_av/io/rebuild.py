@@ -1,0 +1,144 @@
+"""Source files rebuilt byte for byte from the decoded frame (FORMAT.md 6.2; numpy only).
+
+A DPX or TIFF file is its non-pixel bytes (headers, user data, gaps, trailing bytes) and its
+pixels, packed as the file packs them. :func:`record_for` splits a source file into those (the
+format's own module, :mod:`nlvc_av.io.dpx` or :mod:`nlvc_av.io.tiff`, says where the pixels are
+and how they are packed), re-packs the frame's planes, and checks that the rebuild is the file,
+byte for byte; :func:`rebuild` is the way back::
+
+    record = record_for(path, planes, width, height)     # container.SourceFile, or RebuildError
+    data = rebuild(record, planes, width, height)        # == the file's bytes
+
+The pixel stream is ``height`` rows of ``row_bytes`` bytes: each row the components of its
+pixels in the file's order (``order``: indices into the codec's planes), packed as ``samples``
+says (``u8``; ``u16`` shifted left by ``shift``; ``10a``/``10b``: three 10-bit datums per 32-bit
+word, DPX method A or B), in ``byte_order``, then zeros up to ``row_bytes``. The map rebuilds the
+file from that stream and the stored bytes, one (op, length, pixel offset) triple at a time:
+op 0 copies ``length`` stored bytes; op 1 copies ``length`` pixel bytes from the offset; op 2
+is a PackBits-coded strip of ``length`` file bytes, its control bytes stored, its literal and
+run bytes taken from the pixel stream from the offset.
+"""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from container import SourceFile
+
+from ..errors import InputError
+
+OP_STORED, OP_PIXELS, OP_PACKBITS = 0, 1, 2
+
+
+class RebuildError(InputError):
+    """A source file that cannot be rebuilt byte for byte; the message says why."""
+
+
+def pixel_stream(planes: Sequence[np.ndarray], packing: dict, width: int, height: int) -> bytes:
+    """The frame's samples packed as the source file packed them (the module docstring)."""
+    order = [int(k) for k in str(packing["order"]).split(",")]
+    if any(not 0 <= k < len(planes) for k in order):
+        raise RebuildError(f"packing order {packing['order']} names planes the frame does not have")
+    rows = np.stack([np.asarray(planes[k], np.uint32) for k in order], axis=-1).reshape(height, width * len(order))
+    big = packing["byte_order"] == "be"
+    samples = packing["samples"]
+    if samples == "u8":
+        data = rows.astype(np.uint8)
+    elif samples == "u16":
+        data = (rows << int(packing.get("shift", 0))).astype(">u2" if big else "<u2").view(np.uint8)
+    elif samples in ("10a", "10b"):
+        rows = np.pad(rows, ((0, 0), (0, -rows.shape[1] % 3))).reshape(height, -1, 3)
+        low = 2 if samples == "10a" else 0
+        words = (rows[..., 0] << (20 + low)) | (rows[..., 1] << (10 + low)) | (rows[..., 2] << low)
+        data = words.astype(">u4" if big else "<u4").view(np.uint8)
+    else:
+        raise RebuildError(f"unknown sample packing {samples!r}")
+    data = data.reshape(height, -1)
+    row_bytes = int(packing["row_bytes"])
+    if data.shape[1] > row_bytes:
+        raise RebuildError(f"a row of pixels takes {data.shape[1]} bytes, more than the file's {row_bytes}")
+    out = np.zeros((height, row_bytes), np.uint8)
+    out[:, :data.shape[1]] = data
+    return out.tobytes()
+
+
+def splice(pixel_map: Sequence[int], stored: bytes, pixels: bytes) -> bytes:
+    """The file: the map's ops over the stored bytes and the pixel stream, in file order."""
+    out, at = [], 0
+    for k in range(0, len(pixel_map), 3):
+        op, length, start = pixel_map[k:k + 3]
+        if op == OP_STORED:
+            out.append(stored[at:at + length])
+            at += length
+        elif op == OP_PIXELS:
+            out.append(pixels[start:start + length])
+        elif op == OP_PACKBITS:
+            at = _packbits(out, length, stored, at, pixels, start)
+        else:
+            raise RebuildError(f"unknown rebuild op {op}")
+    return b"".join(out)
+
+
+def _packbits(out: list, length: int, stored: bytes, at: int, pixels: bytes, start: int) -> int:
+    made = 0
+    while made < length and at < len(stored):
+        c = stored[at]
+        at += 1
+        if c < 128:  # a literal of c + 1 bytes
+            out.append(bytes([c]) + pixels[start:start + c + 1])
+            start, made = start + c + 1, made + c + 2
+        elif c > 128:  # a run: one byte, 257 - c times
+            out.append(bytes([c]) + pixels[start:start + 1])
+            start, made = start + 257 - c, made + 2
+        else:  # 128: no operation
+            out.append(b"\x80")
+            made += 1
+    return at
+
+
+def rebuild(record: SourceFile, planes: Sequence[np.ndarray], width: int, height: int) -> bytes:
+    """The source file's bytes, from its record and the decoded frame."""
+    return splice(record.pixel_map, record.data, pixel_stream(planes, record.packing, width, height))
+
+
+def layout_of(name: str, data: bytes, width: int, height: int) -> tuple[dict, list[int], bytes]:
+    """(packing, map, stored bytes) of a DPX or TIFF file's bytes; RebuildError when the format
+    module cannot describe it."""
+    from . import dpx, tiff
+
+    suffix = Path(name).suffix.lower()
+    if suffix == ".dpx":
+        return dpx.layout(data, width, height)
+    if suffix in (".tif", ".tiff"):
+        return tiff.layout(data, width, height)
+    raise RebuildError(f"{suffix or 'a file without extension'}: only DPX and TIFF files are rebuilt")
+
+
+def record_for(path: str | Path, planes: Sequence[np.ndarray], width: int, height: int) -> SourceFile:
+    """The rebuild record of one source file, checked: rebuilding it from ``planes`` gives the
+    file's bytes, else RebuildError (the message names the file and the reason)."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise InputError(f"{path}: cannot read: {err.strerror or err}") from None
+    try:
+        packing, pixel_map, stored = layout_of(path.name, data, width, height)
+        record = SourceFile(path.name, hashlib.md5(data).digest(), packing, pixel_map, stored)
+        made = rebuild(record, planes, width, height)
+    except RebuildError as err:
+        raise RebuildError(f"{path}: cannot be rebuilt byte for byte: {err}") from None
+    if made != data:
+        where = next((i for i, (a, b) in enumerate(zip(made, data)) if a != b), min(len(made), len(data)))
+        raise RebuildError(f"{path}: cannot be rebuilt byte for byte: re-packing the decoded pixels gives "
+                           f"other bytes from byte {where} on (bits the decoder drops are not zero, "
+                           "or an unusual packing)")
+    return record
+
+
+def check(record: SourceFile, data: bytes) -> bool:
+    """Whether ``data`` is the source file the record names (its MD5)."""
+    return hashlib.md5(data).digest() == record.md5

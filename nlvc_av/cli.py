@@ -139,8 +139,8 @@ def _human(n: float) -> str:
 # --------------------------------------------------------------------------- nlvc-transcode
 
 from .cli_options import (_gaps_option, _gop_option, _groups_option, _jobs_option,  # noqa: E402
-                          _max_frames_option, _model_option, _overwrite_option, _preset_option,
-                          _quiet_option, _rate_option, _recover_option, _threads_option,
+                          _max_frames_option, _model_option, _overwrite_option, _pixels_only_option,
+                          _preset_option, _quiet_option, _rate_option, _recover_option, _threads_option,
                           _video_stream_option)
 
 
@@ -160,9 +160,10 @@ from .cli_options import (_gaps_option, _gop_option, _groups_option, _jobs_optio
 @_video_stream_option
 @_rate_option
 @_gaps_option
+@_pixels_only_option
 @click.version_option(__version__, prog_name="nlvc-transcode")
 def transcode_main(input, output, gop, groups, threads, max_frames, model, overwrite, quiet, recover, video_stream, jobs,
-                   preset, rate, allow_gaps):
+                   preset, rate, allow_gaps, pixels_only):
     """Losslessly encode a video into .nlvc, or decode a .nlvc file back.
 
     \b
@@ -178,11 +179,11 @@ def transcode_main(input, output, gop, groups, threads, max_frames, model, overw
     with _errors(prog):
         _run_transcode(prog, input, output, gop=gop, groups=groups, jobs=jobs, preset=preset, threads=threads,
                        max_frames=max_frames, model=model, overwrite=overwrite, quiet=quiet, recover=recover,
-                       video_stream=video_stream, rate=rate, allow_gaps=allow_gaps)
+                       video_stream=video_stream, rate=rate, allow_gaps=allow_gaps, pixels_only=pixels_only)
 
 
 def _run_transcode(prog, src, dst, *, gop, groups, threads, max_frames, model, overwrite, quiet, recover=False,
-                   video_stream=None, jobs=1, preset=None, rate=None, allow_gaps=False) -> None:
+                   video_stream=None, jobs=1, preset=None, rate=None, allow_gaps=False, pixels_only=False) -> None:
     from . import transcode
 
     direction = transcode.direction(src, dst)
@@ -198,7 +199,8 @@ def _run_transcode(prog, src, dst, *, gop, groups, threads, max_frames, model, o
     if direction == "encode":
         stats = transcode.encode_file(src, dst, gop=gop, groups=groups, preset=preset, jobs=jobs, threads=threads,
                                       model=model, max_frames=max_frames, overwrite=overwrite, progress=progress,
-                                      video_stream=video_stream, rate=rate, allow_gaps=allow_gaps)
+                                      video_stream=video_stream, rate=rate, allow_gaps=allow_gaps,
+                                      pixels_only=pixels_only)
         if not quiet:
             size = f"{_human(stats.file_bytes)} file, " if stats.file_bytes else ""
             click.echo(
@@ -338,7 +340,7 @@ def verify_cmd(reference, candidate, max_frames, as_json, threads, quiet, jobs):
                 click.echo(json.dumps(report, indent=2))
             elif report["ok"]:
                 if not quiet:
-                    click.echo(f"{reference}: intact: {report['summary']}; every CRC-32 and frame MD5 checked")
+                    click.echo(f"{reference}: intact: {report['summary']}; {report['checked']}")
             else:
                 for line in report["lines"]:
                     click.echo(f"{prog}: {line}", err=True)

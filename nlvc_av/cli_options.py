@@ -46,3 +46,5 @@ _video_stream_option = click.option("--video-stream", type=click.IntRange(0), de
 _rate_option = click.option("--rate", default=None, metavar="FPS", help="Encoding an image sequence (a folder, or "
                             "'scan_%06d.dpx'): its frame rate, e.g. 24 or 24000/1001 [default: 25].")
 _gaps_option = click.option("--allow-gaps", is_flag=True, help="Code an image sequence with missing numbers.")
+_pixels_only_option = click.option("--pixels-only", is_flag=True, help="Encoding a DPX/TIFF sequence: keep the pixels "
+                                   "of files that cannot be rebuilt byte for byte (else refused).")

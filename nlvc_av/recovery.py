@@ -194,7 +194,7 @@ def decode_recovering(reader: container.Reader, coder, dst: str, kind: str, vide
 
             for frame in iter_recovered(reader, coder, report, max_frames=max_frames, packets=packets):
                 write_packets()
-                writer.write_frame(frame.planes, frame.pts, frame.duration)
+                writer.write_frame(frame.planes, frame.pts, frame.duration, frame.source)
                 gops.add(frame.gop)
                 stats.frames += 1
                 bar.update(stats.frames)

@@ -122,6 +122,7 @@ class DecodedFrame:
     gop: int
     index: int  # within the GOP
     frame_type: str
+    source: container.SourceFile | None = None  # (1.3) the image file this frame was, to rebuild
 
 
 def coder_for_setup(setup: container.CodecSetup):
@@ -158,7 +159,8 @@ def decode_cluster(cluster: Cluster, coder, track: VideoTrack, next_pts: int | N
                 f"GOP {cluster.index}, frame {k} (pts {pts}): the decoded frame does not match its "
                 "stored MD5; the file is damaged or was written by an incompatible coder"
             )
-        out.append(DecodedFrame(pts, durations[k], planes, cluster.index, k, cluster.frame_types[k]))
+        source = cluster.source_files[k] if k < len(cluster.source_files) else None
+        out.append(DecodedFrame(pts, durations[k], planes, cluster.index, k, cluster.frame_types[k], source))
     return out
 
 

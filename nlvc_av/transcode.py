@@ -37,6 +37,7 @@ from .errors import OutputError, OutputExistsError, UnknownModelError, Unsupport
 from .io import demux
 from .io.mux import OutputFile
 from .io.streams import VideoFrameData
+from .io.rebuild import source_files, source_record
 from .jobs import GopRunner
 from .progress import NullProgress, ProgressBar
 
@@ -189,6 +190,7 @@ def encode_file(
     runner=None,
     rate=None,
     allow_gaps: bool = False,
+    pixels_only: bool = False,
 ) -> EncodeStats:
     """Encode ``src`` (any file PyAV opens, or ``"-"``: y4m on stdin) into ``dst`` (``.nlvc``
     path, or ``"-"`` for stdout). ``max_frames`` keeps only the first frames (and the packets
@@ -197,7 +199,9 @@ def encode_file(
     ``jobs``: GOPs coded at once by worker processes of one torch thread each (1: in this
     process, with ``threads``); ``runner``: a ready :class:`nlvc_av.jobs.GopRunner` instead.
     The output is the same bytes whatever ``jobs``. ``rate`` and ``allow_gaps``: image
-    sequences (a folder or ``name_%06d.dpx``), see :func:`nlvc_av.io.demux.open_input`."""
+    sequences (a folder or ``name_%06d.dpx``), see :func:`nlvc_av.io.demux.open_input`. A DPX
+    or TIFF sequence's files are kept to be rebuilt byte for byte (:mod:`nlvc_av.io.rebuild`);
+    one that cannot be is refused, unless ``pixels_only`` (its pixels and MD5 are kept)."""
     preset, groups, gop = presets.resolve(preset, groups, gop)
     if gop < 1:
         raise ValueError(f"gop must be >= 1, got {gop}")
@@ -214,15 +218,18 @@ def encode_file(
         if coder is None:
             coder = make_coder(groups, model=model, threads=threads, bits=P.lookup(source.video.pix_fmt).bit_depth)
         runner = runner or GopRunner(jobs)
+        encode = partial(_encode, source, coder=coder, gop=gop, progress=progress, runner=runner,
+                         preset=preset, pixels_only=pixels_only)
         if dst == STDIO:
-            return _encode(source, sys.stdout.buffer, coder, gop, progress, runner, preset)
+            return encode(sys.stdout.buffer)
         with atomic_output(dst, overwrite) as tmp:
-            stats = _encode(source, tmp, coder, gop, progress, runner, preset)
+            stats = encode(tmp)
         stats.file_bytes = os.path.getsize(dst)
         return stats
 
 
-def _encode(source: demux.InputFile, out, coder, gop: int, progress, runner, preset: str) -> EncodeStats:
+def _encode(source: demux.InputFile, out, *, coder, gop: int, progress, runner, preset: str,
+            pixels_only: bool) -> EncodeStats:
     v = source.video
     fmt = P.lookup(v.pix_fmt)
     coding_fmt = fmt.coding_pix_fmt
@@ -240,17 +247,21 @@ def _encode(source: demux.InputFile, out, coder, gop: int, progress, runner, pre
     start = time.monotonic()
     tags[presets.TAG] = preset
     read = 0  # frames read: the bar moves with each one (any --jobs); the coded count is shown next to it
+    files = source_files(source.sequence)  # the DPX/TIFF files to rebuild, one per frame (else empty)
 
     def gops():  # (args, meta) per GOP in read order; packets are routed at each GOP's end
         nonlocal read
         frames: list[VideoFrameData] = []
+        records: list[container.SourceFile] = []
         last_end: Fraction | None = None
         for item in source.read():
             if isinstance(item, VideoFrameData):
                 if len(frames) == gop:
-                    yield _gop_task(frames, router.take(item.pts * v.time_base))
-                    frames = []
+                    yield _gop_task(frames, router.take(item.pts * v.time_base), records)
+                    frames, records = [], []
                 frames.append(item)
+                if files:
+                    records.append(source_record(files[read], item.planes, v.width, v.height, pixels_only))
                 last_end = (item.pts + item.duration) * v.time_base
                 read += 1
                 bar.update(read, stats.raw_bytes, stats.payload_bytes, coded=stats.frames)
@@ -259,12 +270,13 @@ def _encode(source: demux.InputFile, out, coder, gop: int, progress, runner, pre
         if source.truncated:  # packets beyond the last kept frame are not part of the cut
             router.pending = router.take(last_end)
         if frames:
-            yield _gop_task(frames, router.take(None))  # the last GOP takes every remaining packet
+            yield _gop_task(frames, router.take(None), records)  # the last GOP takes every remaining packet
 
     local = partial(_encode_local, coder, coding_fmt)
     remote = partial(jobs.encode_gop_job, setup, coding_fmt)
     try:
-        with container.open(out, "w", codec_setup=setup, tracks=tracks, info=info, tags=tags) as writer:
+        with container.open(out, "w", codec_setup=setup, tracks=tracks, info=info, tags=tags,
+                            source_files=bool(files)) as writer:
             for cluster, (payload, frame_types) in runner.map(local, remote, gops(), count=-(-total // gop)):
                 cluster.index, cluster.payload, cluster.frame_types = stats.gops, payload, frame_types
                 writer.write_cluster(cluster)
@@ -280,12 +292,12 @@ def _encode(source: demux.InputFile, out, coder, gop: int, progress, runner, pre
     return stats
 
 
-def _gop_task(frames: list[VideoFrameData], packets: list[Packet]) -> tuple[tuple, Cluster]:
+def _gop_task(frames: list[VideoFrameData], packets: list[Packet], records: list) -> tuple[tuple, Cluster]:
     """A GOP job's argument (the planes) and its cluster, to be completed by the job's result."""
     planes = [f.planes for f in frames]
     cluster = Cluster(index=0, frame_pts=[f.pts for f in frames], frame_types="",
                       frame_md5=[P.frame_md5(p) for p in planes], payload=b"", packets=packets,
-                      frame_durations=[f.duration for f in frames])
+                      frame_durations=[f.duration for f in frames], source_files=records)
     return (planes,), cluster
 
 
@@ -371,7 +383,7 @@ def _decode(reader, coder, out, kind, video, streams, progress, max_frames, name
 
             for frame in jobs.iter_decoded(reader, coder, jobs=n_jobs, max_frames=max_frames, packets=packets):
                 write_packets()
-                writer.write_frame(frame.planes, frame.pts, frame.duration)
+                writer.write_frame(frame.planes, frame.pts, frame.duration, frame.source)
                 gops.add(frame.gop)
                 stats.frames += 1
                 bar.update(stats.frames)

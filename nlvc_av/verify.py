@@ -21,6 +21,7 @@ from . import recovery
 from .checks import check_header
 from .codec import formats as P
 from .destinations import is_nlvc
+from .io.rebuild import RebuildError, check, rebuild
 from .io.streams import VideoInfo
 from .session import coder_for_setup, iter_nlvc_planes
 from .text import plural
@@ -80,15 +81,37 @@ def first_difference(a: list[np.ndarray], b: list[np.ndarray]) -> str:
 def check_file(path: str, *, progress=None, coder=None) -> dict:
     """The fixity of one ``.nlvc`` file: every CRC-32 and every frame MD5, without the source.
 
-    Returns ``{"file", "ok", "frames", "gops", "damage"}`` (``damage``: the
-    :meth:`recovery.DamageReport.as_dict`, ``"lines"`` the report in words). Raises only when
-    the header cannot be read (nothing else can be checked then)."""
+    Returns ``{"file", "ok", "frames", "gops", "damage", "source_files", "checked"}`` (``damage``:
+    the :meth:`recovery.DamageReport.as_dict`, ``"lines"`` the report in words). The source
+    files an image sequence kept (format 1.3) are rebuilt in memory and their MD5s checked
+    (``source_files``: counts and the names that do not match). Raises only when the header
+    cannot be read (nothing else can be checked then)."""
+    files = {"rebuilt": 0, "pixels_only": 0, "mismatch": []}
     with container.open(path, "r") as reader:
         check_header(reader)
         coder = coder or coder_for_setup(reader.codec_setup)
         report = recovery.DamageReport(reader.codec_setup.gop_size)
-        for n, _ in enumerate(recovery.iter_recovered(reader, coder, report), start=1):
+        track = reader.video_track
+        for n, frame in enumerate(recovery.iter_recovered(reader, coder, report), start=1):
+            if frame.source is not None and not frame.source.packing:
+                files["pixels_only"] += 1
+            elif frame.source is not None:
+                try:
+                    ok = check(frame.source, rebuild(frame.source, frame.planes, track.width, track.height))
+                except RebuildError:
+                    ok = False
+                if ok:
+                    files["rebuilt"] += 1
+                else:
+                    files["mismatch"].append(frame.source.name)
             if progress is not None:
                 progress.update(n)
-    return {"file": path, "ok": not report.damaged, "frames": report.frames_ok, "gops": report.gops_ok,
-            "summary": report.summary(), "damage": report.as_dict(), "lines": report.lines()}
+    lines = report.lines() + [f"{name}: the rebuilt source file does not match its stored MD5"
+                              for name in files["mismatch"]]
+    checked = "every CRC-32 and frame MD5 checked"
+    if files["rebuilt"] or files["pixels_only"]:
+        checked += f", {plural(files['rebuilt'], 'source file')} rebuilt byte for byte (MD5)"
+        checked += f", {files['pixels_only']} kept as pixels only" if files["pixels_only"] else ""
+    return {"file": path, "ok": not report.damaged and not files["mismatch"], "frames": report.frames_ok,
+            "gops": report.gops_ok, "summary": report.summary(), "damage": report.as_dict(), "lines": lines,
+            "source_files": files, "checked": checked}

@@ -3,9 +3,10 @@
 The names come from the tags an image-sequence source left in the file (``nlvc:sequence``,
 ``nlvc:first_number``, ``nlvc:frame_numbers``; see :mod:`nlvc_av.io.imageseq`), so
 ``scan_086400.dpx ...`` come back under their own names; any other source is written as
-``frame_000000.png ...``. Each file is encoded by FFmpeg's DPX, TIFF or PNG encoder in the
-source's own pixel format: the samples are exact. The files' other bytes (headers, metadata)
-are FFmpeg's, not the source's: a byte-for-byte rebuild of DPX/TIFF files is not done yet.
+``frame_000000.png ...``. A frame whose source file was kept (a DPX or TIFF sequence, format
+1.3: :mod:`nlvc_av.io.rebuild`) is that file again, byte for byte, under its own name, its MD5
+checked. Any other frame is encoded by FFmpeg's DPX, TIFF or PNG encoder in the source's own
+pixel format: the samples are exact, the headers are FFmpeg's.
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ import numpy as np
 from ..errors import OutputError
 from .frames import _describe, to_frame
 from .imageseq import PATTERN
+from .rebuild import REBUILT, check, rebuild
 from .streams import VideoInfo
 
 ENCODERS = {".dpx": "dpx", ".tif": "tiff", ".tiff": "tiff", ".png": "png"}
@@ -48,10 +50,9 @@ class ImageSeqWriter:
             pattern = DEFAULT_PATTERN
         self.folder, self.pattern, self.video = Path(folder), pattern, video
         self.codec = ENCODERS[Path(pattern).suffix.lower()]
-        supported = [f.name for f in av.codec.Codec(self.codec, "w").video_formats or ()]
-        if video.pix_fmt not in supported:
-            raise OutputError(f"{self.codec.upper()} cannot store {video.pix_fmt} (it stores: "
-                              f"{', '.join(supported)}); write a .mkv instead")
+        if not ("nlvc:sequence" in tags and Path(pattern).suffix.lower() in REBUILT):
+            # (a DPX/TIFF sequence's files are rebuilt: checked at the first one FFmpeg has to write)
+            self._check_encoder()
         try:
             first = int(tags.get("nlvc:first_number", "0"))
         except ValueError:
@@ -60,9 +61,13 @@ class ImageSeqWriter:
         self.next = first
         self.count = 0
 
-    def write(self, planes: Sequence[np.ndarray]) -> None:
+    def write(self, planes: Sequence[np.ndarray], source=None) -> None:
         v = self.video
         number = self.numbers[self.count] if self.numbers and self.count < len(self.numbers) else self.next
+        if source is not None and source.packing:
+            self._rebuild(planes, source, number)
+            return
+        self._check_encoder()
         cc = av.CodecContext.create(self.codec, "w")
         cc.width, cc.height, cc.pix_fmt = v.width, v.height, v.pix_fmt
         cc.time_base = v.time_base
@@ -73,6 +78,29 @@ class ImageSeqWriter:
         with open(self.folder / (self.pattern % number), "wb") as f:
             for packet in packets:
                 f.write(bytes(packet))
+        self.count += 1
+        self.next = number + 1
+
+    def _check_encoder(self) -> None:
+        supported = [f.name for f in av.codec.Codec(self.codec, "w").video_formats or ()]
+        if self.video.pix_fmt not in supported:
+            raise OutputError(f"{self.codec.upper()} cannot store {self.video.pix_fmt} (it stores: "
+                              f"{', '.join(supported)}); write a .mkv instead")
+
+    def _rebuild(self, planes: Sequence[np.ndarray], source, number: int) -> None:
+        """The source file again, byte for byte, under its own name (a plain name; else the
+        sequence's), its MD5 checked."""
+        name = source.name if source.name and Path(source.name).name == source.name and \
+            source.name not in (".", "..") else self.pattern % number
+        data = rebuild(source, planes, self.video.width, self.video.height)
+        if not check(source, data):
+            raise OutputError(f"{self.folder}: {name}: the rebuilt file does not match its stored MD5; "
+                              "the file is damaged or was written by an incompatible coder")
+        try:
+            with open(self.folder / name, "xb") as f:
+                f.write(data)
+        except OSError as err:
+            raise OutputError(f"{self.folder}: cannot write {name}: {err.strerror or err}") from None
         self.count += 1
         self.next = number + 1
 

@@ -234,10 +234,11 @@ class OutputFile:
 
     # -- writing
 
-    def write_frame(self, planes: Sequence[np.ndarray], pts: int, duration: int = 0) -> None:
-        """Encode one frame (pts/duration in the video time base; y4m numbers its frames)."""
+    def write_frame(self, planes: Sequence[np.ndarray], pts: int, duration: int = 0, source=None) -> None:
+        """Encode one frame (pts/duration in the video time base; y4m numbers its frames).
+        ``source``: an image sequence's file record (:mod:`nlvc_av.io.rebuild`), to rebuild it."""
         if self._y4m is not None:
-            self._y4m.write(planes)
+            self._y4m.write(planes) if source is None else self._y4m.write(planes, source)
             return
         frame = to_frame(
             planes,

@@ -21,6 +21,7 @@ run bytes taken from the pixel stream from the offset.
 from __future__ import annotations
 
 import hashlib
+import logging
 from pathlib import Path
 from typing import Sequence
 
@@ -31,6 +32,8 @@ from container import SourceFile
 from ..errors import InputError
 
 OP_STORED, OP_PIXELS, OP_PACKBITS = 0, 1, 2
+REBUILT = (".dpx", ".tif", ".tiff")
+log = logging.getLogger("nlvc_av")
 
 
 class RebuildError(InputError):
@@ -58,8 +61,8 @@ def pixel_stream(planes: Sequence[np.ndarray], packing: dict, width: int, height
         raise RebuildError(f"unknown sample packing {samples!r}")
     data = data.reshape(height, -1)
     row_bytes = int(packing["row_bytes"])
-    if data.shape[1] > row_bytes:
-        raise RebuildError(f"a row of pixels takes {data.shape[1]} bytes, more than the file's {row_bytes}")
+    if not data.shape[1] <= row_bytes < data.shape[1] + 4:  # rows are padded to 32-bit words at most
+        raise RebuildError(f"a row of pixels takes {data.shape[1]} bytes, the file's rows {row_bytes}")
     out = np.zeros((height, row_bytes), np.uint8)
     out[:, :data.shape[1]] = data
     return out.tobytes()
@@ -132,7 +135,9 @@ def record_for(path: str | Path, planes: Sequence[np.ndarray], width: int, heigh
     except RebuildError as err:
         raise RebuildError(f"{path}: cannot be rebuilt byte for byte: {err}") from None
     if made != data:
-        where = next((i for i, (a, b) in enumerate(zip(made, data)) if a != b), min(len(made), len(data)))
+        n = min(len(made), len(data))
+        diff = np.flatnonzero(np.frombuffer(made, np.uint8, n) != np.frombuffer(data, np.uint8, n))
+        where = int(diff[0]) if len(diff) else n
         raise RebuildError(f"{path}: cannot be rebuilt byte for byte: re-packing the decoded pixels gives "
                            f"other bytes from byte {where} on (bits the decoder drops are not zero, "
                            "or an unusual packing)")
@@ -142,3 +147,24 @@ def record_for(path: str | Path, planes: Sequence[np.ndarray], width: int, heigh
 def check(record: SourceFile, data: bytes) -> bool:
     """Whether ``data`` is the source file the record names (its MD5)."""
     return hashlib.md5(data).digest() == record.md5
+
+
+def source_files(sequence) -> list[Path]:
+    """The files of an image sequence (:class:`nlvc_av.io.imageseq.ImageSequence`) that are kept
+    to be rebuilt, one per frame: DPX and TIFF; none for other inputs (``None``) and PNG."""
+    if sequence is None or sequence.suffix.lower() not in REBUILT:
+        return []
+    return sequence.files
+
+
+def source_record(path: Path, planes: Sequence[np.ndarray], width: int, height: int,
+                  pixels_only: bool) -> SourceFile:
+    """:func:`record_for`; a file that cannot be rebuilt is refused, or with ``pixels_only``
+    kept as its name and MD5 only (a warning says why)."""
+    try:
+        return record_for(path, planes, width, height)
+    except RebuildError as err:
+        if not pixels_only:
+            raise RebuildError(f"{err}; nothing was written (--pixels-only keeps its pixels, not its bytes)") from None
+        log.warning("%s; its pixels are kept, not its bytes (--pixels-only)", err)
+        return SourceFile(Path(path).name, hashlib.md5(Path(path).read_bytes()).digest())

@@ -209,3 +209,13 @@ def test_source_file_elements_round_trip_and_make_the_file_1_3():
         write(False, records)
     with pytest.raises(ValueError, match="one SourceFile per frame"):
         write(True, records[:1])
+
+
+def test_a_record_that_describes_no_file_is_one_error():
+    planes = [np.zeros((2, 4), np.uint16)] * 3
+    good = {"samples": "u16", "shift": 0, "byte_order": "le", "order": "2,0,1", "row_bytes": 24}
+    assert len(rebuild(SourceFile("a.dpx", bytes(16), good, [1, 48, 0]), planes, 4, 2)) == 48
+    for bad in ({**good, "order": "x"}, {**good, "shift": 40}, {**good, "row_bytes": 1 << 40},
+                {k: v for k, v in good.items() if k != "samples"}, {**good, "order": "7"}):
+        with pytest.raises(RebuildError):
+            rebuild(SourceFile("a.dpx", bytes(16), bad, [1, 48, 0]), planes, 4, 2)

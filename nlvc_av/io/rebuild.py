@@ -103,8 +103,14 @@ def _packbits(out: list, length: int, stored: bytes, at: int, pixels: bytes, sta
 
 
 def rebuild(record: SourceFile, planes: Sequence[np.ndarray], width: int, height: int) -> bytes:
-    """The source file's bytes, from its record and the decoded frame."""
-    return splice(record.pixel_map, record.data, pixel_stream(planes, record.packing, width, height))
+    """The source file's bytes, from its record and the decoded frame; RebuildError when the
+    record does not describe a file (a damaged or crafted one)."""
+    try:
+        if not 0 <= int(record.packing.get("shift", 0)) <= 15 or record.packing["byte_order"] not in ("be", "le"):
+            raise ValueError("shift or byte order")
+        return splice(record.pixel_map, record.data, pixel_stream(planes, record.packing, width, height))
+    except (KeyError, ValueError, TypeError) as err:
+        raise RebuildError(f"{record.name}: the stored packing is not valid ({type(err).__name__}: {err})") from None
 
 
 def layout_of(name: str, data: bytes, width: int, height: int) -> tuple[dict, list[int], bytes]:

@@ -80,9 +80,8 @@ def machine_info() -> dict:
         info["load_average"] = None
     for dist in ("nlvc", "torch", "av", "numpy", "constriction", "imagecodecs", "matplotlib"):
         info[dist] = _version(dist)
-    if info["nlvc"] is None:  # run from a checkout
-        from .. import __version__
-        info["nlvc"] = __version__
+    from .. import __version__  # the code that ran (an editable install's metadata can be older)
+    info["nlvc"] = __version__
     from ..io.frames import FFMPEG_VERSION
     info["ffmpeg"] = str(FFMPEG_VERSION) or None
     try:

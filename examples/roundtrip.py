@@ -59,7 +59,7 @@ def audio_packets(path: Path) -> list[bytes]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keep", type=Path, help="directory to write the files to (kept)")
-    parser.add_argument("--model", default="shipped", help="entropy model: shipped (default), tiny, or a file")
+    parser.add_argument("--model", default="default", help="entropy model: default, tiny, a registered id, or a weights file")
     parser.add_argument("--threads", type=int, default=None, help="CPU threads for the coder")
     parser.add_argument("--frames", type=int, default=12)
     args = parser.parse_args()

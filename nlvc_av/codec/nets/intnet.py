@@ -48,7 +48,8 @@ class IntNet:
         return F.conv2d(x, w, b, padding=w.shape[-1] // 2)
 
     def _act(self, i: int, x: torch.Tensor, lo: int = 0) -> torch.Tensor:
-        return torch.clamp(torch.floor(self._acc(i, x) * self.layers[i][2] + 0.5), lo, ACT_MAX)
+        # in place on the fresh accumulator: the same float32 operations, less memory traffic
+        return self._acc(i, x).mul_(self.layers[i][2]).add_(0.5).floor_().clamp_(lo, ACT_MAX)
 
     @torch.no_grad()
     def __call__(self, x_int: torch.Tensor) -> torch.Tensor:
@@ -57,7 +58,7 @@ class IntNet:
         for k in range(self.blocks):
             h = self._act(1 + 2 * k, x)
             r = self._act(2 + 2 * k, h, lo=-ACT_MAX)
-            x = torch.clamp(x + r, 0, ACT_MAX)
+            x = r.add_(x).clamp_(0, ACT_MAX)
         x = self._act(2 * self.blocks + 1, x)
         last = 2 * self.blocks + 2
         return self._acc(last, x) * self.layers[last][3]

@@ -35,7 +35,7 @@ _jobs_option = click.option("--jobs", "-j", type=click.IntRange(1, 1024), defaul
                             help="GOPs coded at once, each by a worker process with one thread (1: in this "
                                  "process, with --threads) [default: the CPU cores this process may use].")
 _preset_option = click.option("--preset", type=click.Choice(["fast", "default", "slow"]), default=None,
-                              help="Encoder speed/size: fast (1 group), default (2 groups, GOP 32), slow (3 groups, "
+                              help="Encoder speed/size: fast (1 group, fewer trials), default (2 groups, GOP 32), slow (3 groups, "
                                    "GOP 64); --groups and --gop override it [default: default].")
 _recover_option = click.option("--recover", is_flag=True,
                                help="Decoding a damaged file: write every intact GOP and report each lost range "

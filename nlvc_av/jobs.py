@@ -76,9 +76,10 @@ def _coder(setup: container.CodecSetup):
     return coder
 
 
-def encode_gop_job(setup: container.CodecSetup, pix_fmt: str, frames: list) -> tuple[bytes, str]:
-    """Code one GOP (frames: lists of 2-D uint8 planes in coding order) -> (payload, frame types)."""
-    return _coder(setup).encode_gop(frames, pix_fmt)
+def encode_gop_job(setup: container.CodecSetup, pix_fmt: str, frames: list, trials: str = "all") -> tuple[bytes, str]:
+    """Code one GOP (frames: lists of 2-D uint8 planes in coding order) -> (payload, frame types);
+    ``trials``: the preset's encoder trials."""
+    return _coder(setup).encode_gop(frames, pix_fmt, trials)
 
 
 def decode_gop_job(setup: container.CodecSetup, track: container.VideoTrack,

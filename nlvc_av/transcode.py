@@ -272,8 +272,9 @@ def _encode(source: demux.InputFile, out, *, coder, gop: int, progress, runner, 
         if frames:
             yield _gop_task(frames, router.take(None), records)  # the last GOP takes every remaining packet
 
-    local = partial(_encode_local, coder, coding_fmt)
-    remote = partial(jobs.encode_gop_job, setup, coding_fmt)
+    trials = presets.PRESETS[preset].trials
+    local = partial(_encode_local, coder, coding_fmt, trials=trials)
+    remote = partial(jobs.encode_gop_job, setup, coding_fmt, trials=trials)
     try:
         with container.open(out, "w", codec_setup=setup, tracks=tracks, info=info, tags=tags,
                             source_files=bool(files)) as writer:
@@ -301,8 +302,8 @@ def _gop_task(frames: list[VideoFrameData], packets: list[Packet], records: list
     return (planes,), cluster
 
 
-def _encode_local(coder, pix_fmt: str, planes: list) -> tuple[bytes, str]:
-    return coder.encode_gop(planes, pix_fmt)
+def _encode_local(coder, pix_fmt: str, planes: list, trials: str = "all") -> tuple[bytes, str]:
+    return coder.encode_gop(planes, pix_fmt, trials)
 
 
 # --------------------------------------------------------------------------- decoding

@@ -172,3 +172,26 @@ def test_the_bit_report_accounts_for_the_payload(tmp_path, coder):
     assert {"first sample", "level 0", "level 1"} <= levels
     assert sum(r["bits"] for r in d["by_frame"]) == pytest.approx(d["ideal_bits"], rel=1e-6)
     assert [r["frame"] for r in d["by_frame"]] == [0, 1, 2]
+
+
+def test_the_fast_presets_estimate_skips_intra_trials_and_stays_exact(monkeypatch):
+    from nlvc_av.codec import encoder
+
+    calls = []
+    real = encoder._trial
+    monkeypatch.setattr(encoder, "_trial", lambda *a, **k: calls.append(a[4] is None) or real(*a, **k))
+    rng = np.random.default_rng(2)
+    big = rng.integers(0, 256, (40, 56)).astype(np.float64)
+    for _ in range(3):  # texture, then a slow pan: motion compensation clearly wins
+        big = (big + np.roll(big, 1, 0) + np.roll(big, 1, 1)) / 3
+    frames = [[np.clip(np.roll(big, t, 1)[:32, :48], 0, 255).astype(np.uint8)] for t in range(4)]
+    coder = GopCoder.for_encoding("tiny", groups=1)
+    sizes = {}
+    for trials in ("all", "estimate"):
+        calls.clear()
+        payload, types = coder.encode_gop(frames, "gray", trials)
+        back = coder.decode_gop(payload, types, "gray", 48, 32)
+        assert all(np.array_equal(a[0], b[0]) for a, b in zip(frames, back))
+        sizes[trials] = (len(payload), types, calls.count(True))
+    assert sizes["all"][2] == 3 and sizes["estimate"][2] == 0  # intra trials of the 3 P-frames
+    assert sizes["estimate"][1] == sizes["all"][1] == "IPPP"

@@ -149,13 +149,13 @@ class GopCoder:
         return DeepGopContext(DeepLattice(self._predictor, fmt.bit_depth), SplitTokens(fmt.bit_depth),
                               self.groups, fmt.plane_is_chroma, syntax)
 
-    def encode_gop(self, frames: list[list[np.ndarray]], pix_fmt: str) -> tuple[bytes, str]:
+    def encode_gop(self, frames: list[list[np.ndarray]], pix_fmt: str, trials: str = "all") -> tuple[bytes, str]:
         from .encoder import chooser
         from .entropy import SymbolCoder
         from .gop import code_gop
         ctx = self._context(pix_fmt)
         coder = SymbolCoder()
-        _, types = code_gop(ctx, coder, [p.shape for p in frames[0]], frames=frames, choose=chooser(ctx))
+        _, types = code_gop(ctx, coder, [p.shape for p in frames[0]], frames=frames, choose=chooser(ctx, trials))
         return coder.payload(), types
 
     def decode_gop(self, payload: bytes, frame_types: str, pix_fmt: str, width: int,

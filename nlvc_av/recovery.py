@@ -170,8 +170,8 @@ def decode_recovering(reader: container.Reader, coder, dst: str, kind: str, vide
     import sys
 
     from .destinations import STDIO, atomic_output
-    from .io.mux import OutputFile
     from .progress import NullProgress, ProgressBar
+    from .io.mux import write_decoded
     from .transcode import DecodeStats
 
     report = DamageReport(reader.codec_setup.gop_size)
@@ -181,26 +181,8 @@ def decode_recovering(reader: container.Reader, coder, dst: str, kind: str, vide
 
     def write(out, name: str) -> None:
         packets: list = []
-        gops = set()
-        with OutputFile(out, kind, video, streams, video.metadata, name=name) as writer:
-
-            def write_packets() -> None:
-                for p in packets:
-                    if writer.write_packet(p):
-                        stats.packets += 1
-                    else:
-                        stats.dropped_packets += 1
-                packets.clear()
-
-            for frame in iter_recovered(reader, coder, report, max_frames=max_frames, packets=packets):
-                write_packets()
-                writer.write_frame(frame.planes, frame.pts, frame.duration, frame.source)
-                gops.add(frame.gop)
-                stats.frames += 1
-                bar.update(stats.frames)
-            if max_frames is None:
-                write_packets()
-        stats.gops = len(gops)
+        frames = iter_recovered(reader, coder, report, max_frames=max_frames, packets=packets)
+        write_decoded(out, name, kind, video, streams, frames, packets, stats, bar, max_frames)
 
     try:
         if dst == STDIO:

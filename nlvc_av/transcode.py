@@ -35,7 +35,7 @@ from .io.imageseq import is_sequence  # noqa: F401 (the CLI asks whether a missi
 from .io.imagewrite import atomic_folder
 from .errors import OutputError, OutputExistsError, UnknownModelError, UnsupportedPixelFormatError
 from .io import demux
-from .io.mux import OutputFile
+from .io.mux import write_decoded
 from .io.streams import VideoFrameData
 from .io.rebuild import source_files, source_record
 from .jobs import GopRunner
@@ -370,28 +370,10 @@ def _decode(reader, coder, out, kind, video, streams, progress, max_frames, name
     start = time.monotonic()
     bar = _progress(progress, "decoding", 0)
     packets: list[Packet] = []
-    gops = set()
     try:
-        with OutputFile(out, kind, video, streams, video.metadata, name=name) as writer:
-
-            def write_packets() -> None:
-                for p in packets:
-                    if writer.write_packet(p):
-                        stats.packets += 1
-                    else:
-                        stats.dropped_packets += 1
-                packets.clear()
-
-            for frame in jobs.iter_decoded(reader, coder, jobs=n_jobs, max_frames=max_frames, packets=packets):
-                write_packets()
-                writer.write_frame(frame.planes, frame.pts, frame.duration, frame.source)
-                gops.add(frame.gop)
-                stats.frames += 1
-                bar.update(stats.frames)
-            if max_frames is None:
-                write_packets()
+        frames = jobs.iter_decoded(reader, coder, jobs=n_jobs, max_frames=max_frames, packets=packets)
+        write_decoded(out, name, kind, video, streams, frames, packets, stats, bar, max_frames)
     finally:
         bar.close()
-    stats.gops = len(gops)
     stats.seconds = time.monotonic() - start
     return stats

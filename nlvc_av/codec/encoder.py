@@ -55,10 +55,12 @@ def chooser(ctx: GopContext, trials: str = "all"):
         intra = [None if s else _trial(ctx, tables, k, p, None) for k, (p, s) in enumerate(zip(planes, skip))]
         use_ref = [a is None or b.bits < a.bits for a, b in zip(intra, inter)]
         if any(skip):  # inter is the estimate's choice: no intra total to compare with
-            return FrameChoice("P", vectors, use_ref, [b if u else a for a, b, u in zip(intra, inter, use_ref)])
+            return FrameChoice("P", vectors, use_ref, [b if u else a for a, b, u in zip(intra, inter, use_ref)],
+                               compensated)
         p_bits = mv_trial.bits + len(planes) + sum((b if u else a).bits for a, b, u in zip(intra, inter, use_ref))
         if any(use_ref) and p_bits < sum(a.bits for a in intra):
-            return FrameChoice("P", vectors, use_ref, [b if u else a for a, b, u in zip(intra, inter, use_ref)])
+            return FrameChoice("P", vectors, use_ref, [b if u else a for a, b, u in zip(intra, inter, use_ref)],
+                               compensated)
         return FrameChoice("I", trials=intra)
 
     return choose

@@ -63,6 +63,7 @@ class FrameChoice:
     vectors: np.ndarray | None = None            # (nby, nbx, 2) for P
     use_ref: list[bool] | None = None            # per plane, for P
     trials: list = field(default_factory=list)   # per plane: a CostRecorder to replay, or None
+    compensated: list | None = None              # the encoder's prediction from the vectors (reused)
 
 
 def code_gop(ctx: GopContext, coder, shapes: list[tuple[int, int]], *, frame_types: str | None = None,
@@ -92,7 +93,7 @@ def code_gop(ctx: GopContext, coder, shapes: list[tuple[int, int]], *, frame_typ
             vectors = motion.code(coder, mv_table, shapes[0], choice.vectors if encoding else None)
             use_ref = None if not encoding else np.array(choice.use_ref, np.int32)
             use_ref = coder.code_uniform(use_ref, len(shapes), 2)
-            compensated = motion.compensate(prev, vectors)
+            compensated = choice.compensated if encoding else motion.compensate(prev, vectors)
             refs = [c if u else None for c, u in zip(compensated, use_ref)]
         planes = []
         for k, shape in enumerate(shapes):

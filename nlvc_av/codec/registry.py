@@ -18,7 +18,7 @@ import hashlib
 import io
 import json
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 
 import numpy as np
@@ -54,36 +54,31 @@ class ModelEntry:
     hash_of: str = "file"         # what sha256 covers: "file" bytes, or "arrays" (arrays_digest)
 
 
+# The two weights files every model so far uses (as 0.1 registered them).
+_C32B5 = ModelEntry("nlvc-mdiff-lattice-v1-c32b5", ARCH_LATTICE_V1, "nlvc-mdiff-lattice-v1-c32b5.npz",
+                    "2b0073ea48769e77ad04da9b21d661ad158292dce34df34fdb6ce7f318471e76", released="0.1.0")
+# 0.1 built this one from torch's RNG at run time and recorded a hash of its arrays; the
+# arrays are frozen here, and that recorded hash is what the entry checks.
+_TINY0 = ModelEntry("nlvc-mdiff-lattice-v1-tiny0", ARCH_LATTICE_V1, "nlvc-mdiff-lattice-v1-tiny0.npz",
+                    "baa8c3f90dd3d2032b72b0bac777c0f32169dc7afc208e7d9d62aa81bd371b85", released="0.1.0",
+                    purpose="test", hash_of="arrays")
+
+
+def _same_weights(syntax_tag: str, coder_params: dict, released: str, **changes) -> tuple[ModelEntry, ...]:
+    """The c32b5 and tiny0 entries of a later bitstream: the same weights under new ids."""
+    return tuple(replace(base, model_id=base.model_id.replace("-v1-", f"-{syntax_tag}-"),
+                         coder_params=dict(coder_params), released=released, **changes)
+                 for base in (_C32B5, _TINY0))
+
+
 #: Every released model, forever. Append only.
 MODELS: dict[str, ModelEntry] = {e.model_id: e for e in (
-    ModelEntry("nlvc-mdiff-lattice-v1-c32b5", ARCH_LATTICE_V1, "nlvc-mdiff-lattice-v1-c32b5.npz",
-               "2b0073ea48769e77ad04da9b21d661ad158292dce34df34fdb6ce7f318471e76", released="0.1.0"),
-    # 0.1 built this one from torch's RNG at run time and recorded a hash of its arrays; the
-    # arrays are frozen here, and that recorded hash is what the entry checks.
-    ModelEntry("nlvc-mdiff-lattice-v1-tiny0", ARCH_LATTICE_V1, "nlvc-mdiff-lattice-v1-tiny0.npz",
-               "baa8c3f90dd3d2032b72b0bac777c0f32169dc7afc208e7d9d62aa81bd371b85", released="0.1.0",
-               purpose="test", hash_of="arrays"),
+    _C32B5, _TINY0,
     # 0.2: the 0.1 networks with the gop-v2 probability model (a new bitstream, so new ids).
-    ModelEntry("nlvc-mdiff-lattice-v2-c32b5", ARCH_LATTICE_V1, "nlvc-mdiff-lattice-v1-c32b5.npz",
-               "2b0073ea48769e77ad04da9b21d661ad158292dce34df34fdb6ce7f318471e76",
-               coder_params=dict(CODER_PARAMS_V2), released="0.2.0"),
-    ModelEntry("nlvc-mdiff-lattice-v2-tiny0", ARCH_LATTICE_V1, "nlvc-mdiff-lattice-v1-tiny0.npz",
-               "baa8c3f90dd3d2032b72b0bac777c0f32169dc7afc208e7d9d62aa81bd371b85",
-               coder_params=dict(CODER_PARAMS_V2), released="0.2.0", purpose="test", hash_of="arrays"),
-    ModelEntry("nlvc-mdiff-lattice-v3-c32b5", ARCH_LATTICE_V1, "nlvc-mdiff-lattice-v1-c32b5.npz",
-               "2b0073ea48769e77ad04da9b21d661ad158292dce34df34fdb6ce7f318471e76",
-               coder_params=dict(CODER_PARAMS_V3), released="0.2.0"),
-    ModelEntry("nlvc-mdiff-lattice-v3-tiny0", ARCH_LATTICE_V1, "nlvc-mdiff-lattice-v1-tiny0.npz",
-               "baa8c3f90dd3d2032b72b0bac777c0f32169dc7afc208e7d9d62aa81bd371b85",
-               coder_params=dict(CODER_PARAMS_V3), released="0.2.0", purpose="test", hash_of="arrays"),
+    *_same_weights("v2", CODER_PARAMS_V2, "0.2.0"),
+    *_same_weights("v3", CODER_PARAMS_V3, "0.2.0"),
     # gop-v3 on 9-16-bit samples (token map residual-mod2^b-split-v1, codec/highdepth.py).
-    ModelEntry("nlvc-mdiff-lattice-v3hd-c32b5", ARCH_LATTICE_V1, "nlvc-mdiff-lattice-v1-c32b5.npz",
-               "2b0073ea48769e77ad04da9b21d661ad158292dce34df34fdb6ce7f318471e76",
-               token_map="residual-mod2^b-split-v1", coder_params=dict(CODER_PARAMS_V3HD), released="0.3.0"),
-    ModelEntry("nlvc-mdiff-lattice-v3hd-tiny0", ARCH_LATTICE_V1, "nlvc-mdiff-lattice-v1-tiny0.npz",
-               "baa8c3f90dd3d2032b72b0bac777c0f32169dc7afc208e7d9d62aa81bd371b85",
-               token_map="residual-mod2^b-split-v1", coder_params=dict(CODER_PARAMS_V3HD), released="0.3.0",
-               purpose="test", hash_of="arrays"),
+    *_same_weights("v3hd", CODER_PARAMS_V3HD, "0.3.0", token_map="residual-mod2^b-split-v1"),
 )}
 
 DEFAULT_MODEL = "nlvc-mdiff-lattice-v3-c32b5"

@@ -311,3 +311,30 @@ class OutputFile:
             self.close()
         else:
             self.abort()
+
+
+def write_decoded(out, name: str, kind: str, video, streams, frames, packets: list, stats, bar,
+                  max_frames: int | None) -> None:
+    """Write decoded ``frames`` and the copied ``packets`` their iterator collects (each
+    cluster's before its frames) to ``out``, counting into ``stats`` (a transcode.DecodeStats);
+    packets after the last frame are written too unless the decode was cut at ``max_frames``."""
+    gops = set()
+    with OutputFile(out, kind, video, streams, video.metadata, name=name) as writer:
+
+        def write_packets() -> None:
+            for p in packets:
+                if writer.write_packet(p):
+                    stats.packets += 1
+                else:
+                    stats.dropped_packets += 1
+            packets.clear()
+
+        for frame in frames:
+            write_packets()
+            writer.write_frame(frame.planes, frame.pts, frame.duration, frame.source)
+            gops.add(frame.gop)
+            stats.frames += 1
+            bar.update(stats.frames)
+        if max_frames is None:
+            write_packets()
+    stats.gops = len(gops)

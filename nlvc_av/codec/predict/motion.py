@@ -89,13 +89,16 @@ class IntegerMotion:
 
     symbols = 64
     offset = 32
+    search = staticmethod(estimate)          # luma plane search
+    predict_plane = staticmethod(compensate)  # (ref, vectors, sub_y, sub_x) -> prediction
 
     def estimate(self, cur: np.ndarray, ref: np.ndarray) -> np.ndarray:
-        return estimate(cur, ref)
+        return self.search(cur, ref)
 
     def compensate(self, prev: list[np.ndarray], vectors: np.ndarray) -> list[np.ndarray]:
+        """Every plane of a frame predicted with the luma vectors, at its own subsampling."""
         h, w = prev[0].shape
-        return [compensate(p, vectors, -(-h // p.shape[0]), -(-w // p.shape[1])) for p in prev]
+        return [self.predict_plane(p, vectors, -(-h // p.shape[0]), -(-w // p.shape[1])) for p in prev]
 
     def code(self, coder, table, shape: tuple[int, int], vectors: np.ndarray | None) -> np.ndarray:
         nby, nbx = -(-shape[0] // BLOCK), -(-shape[1] // BLOCK)

@@ -96,17 +96,12 @@ def code_vectors(coder, table, shape: tuple[int, int], vectors: np.ndarray | Non
     return out
 
 
-class QuarterPelMotion:
+class QuarterPelMotion(motion.IntegerMotion):
     """Syntax gop-v3: the functions above, as the GOP syntax uses them."""
 
     symbols = SYMBOLS
-
-    def estimate(self, cur: np.ndarray, ref: np.ndarray) -> np.ndarray:
-        return estimate(cur, ref)
-
-    def compensate(self, prev: list[np.ndarray], vectors: np.ndarray) -> list[np.ndarray]:
-        h, w = prev[0].shape
-        return [compensate(p, vectors, -(-h // p.shape[0]), -(-w // p.shape[1])) for p in prev]
+    search = staticmethod(estimate)
+    predict_plane = staticmethod(compensate)
 
     def code(self, coder, table, shape: tuple[int, int], vectors: np.ndarray | None) -> np.ndarray:
         return code_vectors(coder, table, shape, vectors)

@@ -211,7 +211,8 @@ def _run_transcode(prog, src, dst, *, gop, groups, threads, max_frames, model, o
     else:
         stats = transcode.decode_file(src, dst, overwrite=overwrite, jobs=jobs, threads=threads, max_frames=max_frames,
                                       progress=progress, recover=recover)
-        if not quiet:
+        nothing = stats.damage is not None and stats.damage.lost and not stats.frames
+        if not quiet and not nothing:
             click.echo(
                 f"{prog}: {dst if dst != STDIO else 'stdout'}: {plural(stats.frames, 'frame')} (MD5 verified), "
                 f"{plural(stats.packets, 'other packet')}"
@@ -222,7 +223,7 @@ def _run_transcode(prog, src, dst, *, gop, groups, threads, max_frames, model, o
             for line in stats.damage.lines():
                 click.echo(f"{prog}: warning: {line}", err=True)
             if stats.damage.lost:
-                click.echo(f"{prog}: error: data lost: {stats.damage.summary()} written", err=True)
+                click.echo(f"{prog}: error: {'' if nothing else 'data lost: '}{stats.damage.written()}", err=True)
                 sys.exit(3)
 
 

@@ -119,6 +119,13 @@ class DamageReport:
             text += f", {plural(len(self.notices), 'damage notice')}"
         return text
 
+    def written(self) -> str:
+        """What ``--recover`` wrote and lost: ``"4 frames of 2 intact GOPs written, 1 GOP lost"``."""
+        if not self.frames_ok:
+            return f"nothing recoverable: {plural(len(self.lost), 'GOP')} lost, no intact GOP; nothing written"
+        text = f"{plural(self.frames_ok, 'frame')} of {plural(self.gops_ok, 'intact GOP')} written"
+        return text + (f", {plural(len(self.lost), 'GOP')} lost" if self.lost else "")
+
     def as_dict(self) -> dict:
         return {"intact_gops": self.gops_ok, "intact_frames": self.frames_ok,
                 "lost_gops": [x.gop for x in self.lost],
@@ -166,30 +173,40 @@ def scan_report(scan: session.Scan, gop_size: int) -> DamageReport:
 def decode_recovering(reader: container.Reader, coder, dst: str, kind: str, video, streams, *,
                       progress=False, max_frames: int | None = None, overwrite: bool = False):
     """``decode_file(..., recover=True)``: write every intact GOP of an open reader to ``dst``
-    (``"-"``: stdout), atomically; ``stats.damage`` is the :class:`DamageReport`."""
+    (``"-"``: stdout; a folder: an image sequence, each file under its own name and number),
+    atomically; ``stats.damage`` is the :class:`DamageReport`. When no GOP is intact, nothing
+    is written (``stats.frames`` is 0)."""
+    import itertools
     import sys
 
     from .destinations import STDIO, atomic_output
     from .progress import NullProgress, ProgressBar
+    from .io.imagewrite import atomic_folder, check_folder
     from .io.mux import write_decoded
     from .transcode import DecodeStats
 
-    report = DamageReport(reader.codec_setup.gop_size)
+    if kind == "images":
+        check_folder(dst)  # refused before anything is decoded
+    gop_size = reader.codec_setup.gop_size
+    report = DamageReport(gop_size)
     stats = DecodeStats(damage=report)
     bar = ProgressBar("decoding", 0) if progress is True else (progress or NullProgress())
     start = time.monotonic()
-
-    def write(out, name: str) -> None:
-        packets: list = []
-        frames = iter_recovered(reader, coder, report, max_frames=max_frames, packets=packets)
-        write_decoded(out, name, kind, video, streams, frames, packets, stats, bar, max_frames)
-
+    packets: list = []
     try:
-        if dst == STDIO:
-            write(sys.stdout.buffer, "stdout")
-        else:
-            with atomic_output(dst, overwrite) as tmp:
-                write(tmp, dst)
+        frames = iter_recovered(reader, coder, report, max_frames=max_frames, packets=packets)
+        first = next(frames, None)  # up to the first intact GOP: nothing is written without one
+        if first is not None:
+            frames = itertools.chain([first], frames)
+
+            def write(out, name: str) -> None:
+                write_decoded(out, name, kind, video, streams, frames, packets, stats, bar, max_frames, gop_size)
+
+            if dst == STDIO:
+                write(sys.stdout.buffer, "stdout")
+            else:
+                with atomic_folder(dst) if kind == "images" else atomic_output(dst, overwrite) as tmp:
+                    write(tmp, dst)
     finally:
         bar.close()
     stats.seconds = time.monotonic() - start

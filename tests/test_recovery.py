@@ -135,7 +135,7 @@ def test_decode_stops_by_default_and_recover_writes_every_intact_gop(good, tmp_p
     r = cli(transcode_main, [tmp_path / "bad.nlvc", tmp_path / "out.y4m", "--recover"])
     assert r.exit_code == 3, r.output
     assert f"nlvc-transcode: warning: GOP 1 (frames 2-3) lost at byte {clusters[1]}: CRC-32 mismatch" in r.stderr
-    assert "nlvc-transcode: error: data lost: 4 frames in 2 intact GOPs, 1 GOP lost written" in r.stderr
+    assert "nlvc-transcode: error: data lost: 4 frames of 2 intact GOPs written, 1 GOP lost" in r.stderr
     _, written = parse_y4m((tmp_path / "out.y4m").read_bytes())
     assert written == [truth[k][0].tobytes() for k in (0, 1, 4, 5)]
 
@@ -170,3 +170,69 @@ def test_verify_one_file(good, tmp_path, cli_env):
     assert (report["ok"], report["frames"], report["damage"]["lost_gops"]) == (False, 4, [2])
     assert report["lines"][0].startswith(f"GOP 2 (frames 4 and after) lost at byte {clusters[2] + 10}: "
                                          "file ends early at GOP 2")
+
+
+def test_recover_writes_an_image_sequence_intact_and_damaged(tmp_path, cli_env):
+    from test_imageseq import write_sequence
+
+    folder = write_sequence(tmp_path / "scans", "dpx", "gbrp10le", "dpx", count=4, first=1)
+    encode_file(str(folder), tmp_path / "scans.nlvc", model="tiny", gop=2)
+    names = [f"scan_{n:06d}.dpx" for n in range(1, 5)]
+    r = cli(transcode_main, [tmp_path / "scans.nlvc", str(tmp_path / "out") + "/", "--recover", "-q"])
+    assert r.exit_code == 0, r.output
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == names
+    for name in names:
+        assert (tmp_path / "out" / name).read_bytes() == (folder / name).read_bytes()
+    data = (tmp_path / "scans.nlvc").read_bytes()
+    clusters = [i for i in range(len(data)) if data.startswith(CLUSTER_ID, i)]
+    bad = bytearray(data)
+    bad[clusters[1] - 3] ^= 0x01  # in GOP 0's payload
+    (tmp_path / "bad.nlvc").write_bytes(bytes(bad))
+    r = cli(transcode_main, [tmp_path / "bad.nlvc", str(tmp_path / "out2") + "/", "--recover", "-q"])
+    assert r.exit_code == 3, r.output
+    assert "GOP 0 (frames 0-1) lost" in r.stderr
+    assert sorted(p.name for p in (tmp_path / "out2").iterdir()) == names[2:]
+    for name in names[2:]:
+        assert (tmp_path / "out2" / name).read_bytes() == (folder / name).read_bytes()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_recover_of_a_png_sequence_keeps_the_numbers_after_a_lost_gop(good, tmp_path, cli_env):
+    _, truth, data, clusters = good
+    bad = bytearray(data)
+    bad[clusters[2] - 3] ^= 0x01  # GOP 1 (frames 2-3)
+    (tmp_path / "bad.nlvc").write_bytes(bytes(bad))
+    r = cli(transcode_main, [tmp_path / "bad.nlvc", str(tmp_path / "out") + "/", "--recover", "-q"])
+    assert r.exit_code == 3, r.output
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "frame_000000.png", "frame_000001.png", "frame_000004.png", "frame_000005.png"]
+
+
+@pytest.mark.parametrize("dst", ["out.y4m", "out.mkv", "out/", "-"])
+def test_recover_with_every_gop_lost_writes_nothing(good, tmp_path, cli_env, dst):
+    _, _, data, clusters = good
+    bad = bytearray(data)
+    for c in clusters:
+        bad[c + 8] ^= 0x01  # every cluster's CRC-32 fails
+    (tmp_path / "bad.nlvc").write_bytes(bytes(bad))
+    target = dst if dst == "-" else f"{tmp_path}/{dst}"
+    r = cli(transcode_main, [tmp_path / "bad.nlvc", target, "--recover"])
+    assert r.exit_code == 3, r.output
+    assert r.stderr.count("lost at byte") == 3 and "MD5 verified" not in r.stderr
+    assert r.stderr.rstrip().endswith(
+        "nlvc-transcode: error: nothing recoverable: 3 GOPs lost, no intact GOP; nothing written")
+    assert r.stdout_bytes == b""
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.nlvc"]
+
+
+def test_restored_folder_gets_the_mode_of_the_umask(good, tmp_path, cli_env):
+    import os
+
+    d = good[0]
+    old = os.umask(0o022)
+    try:
+        r = cli(transcode_main, [d / "src.nlvc", str(tmp_path / "out") + "/", "-q"])
+    finally:
+        os.umask(old)
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "out").stat().st_mode & 0o777 == 0o755

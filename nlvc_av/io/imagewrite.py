@@ -58,12 +58,18 @@ class ImageSeqWriter:
         except ValueError:
             first = 0
         self.numbers = frame_numbers(tags)
-        self.next = first
+        self.first = self.next = first
         self.count = 0
 
-    def write(self, planes: Sequence[np.ndarray], source=None) -> None:
+    def write(self, planes: Sequence[np.ndarray], source=None, position: int | None = None) -> None:
+        """Write one frame; ``position``: its place in the whole file (0-based), when frames
+        before it were lost (``--recover``), so that each keeps its own number."""
         v = self.video
-        number = self.numbers[self.count] if self.numbers and self.count < len(self.numbers) else self.next
+        at = self.count if position is None else position
+        if self.numbers and at < len(self.numbers):
+            number = self.numbers[at]
+        else:
+            number = self.next if position is None else self.first + position
         if source is not None and source.packing:
             self._rebuild(planes, source, number)
             return
@@ -111,13 +117,9 @@ class ImageSeqWriter:
         pass
 
 
-@contextlib.contextmanager
-def atomic_folder(dst: str | os.PathLike):
-    """Yield a temporary folder next to ``dst``, renamed to ``dst`` when complete, removed on
-    any error. ``dst`` must not exist, or be an empty folder: nothing is ever deleted."""
-    import shutil
-    import tempfile
-
+def check_folder(dst: str | os.PathLike) -> Path:
+    """``dst`` as a Path, if an image sequence may be written there (a new or empty folder in
+    an existing one); else OutputError."""
     dst = Path(dst)
     if dst.exists() and (not dst.is_dir() or any(dst.iterdir())):
         raise OutputError(f"{dst}: exists and is not an empty folder; an image sequence is written into a "
@@ -125,12 +127,27 @@ def atomic_folder(dst: str | os.PathLike):
     parent = dst.parent if str(dst.parent) else Path(".")
     if not parent.is_dir():
         raise OutputError(f"{dst}: directory {str(parent)!r} does not exist")
+    return dst
+
+
+@contextlib.contextmanager
+def atomic_folder(dst: str | os.PathLike):
+    """Yield a temporary folder next to ``dst``, renamed to ``dst`` when complete, removed on
+    any error. ``dst`` must not exist, or be an empty folder: nothing is ever deleted."""
+    import shutil
+    import tempfile
+
+    dst = check_folder(dst)
+    parent = dst.parent if str(dst.parent) else Path(".")
     try:
         tmp = tempfile.mkdtemp(prefix=f".{dst.name}.", suffix=".part", dir=parent)
     except OSError as err:
         raise OutputError(f"{dst}: cannot write: {err.strerror or err}") from None
     try:
         yield tmp
+        umask = os.umask(0)  # mkdtemp makes it 0700: the folder gets the mode the umask gives
+        os.umask(umask)
+        os.chmod(tmp, 0o777 & ~umask)
         if dst.exists():
             dst.rmdir()  # the empty folder checked above
         os.replace(tmp, dst)

@@ -234,11 +234,16 @@ class OutputFile:
 
     # -- writing
 
-    def write_frame(self, planes: Sequence[np.ndarray], pts: int, duration: int = 0, source=None) -> None:
+    def write_frame(self, planes: Sequence[np.ndarray], pts: int, duration: int = 0, source=None,
+                    position: int | None = None) -> None:
         """Encode one frame (pts/duration in the video time base; y4m numbers its frames).
-        ``source``: an image sequence's file record (:mod:`nlvc_av.io.rebuild`), to rebuild it."""
+        ``source``: an image sequence's file record (:mod:`nlvc_av.io.rebuild`), to rebuild it;
+        ``position``: the frame's place in the file (an image sequence names it by that)."""
         if self._y4m is not None:
-            self._y4m.write(planes) if source is None else self._y4m.write(planes, source)
+            if self.kind == "images":
+                self._y4m.write(planes, source, position)
+            else:
+                self._y4m.write(planes)
             return
         frame = to_frame(
             planes,
@@ -314,10 +319,12 @@ class OutputFile:
 
 
 def write_decoded(out, name: str, kind: str, video, streams, frames, packets: list, stats, bar,
-                  max_frames: int | None) -> None:
+                  max_frames: int | None, gop_size: int | None = None) -> None:
     """Write decoded ``frames`` and the copied ``packets`` their iterator collects (each
     cluster's before its frames) to ``out``, counting into ``stats`` (a transcode.DecodeStats);
-    packets after the last frame are written too unless the decode was cut at ``max_frames``."""
+    packets after the last frame are written too unless the decode was cut at ``max_frames``.
+    ``gop_size``: frames may be missing (``--recover``): each frame's place in the file is its
+    GOP's number times the GOP size plus its index (an image sequence names files by it)."""
     gops = set()
     with OutputFile(out, kind, video, streams, video.metadata, name=name) as writer:
 
@@ -331,7 +338,8 @@ def write_decoded(out, name: str, kind: str, video, streams, frames, packets: li
 
         for frame in frames:
             write_packets()
-            writer.write_frame(frame.planes, frame.pts, frame.duration, frame.source)
+            position = None if gop_size is None else frame.gop * gop_size + frame.index
+            writer.write_frame(frame.planes, frame.pts, frame.duration, frame.source, position)
             gops.add(frame.gop)
             stats.frames += 1
             bar.update(stats.frames)

@@ -62,6 +62,10 @@ class ChecksumError(NlvcAvError, ValueError):
     """A decoded frame does not match the MD5 stored for it: the decode is not lossless."""
 
 
+class PayloadError(NlvcAvError, ValueError):
+    """A GOP payload's own structure is damaged (its chunk table does not describe it)."""
+
+
 class DirectionError(NlvcAvError, ValueError):
     """Neither side of a transcode is a .nlvc file, so the direction is unknown (a usage error)."""
 

@@ -78,6 +78,7 @@ class GopCoder:
         self.model = model
         self.groups = groups
         self.tokens = TOKEN_MAPS[model.entry.token_map]
+        self.adaptive = model.entry.architecture == registry.ARCH_ADAPTIVE_LS_V1
         self._predictor = None
         self._contexts: dict[str, object] = {}
 
@@ -149,7 +150,16 @@ class GopCoder:
         return DeepGopContext(DeepLattice(self._predictor, fmt.bit_depth), SplitTokens(fmt.bit_depth),
                               self.groups, fmt.plane_is_chroma, syntax)
 
+    def _stage(self, pix_fmt: str):
+        """The adaptive stage's GOP syntax for a pixel format (nlvc_av/codec/adaptive/)."""
+        if pix_fmt not in self._contexts:
+            from .adaptive.stage import AdaptiveGop
+            self._contexts[pix_fmt] = AdaptiveGop(self.groups, lookup(pix_fmt).bit_depth, self.model.arrays["logistic"])
+        return self._contexts[pix_fmt]
+
     def encode_gop(self, frames: list[list[np.ndarray]], pix_fmt: str, trials: str = "all") -> tuple[bytes, str]:
+        if self.adaptive:
+            return self._stage(pix_fmt).encode_gop(frames)
         from .encoder import chooser
         from .entropy import SymbolCoder
         from .gop import code_gop
@@ -160,6 +170,8 @@ class GopCoder:
 
     def decode_gop(self, payload: bytes, frame_types: str, pix_fmt: str, width: int,
                    height: int) -> list[list[np.ndarray]]:
+        if self.adaptive:
+            return self._stage(pix_fmt).decode_gop(payload, frame_types, pix_fmt, width, height)
         from .entropy import SymbolCoder
         from .gop import code_gop
         frames, _ = code_gop(self._context(pix_fmt), SymbolCoder(payload), plane_shapes(pix_fmt, width, height),
@@ -168,6 +180,8 @@ class GopCoder:
 
     def probe_gop(self, payload: bytes, frame_types: str, pix_fmt: str, width: int, height: int, probe):
         """Decode a GOP while ``probe`` (nlvc_av.codec.bits.BitProbe) records where its bits go."""
+        if self.adaptive:
+            return self._stage(pix_fmt).decode_gop(payload, frame_types, pix_fmt, width, height, probe)
         import dataclasses
 
         from .bits import ProbeCoder

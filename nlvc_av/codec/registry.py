@@ -26,6 +26,9 @@ import numpy as np
 from ..errors import ModelIntegrityError, UnknownModelError
 
 ARCH_LATTICE_V1 = "mdiff-lattice-v1"
+#: The adaptive stage (nlvc_av/codec/adaptive/): no network; its "weights" file holds the
+#: integer logistic table its distributions are built from.
+ARCH_ADAPTIVE_LS_V1 = "adaptive-ls-v1"
 
 #: Bitstream constants of the GOP syntax "gop-v1" (adaptive tables, range coder, motion blocks),
 #: recorded in every file's CodecSetup.coder_params and checked when decoding.
@@ -39,6 +42,10 @@ CODER_PARAMS_V3 = {**CODER_PARAMS_V1, "syntax": "gop-v3"}
 #: gop-v3 with 9-16-bit samples split into a modelled high byte and adaptive low bits
 #: (nlvc_av/codec/highdepth.py); on 8-bit samples the same bitstream as gop-v3.
 CODER_PARAMS_V3HD = {**CODER_PARAMS_V3, "low_bits": "region4-v1"}
+#: ls-v1: the adaptive stage's own range coder (total 2^16) and GOP syntax (adaptive/stage.py);
+#: "groups" names its effort (1 fast, 2 default, 3 slow); bands of 512 luma rows.
+CODER_PARAMS_LS1 = {"coder": "nlvc-range32-v1", "syntax": "ls-v1", "total": 1 << 16, "band_rows": 512,
+                    "motion_block": 16}
 
 
 @dataclass(frozen=True)
@@ -79,14 +86,20 @@ MODELS: dict[str, ModelEntry] = {e.model_id: e for e in (
     *_same_weights("v3", CODER_PARAMS_V3, "0.2.0"),
     # gop-v3 on 9-16-bit samples (token map residual-mod2^b-split-v1, codec/highdepth.py).
     *_same_weights("v3hd", CODER_PARAMS_V3HD, "0.3.0", token_map="residual-mod2^b-split-v1"),
+    # 0.3: the adaptive local least-squares stage, every bit depth (docs/ADAPTIVE.md).
+    ModelEntry("nlvc-adaptive-ls-v1", ARCH_ADAPTIVE_LS_V1, "nlvc-adaptive-ls-v1.npz",
+               "60ea87fd6ee6c15651d54f7c5badb2c1e905b450ca161e1f927990c1aa4960bc",
+               token_map="value-window-escape-v1", coder_params=dict(CODER_PARAMS_LS1), released="0.3.0"),
 )}
 
-DEFAULT_MODEL = "nlvc-mdiff-lattice-v3-c32b5"
+DEFAULT_MODEL = "nlvc-adaptive-ls-v1"
 TEST_MODEL = "nlvc-mdiff-lattice-v3-tiny0"
-ALIASES = {"default": DEFAULT_MODEL, "shipped": DEFAULT_MODEL, "tiny": TEST_MODEL}
+#: "mdiff": the masked-diffusion network of 0.2 (still selectable, every file of it decodes).
+ALIASES = {"default": DEFAULT_MODEL, "shipped": DEFAULT_MODEL, "tiny": TEST_MODEL,
+           "mdiff": "nlvc-mdiff-lattice-v3-c32b5"}
 #: What the aliases mean for a stream of more than 8 bits.
-DEEP_ALIASES = {"default": "nlvc-mdiff-lattice-v3hd-c32b5", "shipped": "nlvc-mdiff-lattice-v3hd-c32b5",
-                "tiny": "nlvc-mdiff-lattice-v3hd-tiny0"}
+DEEP_ALIASES = {"default": DEFAULT_MODEL, "shipped": DEFAULT_MODEL,
+                "tiny": "nlvc-mdiff-lattice-v3hd-tiny0", "mdiff": "nlvc-mdiff-lattice-v3hd-c32b5"}
 
 
 def default_model(bits: int = 8, name: str = "default") -> str:

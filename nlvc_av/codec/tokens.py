@@ -33,4 +33,8 @@ RESIDUAL_MOD256 = TokenMap("residual-mod256-v1", 8)
 #: 9-16 bits (nlvc_av/codec/highdepth.py); at 8 bits the same arithmetic as residual-mod256-v1.
 RESIDUAL_SPLIT = TokenMap("residual-mod2^b-split-v1", 8)
 
-TOKEN_MAPS = {t.name: t for t in (RESIDUAL_MOD256, RESIDUAL_SPLIT)}
+#: The adaptive stage (nlvc_av/codec/adaptive/distribution.py): the sample itself, coded in a
+#: window around its prediction with an escape; any depth up to 16 bits.
+VALUE_WINDOW = TokenMap("value-window-escape-v1", 16)
+
+TOKEN_MAPS = {t.name: t for t in (RESIDUAL_MOD256, RESIDUAL_SPLIT, VALUE_WINDOW)}

@@ -1,0 +1,128 @@
+"""The per-sample distribution: a discretised logistic mixture as integer frequencies.
+
+Each sample's value is coded in a window of values around its prediction ``mu``; the
+window's boundaries b = v - 1/2 are mapped through an integer logistic table at two scales
+(``s`` and ``WIDE * s``, mixed 15:1 for heavier tails) into a cumulative mass M(b). The
+frequencies over the window, plus one escape symbol for the mass outside it when the window
+does not cover every value, are
+
+    cum(j) = floor((T - n) * (M_j - M_0) / D) + j        (T = 2^16, n symbols)
+
+so every symbol has frequency >= 1 and the total is exactly T. Escaped values are coded
+uniformly among the values outside the window. The table is shipped with the model (its
+SHA-256 in the registry), so no libm function reaches the coder.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from . import rangecoder as rc
+
+TOTAL = 1 << 16
+TABLE_STEPS = 64          # table entries per unit of t = (b - mu) / s
+TABLE_RANGE = 20          # |t| covered; beyond it the logistic is flat at 24-bit precision
+TABLE_ONE = 1 << 24
+WIDE_SHIFT = 2            # the wide component's scale is 4 s
+NARROW_WEIGHT = 15        # mixture 15 : 1
+MASS_ALL = (NARROW_WEIGHT + 1) * TABLE_ONE
+MAX_WINDOW = 2047         # half window, values (4095 symbols at most)
+
+
+def logistic_table() -> np.ndarray:
+    """round(2^24 / (1 + exp(-k / 64))) for |k| <= 20 * 64 (what the model file ships)."""
+    k = np.arange(-TABLE_RANGE * TABLE_STEPS, TABLE_RANGE * TABLE_STEPS + 1, dtype=np.float64)
+    return np.rint(TABLE_ONE / (1.0 + np.exp(-k / TABLE_STEPS))).astype(np.int64)
+
+
+@njit(cache=True)
+def _lookup(table, t):
+    half = (table.size - 1) // 2
+    if t <= -half:
+        return table[0]
+    if t >= half:
+        return table[table.size - 1]
+    return table[np.int64(np.floor(t)) + half]
+
+
+@njit(cache=True)
+def _mass(table, b, mu, inv_s):
+    """Cumulative mixture mass below boundary b (integer, monotone in b)."""
+    t = (b - mu) * inv_s * TABLE_STEPS
+    return NARROW_WEIGHT * _lookup(table, t) + _lookup(table, t * (1.0 / (1 << WIDE_SHIFT)))
+
+
+@njit(cache=True)
+def window(mu, s, maxval):
+    """(lo, hi) of the coded window around mu for scale s."""
+    half = np.int64(s * 48.0) + 4
+    if half > MAX_WINDOW:
+        half = MAX_WINDOW
+    m = np.int64(np.floor(mu + 0.5))
+    lo = m - half
+    hi = m + half
+    if lo < 0:
+        lo = 0
+    if hi > maxval:
+        hi = maxval
+    return lo, hi
+
+
+@njit(cache=True)
+def _cum(table, j, lo, nw, n, escape, m0, denom, mu, inv_s):
+    if j == 0:
+        return np.int64(0)
+    if j >= n:
+        return np.int64(TOTAL)
+    if denom == 0:
+        return (TOTAL * j) // n
+    mj = _mass(table, lo + j - 0.5, mu, inv_s)
+    return ((TOTAL - n) * (mj - m0)) // denom + j
+
+
+@njit(cache=True)
+def code_value(table, enc, dec, buf, decoding, x, mu, s, maxval):
+    """Encode x (or decode and return it) under the mixture at (mu, s); returns (x, bits)."""
+    lo, hi = window(mu, s, maxval)
+    nw = hi - lo + 1
+    escape = nw < maxval + 1
+    n = nw + 1 if escape else nw
+    inv_s = 1.0 / s
+    m0 = _mass(table, lo - 0.5, mu, inv_s)
+    if escape:
+        denom = np.int64(MASS_ALL)
+    else:
+        denom = _mass(table, hi + 0.5, mu, inv_s) - m0
+    if decoding:
+        v = rc.target(dec, TOTAL)
+        a = np.int64(0)
+        b = n  # find j with cum(j) <= v < cum(j + 1)
+        while b - a > 1:
+            mid = (a + b) >> 1
+            if _cum(table, mid, lo, nw, n, escape, m0, denom, mu, inv_s) <= v:
+                a = mid
+            else:
+                b = mid
+        j = a
+    else:
+        j = x - lo if (x >= lo and x <= hi) else nw
+    c0 = _cum(table, j, lo, nw, n, escape, m0, denom, mu, inv_s)
+    c1 = _cum(table, j + 1, lo, nw, n, escape, m0, denom, mu, inv_s)
+    if decoding:
+        rc.consume(dec, buf, c0, c1 - c0)
+    else:
+        rc.encode(enc, buf, c0, c1 - c0, TOTAL)
+    bits = math.log2(TOTAL / (c1 - c0))  # statistics only (nlvc stats); never reaches the coder
+    if j < nw:
+        return lo + j, bits
+    outside = maxval + 1 - nw  # escaped: uniform over the values outside the window
+    if decoding:
+        idx = rc.target(dec, outside)
+        rc.consume(dec, buf, idx, 1)
+        x = idx if idx < lo else idx + nw
+    else:
+        idx = x if x < lo else x - nw
+        rc.encode(enc, buf, idx, 1, outside)
+    return x, bits + math.log2(outside)

@@ -1,0 +1,222 @@
+"""The compiled plane loop of the adaptive stage: local least squares, contexts, coding.
+
+One function codes (or decodes) a plane in raster order. Per sample:
+
+1. features: the plane's causal neighbours at ``offsets`` and the 3x3 around the same
+   position of each side plane (a reference frame, the co-located luma, U for V);
+2. prediction: weights from a weighted least-squares fit over the nearest coded samples,
+   refitted every ``solve_every`` samples: per-column sums of w f f^T and w f x, rows above
+   decayed by ``decay``, a +-``outer`` column window plus a doubled +-``inner`` one, each
+   training sample weighted 1 / (1 + its local error energy), ridge ``ridge`` toward ``prior``;
+   the solve is a Cholesky factorisation written as loops (no BLAS);
+3. bias cancellation by context (6 texture bits x 8 energy bins);
+4. a logistic-mixture distribution whose scale is the running mean |error| of the sample's
+   energy context (``distribution.code_value``), coded by the range coder in this loop.
+
+Encoder and decoder run this same function; only where x comes from differs. Every float
+operation is IEEE double without fastmath and in a fixed order, so both compute the same
+numbers on every machine.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from .distribution import code_value
+
+PAD = 3                 # causal offsets reach 3 samples up, left and right
+ENERGY_BINS = 24        # scale contexts
+BIAS_BINS = 8           # energy bins of the bias contexts
+STAT_LIMIT = 255.0      # halve a context's sums past this many samples
+MIN_SCALE = 0.18
+
+
+@njit(cache=True)
+def _energy_bin(energy, thresholds):
+    k = 0
+    while k < thresholds.size and energy > thresholds[k]:
+        k += 1
+    return k
+
+
+@njit(cache=True)
+def _solve(acc, d, ridge, prior, chol, weights):
+    """weights = (A + ridge I)^-1 (b + ridge prior), A and b packed in ``acc``."""
+    p = 0
+    for i in range(d):
+        for j in range(i + 1):
+            chol[i, j] = acc[p]
+            p += 1
+    for i in range(d):
+        chol[i, i] += ridge
+        weights[i] = acc[p + i] + ridge * prior[i]
+    for j in range(d):
+        s = chol[j, j]
+        for k in range(j):
+            s -= chol[j, k] * chol[j, k]
+        if s <= 1e-9:
+            s = 1e-9
+        s = np.sqrt(s)
+        chol[j, j] = s
+        inv = 1.0 / s
+        for i in range(j + 1, d):
+            t = chol[i, j]
+            for k in range(j):
+                t -= chol[i, k] * chol[j, k]
+            chol[i, j] = t * inv
+    for i in range(d):  # forward: L y = rhs
+        t = weights[i]
+        for k in range(i):
+            t -= chol[i, k] * weights[k]
+        weights[i] = t / chol[i, i]
+    for i in range(d - 1, -1, -1):  # back: L^T w = y
+        t = weights[i]
+        for k in range(i + 1, d):
+            t -= chol[k, i] * weights[k]
+        weights[i] = t / chol[i, i]
+
+
+@njit(cache=True)
+def code_plane(plane, sides, n_sides, offsets, n_own, prior, icfg, fcfg, thresholds, table,
+               enc, dec, buf, decoding, bits_out):
+    """Code ``plane`` (int32 H x W; written when decoding). ``sides``: (>=1, H+2, W+2) int32,
+    each edge-padded by one; ``icfg`` = [maxval, solve_every, outer, inner];
+    ``fcfg`` = [decay, ridge, mid]. Returns the ideal code length in bits (statistics)."""
+    h, w = plane.shape
+    maxval, solve_every, outer, inner = icfg[0], icfg[1], icfg[2], icfg[3]
+    decay, ridge, mid = fcfg[0], fcfg[1], fcfg[2]
+    d = n_own + 9 * n_sides
+    msize = d * (d + 1) // 2 + d
+    px = np.empty((h + PAD, w + 2 * PAD), np.float64)
+    px[:, :] = mid
+    err = np.zeros((h + PAD, w + 2 * PAD), np.float64)
+    above = np.zeros((w, msize), np.float64)   # decayed sums of the rows above, per column
+    row = np.zeros((w, msize), np.float64)     # this row's sample, per column
+    win_above = np.zeros(msize, np.float64)
+    win_row = np.zeros(msize, np.float64)
+    acc = np.empty(msize, np.float64)
+    f = np.empty(d, np.float64)
+    chol = np.zeros((d, d), np.float64)
+    weights = prior.copy()
+    scale_sum = np.zeros(ENERGY_BINS + 1, np.float64)
+    scale_cnt = np.zeros(ENERGY_BINS + 1, np.float64)
+    bias_sum = np.zeros(64 * BIAS_BINS, np.float64)
+    bias_cnt = np.zeros(64 * BIAS_BINS, np.float64)
+    total_bits = 0.0
+    for y in range(h):
+        ry = y + PAD
+        if y > 0:  # left pad: the first sample of the row above; right pad: its last
+            for k in range(PAD):
+                px[ry, k] = px[ry - 1, PAD]
+                px[ry - 1, PAD + w + k] = px[ry - 1, PAD + w - 1]
+        win_above[:] = 0.0
+        win_row[:] = 0.0
+        for c in range(0, min(outer + 1, w)):
+            for m in range(msize):
+                win_above[m] += above[c, m]
+        for c in range(0, min(inner + 1, w)):
+            for m in range(msize):
+                win_above[m] += above[c, m]
+        for x in range(w):
+            cx = x + PAD
+            for i in range(n_own):
+                f[i] = px[ry + offsets[i, 0], cx + offsets[i, 1]]
+            i = n_own
+            for sidx in range(n_sides):
+                for dy in range(3):
+                    for dx in range(3):
+                        f[i] = sides[sidx, y + dy, x + dx]
+                        i += 1
+            if x % solve_every == 0:
+                for m in range(msize):
+                    acc[m] = win_above[m] + win_row[m]
+                _solve(acc, d, ridge, prior, chol, weights)
+            pred = 0.0
+            for i in range(d):
+                pred += weights[i] * f[i]
+            if pred < 0.0:
+                pred = 0.0
+            elif pred > maxval:
+                pred = float(maxval)
+            energy = (err[ry, cx - 1] + err[ry - 1, cx] + 0.5 * (err[ry - 1, cx - 1] + err[ry - 1, cx + 1])
+                      + 0.25 * (err[ry, cx - 2] + err[ry - 2, cx]))
+            ebin = _energy_bin(energy, thresholds)
+            tex = 0
+            for i in range(6):
+                if f[i] > pred:
+                    tex |= 1 << i
+            bctx = tex * BIAS_BINS + min(ebin // 3, BIAS_BINS - 1)
+            mu = pred
+            if bias_cnt[bctx] > 0.0:
+                mu += bias_sum[bctx] / bias_cnt[bctx]
+            if mu < -0.49:
+                mu = -0.49
+            elif mu > maxval + 0.49:
+                mu = maxval + 0.49
+            if scale_cnt[ebin] > 0.0:
+                s = 0.72 * (scale_sum[ebin] + 0.5) / (scale_cnt[ebin] + 0.5)
+            else:
+                s = 0.72 * (energy + 1.0)
+            if s < MIN_SCALE:
+                s = MIN_SCALE
+            xin = np.int64(0) if decoding else np.int64(plane[y, x])
+            xv, bits = code_value(table, enc, dec, buf, decoding, xin, mu, s, maxval)
+            total_bits += bits
+            if decoding:
+                plane[y, x] = xv
+            xf = float(xv)
+            px[ry, cx] = xf
+            if y == 0:  # the top pad follows the first row
+                for k in range(PAD):
+                    px[k, cx] = xf
+            e = xf - mu
+            ae = abs(e)
+            err[ry, cx] = ae
+            scale_sum[ebin] += ae
+            scale_cnt[ebin] += 1.0
+            if scale_cnt[ebin] > STAT_LIMIT:
+                scale_sum[ebin] *= 0.5
+                scale_cnt[ebin] *= 0.5
+            bias_sum[bctx] += xf - pred
+            bias_cnt[bctx] += 1.0
+            if bias_cnt[bctx] > STAT_LIMIT:
+                bias_sum[bctx] *= 0.5
+                bias_cnt[bctx] *= 0.5
+            # this sample joins the training set, weighted by its neighbours' error energy
+            wt = 1.0 / (1.0 + energy)
+            p = 0
+            for i in range(d):
+                fi = wt * f[i]
+                for j in range(i + 1):
+                    row[x, p] = fi * f[j]
+                    p += 1
+            for i in range(d):
+                row[x, p + i] = wt * f[i] * xf
+            # slide the windows to x + 1
+            for m in range(msize):
+                v = win_row[m] + 2.0 * row[x, m]
+                if x - outer >= 0:
+                    v -= row[x - outer, m]
+                if x - inner >= 0:
+                    v -= row[x - inner, m]
+                win_row[m] = v
+            a_in = x + 1 + outer
+            a_out = x - outer
+            i_in = x + 1 + inner
+            i_out = x - inner
+            for m in range(msize):
+                v = win_above[m]
+                if a_in < w:
+                    v += above[a_in, m]
+                if a_out >= 0:
+                    v -= above[a_out, m]
+                if i_in < w:
+                    v += above[i_in, m]
+                if i_out >= 0:
+                    v -= above[i_out, m]
+                win_above[m] = v
+        for c in range(w):
+            for m in range(msize):
+                above[c, m] = decay * above[c, m] + row[c, m]
+    bits_out[0] = total_bits
+    return total_bits

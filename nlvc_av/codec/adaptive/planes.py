@@ -1,0 +1,100 @@
+"""Python glue around the compiled plane loop: features, presets, buffers.
+
+    cfg = plane_config(effort=2, n_sides=1, inter=True, bits=8)
+    data, bits = encode_plane(plane, sides, cfg, table)
+    plane = decode_plane(data, shape, sides, cfg, table)
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import rangecoder as rc
+from .lsplane import code_plane
+
+#: Causal neighbours (dy, dx), nearest first; the first six also form the texture bits.
+OFFSETS = np.array([(0, -1), (-1, 0), (-1, -1), (-1, 1), (0, -2), (-2, 0), (-2, -1), (-2, 1), (-1, -2),
+                    (-1, 2), (-2, -2), (-2, 2), (0, -3), (-3, 0), (-1, -3), (-1, 3), (-3, -1), (-3, 1)],
+                   np.int64)
+
+
+@dataclass(frozen=True)
+class Effort:
+    """One preset of the stage (recorded in files as the number of groups)."""
+    own: int            # causal neighbours used
+    solve_every: int    # refit the weights every k samples
+    outer: int          # column window
+    inner: int          # doubled inner window
+    decay: float = 0.85
+    ridge: float = 32.0
+
+
+EFFORTS = {1: Effort(12, 4, 10, 3), 2: Effort(18, 2, 14, 3), 3: Effort(18, 1, 14, 3)}
+
+
+def energy_thresholds() -> np.ndarray:
+    return np.array([0.35 * 1.32 ** k for k in range(24)], np.float64)
+
+
+THRESHOLDS = energy_thresholds()
+
+
+@dataclass(frozen=True)
+class PlaneConfig:
+    effort: Effort
+    n_sides: int
+    prior: np.ndarray
+    maxval: int
+
+    def arrays(self):
+        e = self.effort
+        icfg = np.array([self.maxval, e.solve_every, e.outer, e.inner], np.int64)
+        fcfg = np.array([e.decay, e.ridge, float((self.maxval + 1) // 2)], np.float64)
+        return icfg, fcfg
+
+
+def plane_config(effort: int, n_sides: int, inter: bool, bits: int) -> PlaneConfig:
+    e = EFFORTS[effort]
+    prior = np.zeros(e.own + 9 * n_sides, np.float64)
+    if inter:
+        prior[e.own + 4] = 1.0          # the reference sample itself
+    else:
+        prior[0], prior[1], prior[2] = 0.75, 0.75, -0.5   # W, N, NW
+    return PlaneConfig(e, n_sides, prior, (1 << bits) - 1)
+
+
+def pad_sides(sides: list[np.ndarray], shape) -> np.ndarray:
+    h, w = shape
+    if not sides:
+        return np.zeros((1, 1, 1), np.int32)
+    return np.stack([np.pad(s.astype(np.int32), 1, mode="edge") for s in sides])
+
+
+def _run(plane, sides, cfg: PlaneConfig, table, decoding, buf):
+    icfg, fcfg = cfg.arrays()
+    bits = np.zeros(1, np.float64)
+    enc = rc.encoder_state()
+    dec = rc.decoder_state(buf) if decoding else np.zeros(4, np.int64)
+    code_plane(plane, pad_sides(sides, plane.shape), len(sides), OFFSETS, cfg.effort.own, cfg.prior, icfg, fcfg,
+               THRESHOLDS, table, enc, dec, buf, decoding, bits)
+    return enc, float(bits[0])
+
+
+def encode_plane(plane: np.ndarray, sides: list[np.ndarray], cfg: PlaneConfig, table) -> tuple[bytes, float]:
+    """The plane's range-coded bytes and their ideal code length in bits."""
+    src = np.ascontiguousarray(plane, np.int32)
+    size = 5 * src.size + 64
+    while True:
+        buf = np.zeros(size, np.uint8)
+        enc, bits = _run(src, sides, cfg, table, False, buf)
+        n = rc.finish(enc, buf)
+        if n <= size:
+            return buf[:n].tobytes(), bits
+        size = n + 64
+
+
+def decode_plane(data: bytes, shape, sides: list[np.ndarray], cfg: PlaneConfig, table) -> np.ndarray:
+    plane = np.zeros(shape, np.int32)
+    _run(plane, sides, cfg, table, True, np.frombuffer(data, np.uint8).copy())
+    return plane

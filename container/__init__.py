@@ -55,7 +55,8 @@ __all__ = [
 
 
 @overload
-def open(file: str | os.PathLike[str] | BinaryIO, mode: Literal["r", "rb"] = "r") -> Reader: ...
+def open(file: str | os.PathLike[str] | BinaryIO, mode: Literal["r", "rb"] = "r", *,
+         salvage: bool = False) -> Reader: ...
 
 
 @overload
@@ -70,13 +71,16 @@ def open(file, mode="r", **kwargs):
     ``file`` is a path or a binary file object (a pipe works: reading in order, writing).
     A path is opened and closed here; a file object is left open for its owner.
     ``"r"`` returns a :class:`Reader`: the header is parsed at once, so a file that is not
-    ``.nlvc``, empty, or of a newer major version fails here with an ``NlvcError``.
+    ``.nlvc``, empty, or of a newer major version fails here with an ``NlvcError``;
+    ``salvage=True`` reads past a damaged Info, Tags or Tracks (the video track still
+    readable), listing each loss in ``Reader.head_errors``.
     ``"w"`` returns a :class:`Writer`; ``codec_setup`` and ``tracks`` are required;
     ``source_files=True`` when clusters will carry :class:`SourceFile` records (1.3)."""
     if mode in ("r", "rb"):
+        salvage = kwargs.pop("salvage", False)
         if kwargs:
             raise TypeError(f"open(..., 'r') takes no {', '.join(kwargs)} argument")
-        return open_reader(file)
+        return open_reader(file, salvage)
     if mode in ("w", "wb"):
         return open_writer(file, **kwargs)
     raise ValueError(f"mode must be 'r' or 'w', not {mode!r}")

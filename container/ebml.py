@@ -161,6 +161,15 @@ class Element:
         except UnicodeDecodeError as exc:
             raise self._bad(f"is not valid UTF-8 (byte {exc.start} of the string)") from None
 
+    def text(self) -> tuple[str, bool]:
+        """The string, and whether it was valid UTF-8: bytes that are not are kept as ``\\xNN``
+        escapes (for text that is only shown, such as tags, where bad bytes are not fatal)."""
+        raw = bytes(self.data).rstrip(b"\x00")
+        try:
+            return raw.decode("utf-8"), True
+        except UnicodeDecodeError:
+            return raw.decode("utf-8", "backslashreplace"), False
+
     def bytes(self) -> bytes:
         return bytes(self.data)
 

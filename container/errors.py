@@ -27,6 +27,9 @@ class NlvcError(Exception):
         #: clusters instead), unreadable bytes between two intact clusters. Such errors are
         #: reported (``Reader.errors``) but never raised by ``iter_clusters``.
         self.data_lost = data_lost
+        #: True for damage before the first Cluster that a reader opened with ``salvage=True``
+        #: reads past (a damaged Info, Tags or Tracks whose video track still parses).
+        self.recoverable = False
 
 
 class CorruptFileError(NlvcError, ValueError):

@@ -184,14 +184,46 @@ def _parse_track(entry: Element) -> Track:
     )
 
 
-def parse_tags(el: Element) -> dict[str, str]:
+def parse_tags(el: Element, notes: list | None = None) -> dict[str, str]:
+    """The tags. A name or value that is not valid UTF-8 is not fatal (tags are only shown and
+    copied): it is kept with its bad bytes as ``\\xNN`` escapes, and a notice (an error with
+    ``data_lost`` False) goes to ``notes``."""
     tags: dict[str, str] = {}
     for tag in checked_children(el):
         if tag.id == E.SIMPLE_TAG:
             kids = tag.children()
+            name, name_ok = tag.need(E.TAG_NAME, kids).text()
             value = tag.one(E.TAG_STRING, kids)
-            tags[tag.need(E.TAG_NAME, kids).str()] = value.str() if value else ""
+            text, text_ok = value.text() if value else ("", True)
+            if not (name_ok and text_ok) and notes is not None:
+                what = "name" if not name_ok else "value"
+                notes.append(CorruptFileError(
+                    f"the {what} of SimpleTag '{name}' at byte {tag.offset} is not valid UTF-8; its bad "
+                    "bytes are shown as \\x escapes", offset=tag.offset, data_lost=False))
+            tags[name] = text
     return tags
+
+
+def salvage_video_track(el: Element) -> tuple[VideoTrack, int] | None:
+    """From a Tracks element that does not check (its CRC-32 fails): the one video TrackEntry
+    that still parses, read unchecked, and how many other TrackEntries there are; None when
+    the structure is broken or no single video entry parses."""
+    try:
+        entries = [k for k in el.children() if k.id == E.TRACK_ENTRY]
+    except CorruptFileError:
+        return None
+    videos, others = [], 0
+    for entry in entries:
+        try:
+            track = _parse_track(entry)
+        except CorruptFileError:
+            others += 1
+            continue
+        if isinstance(track, VideoTrack):
+            videos.append(track)
+        else:
+            others += 1
+    return (videos[0], others) if len(videos) == 1 else None
 
 
 def parse_cluster(body: bytes | memoryview, offset: int, header_length: int,

@@ -17,8 +17,8 @@ from . import elements as E
 from .ebml import encode_id
 from .errors import CorruptFileError, NlvcError, TruncatedFileError
 from .model import Cluster, CodecSetup, Cue, Info, StreamTrack, Track, VideoTrack
-from .parse import (parse_cluster, parse_codec_setup, parse_cues, parse_ebml_header, parse_info,
-                    parse_tags, parse_tracks)
+from .head import PARSERS as HEAD_PARSERS, Head
+from .parse import parse_cluster, parse_cues, parse_ebml_header
 from .source import Source
 from .walk import Area, walk
 
@@ -31,20 +31,22 @@ OnError = Union[str, Callable[[NlvcError], None]]
 EBML_MAGIC = encode_id(E.EBML)
 LOCATOR_HEAD = encode_id(E.CUES_LOCATOR) + b"\x88"  # ID + "size 8"
 LOCATOR_LENGTH = len(LOCATOR_HEAD) + 8
-HEAD_PARSERS = {E.INFO: parse_info, E.CODEC_SETUP: parse_codec_setup, E.TRACKS: parse_tracks,
-                E.TAGS: parse_tags}
 
 
 class Reader:
     """An ``.nlvc`` file opened for reading. Use ``container.open(file, "r")``.
 
     Attributes from the head: ``version`` (major, minor), ``info``, ``codec_setup``,
-    ``tracks``, ``video_track``, ``other_tracks``, ``tags``."""
+    ``tracks``, ``video_track``, ``other_tracks``, ``tags``; ``head_errors``: what was wrong
+    there and read past (a tag that is not UTF-8; with ``salvage``, a damaged Info, Tags or
+    Tracks, see ``head.py``)."""
 
-    def __init__(self, file: BinaryIO, *, close_file: bool = False):
+    def __init__(self, file: BinaryIO, *, close_file: bool = False, salvage: bool = False):
         self._file = file
         self._close_file = close_file
         self._src = Source(file)
+        self._head = Head(salvage)
+        self.head_errors: list[NlvcError] = self._head.errors
         #: The errors the last ``iter_clusters(on_error="skip" or a function)`` went past.
         self.errors: list[NlvcError] = []
         self._pipe_consumed = False
@@ -101,7 +103,7 @@ class Reader:
         self.codec_setup: CodecSetup = head[E.CODEC_SETUP]
         self.tracks: list[Track] = head[E.TRACKS]
         self.tags: dict[str, str] = head.get(E.TAGS, {})
-        area.packet_tracks = {t.number for t in self.other_tracks}
+        area.packet_tracks = self._head.packet_tracks or {t.number for t in self.other_tracks}
         self._area = area
 
     def _read_head_elements(self, area: Area) -> tuple[dict, bool]:
@@ -112,7 +114,7 @@ class Reader:
         instead of failing: the damage belongs to the cluster area, where it is reported by
         GOP. An element that is read whole but does not parse fails in any case."""
         src = area.src
-        head: dict = {}
+        head: dict = self._head.elements
         offsets: dict[int, int] = {}
         self._head_end = area.segment_start  # end of the last head element, for messages
         while True:
@@ -137,7 +139,7 @@ class Reader:
                 if src.seekable:
                     src.seek(at)
                 return head, False  # (on a pipe the failed read gave its bytes back if it could)
-            head[header.id] = HEAD_PARSERS[header.id](element)
+            self._head.parse(header.id, element)
             offsets[header.id] = header.offset
             self._head_end = src.tell()
 
@@ -356,7 +358,7 @@ class _StaleIndex(Exception):
     """The Cues point somewhere that is not the cluster they name."""
 
 
-def open_reader(file: str | os.PathLike | BinaryIO) -> Reader:
+def open_reader(file: str | os.PathLike | BinaryIO, salvage: bool = False) -> Reader:
     if isinstance(file, (str, os.PathLike)):
-        return Reader(io.open(file, "rb"), close_file=True)
-    return Reader(file)
+        return Reader(io.open(file, "rb"), close_file=True, salvage=salvage)
+    return Reader(file, salvage=salvage)

@@ -101,7 +101,8 @@ def _errors(prog: str):
     except CliError as err:
         _fail(prog, str(err))
     except NlvcError as err:
-        hint = "; --recover writes every intact GOP" if prog == "nlvc-transcode" and err.gop is not None else ""
+        hint = "; --recover writes every intact GOP" if prog == "nlvc-transcode" and (
+            err.gop is not None or err.recoverable) else ""
         _fail(prog, str(err) + hint)
     except OSError as err:
         if err.filename and err.strerror:
@@ -222,7 +223,7 @@ def _run_transcode(prog, src, dst, *, gop, groups, threads, max_frames, model, o
         if stats.damage is not None and stats.damage.damaged:  # --recover: never silent, even with -q
             for line in stats.damage.lines():
                 click.echo(f"{prog}: warning: {line}", err=True)
-            if stats.damage.lost:
+            if stats.damage.data_lost:
                 click.echo(f"{prog}: error: {'' if nothing else 'data lost: '}{stats.damage.written()}", err=True)
                 sys.exit(3)
 
@@ -296,8 +297,8 @@ def info_cmd(file, as_json):
 
         d = info(file)
         click.echo(json.dumps(d, indent=2, sort_keys=False) if as_json else info_text(d))
-        if d["damage"] and d["damage"]["lost_gops"]:
-            sys.exit(3)  # what could be read was shown; frames are lost
+        if d["damage"] and (d["damage"]["lost_gops"] or d["damage"]["metadata_lost"]):
+            sys.exit(3)  # what could be read was shown; frames or metadata are lost
 
 
 @nlvc_main.command("verify", context_settings=CONTEXT)

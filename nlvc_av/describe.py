@@ -54,11 +54,11 @@ class _Counting:
 def info(path: str) -> dict:
     """Everything ``nlvc info`` reports (``"-"``: the file comes on stdin)."""
     source = _Counting(sys.stdin.buffer) if path == "-" else path
-    with container.open(source, "r") as r:
+    with container.open(source, "r", salvage=True) as r:  # a damaged Tags or Tracks is reported
         v, setup = r.video_track, r.codec_setup
         check_header(r)
         s = scan(r)
-        damage = scan_report(s, setup.gop_size)
+        damage = scan_report(s, setup.gop_size, r.head_errors)
         tb = v.time_base
         raw = s.frames * P.raw_frame_bytes(v.pix_fmt, v.width, v.height)
         size = source.count if path == "-" else os.path.getsize(path)

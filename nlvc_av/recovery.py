@@ -35,6 +35,7 @@ class Loss:
     data_lost: bool = True
     first_frame: int | None = None  # frame numbers the lost GOP held (0-based, whole file)
     last_frame: int | None = None  # None with first_frame set: "and every frame after it"
+    metadata: bool = False  # no frame lost, but metadata (a damaged Info, Tags or Tracks)
 
     @property
     def frames(self) -> str:
@@ -47,6 +48,8 @@ class Loss:
         return f"frames {self.first_frame}-{self.last_frame}"
 
     def describe(self) -> str:
+        if self.metadata:
+            return f"metadata lost: {escape(self.message)}"
         if self.gop is None or not self.data_lost:
             return f"no frame lost: {escape(self.message)}"
         where = f" at byte {self.offset}" if self.offset is not None else ""
@@ -56,7 +59,8 @@ class Loss:
 
     def as_dict(self) -> dict:
         return {"gop": self.gop, "first_frame": self.first_frame, "last_frame": self.last_frame,
-                "offset": self.offset, "data_lost": self.data_lost, "message": escape(self.message)}
+                "offset": self.offset, "data_lost": self.data_lost, "metadata": self.metadata,
+                "message": escape(self.message)}
 
 
 @dataclass
@@ -83,6 +87,12 @@ class DamageReport:
             return  # one entry per lost GOP
         self.losses.append(Loss(str(err), gop, err.offset, err.data_lost and gop is not None))
 
+    def head(self, errors) -> None:
+        """What was wrong before the first Cluster (``Reader.head_errors``): lost metadata
+        (``data_lost``) or a notice (a tag that is not UTF-8)."""
+        for err in errors:
+            self.losses.append(Loss(str(err), None, err.offset, False, metadata=err.data_lost))
+
     def finish(self) -> "DamageReport":
         """Give each lost GOP its frame numbers (call after the read)."""
         g = self.gop_size
@@ -100,8 +110,17 @@ class DamageReport:
         return [x for x in self.losses if x.data_lost]
 
     @property
+    def metadata_lost(self) -> list[Loss]:
+        return [x for x in self.losses if x.metadata]
+
+    @property
     def notices(self) -> list[Loss]:
-        return [x for x in self.losses if not x.data_lost]
+        return [x for x in self.losses if not x.data_lost and not x.metadata]
+
+    @property
+    def data_lost(self) -> bool:
+        """Frames or metadata lost (``--recover`` and ``nlvc info`` exit 3)."""
+        return bool(self.lost or self.metadata_lost)
 
     @property
     def damaged(self) -> bool:
@@ -115,6 +134,8 @@ class DamageReport:
         text = f"{plural(self.frames_ok, 'frame')} in {plural(self.gops_ok, 'intact GOP')}"
         if lost:
             text += f", {plural(len(lost), 'GOP')} lost"
+        if self.metadata_lost:
+            text += ", metadata lost"
         if self.notices:
             text += f", {plural(len(self.notices), 'damage notice')}"
         return text
@@ -124,11 +145,12 @@ class DamageReport:
         if not self.frames_ok:
             return f"nothing recoverable: {plural(len(self.lost), 'GOP')} lost, no intact GOP; nothing written"
         text = f"{plural(self.frames_ok, 'frame')} of {plural(self.gops_ok, 'intact GOP')} written"
-        return text + (f", {plural(len(self.lost), 'GOP')} lost" if self.lost else "")
+        text += f", {plural(len(self.lost), 'GOP')} lost" if self.lost else ""
+        return text + (", metadata lost" if self.metadata_lost else "")
 
     def as_dict(self) -> dict:
         return {"intact_gops": self.gops_ok, "intact_frames": self.frames_ok,
-                "lost_gops": [x.gop for x in self.lost],
+                "lost_gops": [x.gop for x in self.lost], "metadata_lost": len(self.metadata_lost) > 0,
                 "problems": [x.as_dict() for x in self.losses]}
 
 
@@ -139,6 +161,7 @@ def iter_recovered(reader: container.Reader, coder, report: DamageReport, *,
     (call ``report.finish()`` when the iteration is over; it is called here at its end)."""
     check_header(reader)
     track, gop_size = reader.video_track, reader.codec_setup.gop_size
+    report.head(reader.head_errors)
     count = 0
     for cluster in reader.iter_clusters(on_error=report.error):
         try:
@@ -160,9 +183,11 @@ def iter_recovered(reader: container.Reader, coder, report: DamageReport, *,
     report.finish()
 
 
-def scan_report(scan: session.Scan, gop_size: int) -> DamageReport:
-    """The damage a scan (no decoding: CRC-32s and structure only) found."""
+def scan_report(scan: session.Scan, gop_size: int, head_errors=()) -> DamageReport:
+    """The damage a scan (no decoding: CRC-32s and structure only) found, after the damage
+    before the first Cluster (``Reader.head_errors``)."""
     report = DamageReport(gop_size)
+    report.head(head_errors)
     for gop, frames in scan.intact:
         report.intact(gop, frames)
     for err in scan.errors:

@@ -15,6 +15,7 @@ complete: an error or Ctrl-C leaves nothing at the destination.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import time
@@ -345,8 +346,11 @@ def decode_file(
     if dst == STDIO:
         refuse_terminal(sys.stdout, "y4m video")
     source = sys.stdin.buffer if src == STDIO else src
-    with container.open(source, "r") as reader:
+    with container.open(source, "r", salvage=recover) as reader:  # (recover: past damaged Tags, ...)
         checks.check_header(reader)
+        if not recover:
+            for notice in reader.head_errors:  # (a tag that is not UTF-8: kept escaped)
+                logging.getLogger("nlvc_av").warning("%s: %s", src if src != STDIO else "stdin", notice)
         track = reader.video_track
         video = session.video_info_from_track(track, reader.tags)
         video.metadata = {k: v for k, v in video.metadata.items()  # images: the nlvc:sequence tags name the files

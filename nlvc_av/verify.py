@@ -87,7 +87,7 @@ def check_file(path: str, *, progress=None, coder=None) -> dict:
     (``source_files``: counts and the names that do not match). Raises only when the header
     cannot be read (nothing else can be checked then)."""
     files = {"rebuilt": 0, "pixels_only": 0, "mismatch": []}
-    with container.open(path, "r") as reader:
+    with container.open(path, "r", salvage=True) as reader:  # damage in Tags or Tracks: reported
         check_header(reader)
         coder = coder or coder_for_setup(reader.codec_setup)
         report = recovery.DamageReport(reader.codec_setup.gop_size)

@@ -9,7 +9,9 @@ parameters) is checked by :meth:`nlvc_av.codec.GopCoder.for_setup`.
 """
 from __future__ import annotations
 
+import io
 import os
+import zipfile
 
 import container
 
@@ -25,6 +27,11 @@ MAX_GOP = 4096  # GopSize, and frames per GOP (the CLI's --gop limit)
 #: network's integer activations): a deliberately generous estimate.
 WORK_BYTES_PER_SAMPLE = 64
 MEMORY_ENV = "NLVC_MAX_MEMORY"  # bytes (suffix K, M, G allowed); default: 3/4 of the RAM
+#: Embedded weights (ModelWeights, FORMAT.md 6.1): the element, and its arrays once inflated,
+#: at most this (and at most the memory budget). Released models are 10-230 kB inflated.
+MAX_WEIGHTS_BYTES = 64 << 20
+MAX_WEIGHTS_ARRAYS = 4096
+_CHUNK = 1 << 20
 
 
 def memory_budget() -> int:
@@ -110,3 +117,64 @@ def check_gop(cluster: container.Cluster, track: container.VideoTrack, gop_size:
             f"GOP {cluster.index}: decoding {n} frames of {track.width}x{track.height} {fmt.name} "
             f"needs about {need >> 20} MiB, more than the budget of {budget >> 20} MiB "
             f"(set {MEMORY_ENV} to allow more)")
+
+
+def check_weights(data: bytes, what: str, budget: int | None = None) -> None:
+    """Embedded (or --model) weights, before the model reads them: an .npz whose element, and
+    whose arrays as the zip declares them, as their .npy headers shape them, and as they
+    inflate (counted while inflating), stay within :data:`MAX_WEIGHTS_BYTES` and the memory
+    budget: a decompression bomb is refused after reading at most that much, never allocated."""
+    from .errors import ModelIntegrityError
+
+    budget = memory_budget() if budget is None else budget
+    limit = min(MAX_WEIGHTS_BYTES, budget)
+
+    def refuse(size: int, how: str):
+        if limit < MAX_WEIGHTS_BYTES:
+            return MemoryBudgetError(f"{what}: {how} {size} bytes, more than the budget of {limit >> 20} MiB "
+                                     f"(set {MEMORY_ENV} to allow more)")
+        return HeaderError(f"{what}: {how} {size} bytes, more than the {MAX_WEIGHTS_BYTES >> 20} MiB "
+                           "weights may have")
+
+    if len(data) > limit:
+        raise refuse(len(data), "the weights file is")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            members = z.infolist()
+            if len(members) > MAX_WEIGHTS_ARRAYS:
+                raise HeaderError(f"{what}: {len(members)} arrays; weights have at most {MAX_WEIGHTS_ARRAYS}")
+            declared = sum(m.file_size for m in members)
+            if declared > limit:
+                raise refuse(declared, "its arrays declare")
+            inflated = 0
+            for m in members:
+                with z.open(m) as f:
+                    _check_array_header(f, m, what, refuse)
+                    f.seek(0)
+                    while chunk := f.read(_CHUNK):
+                        inflated += len(chunk)
+                        if inflated > limit:
+                            raise refuse(inflated, "its arrays inflate to more than")
+    except (HeaderError, MemoryBudgetError):
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError, NotImplementedError) as err:
+        raise ModelIntegrityError(f"{what}: not an NLVC weights file (.npz of integer arrays): "
+                                  f"{escape(err)}") from None
+
+
+def _check_array_header(f, member: zipfile.ZipInfo, what: str, refuse) -> None:
+    """An .npy member's shape must fit in the bytes the zip declares for it."""
+    import numpy as np
+
+    if not member.filename.endswith(".npy"):
+        return
+    version = np.lib.format.read_magic(f)
+    if version == (1, 0):
+        shape, _, dtype = np.lib.format.read_array_header_1_0(f)
+    elif version == (2, 0):
+        shape, _, dtype = np.lib.format.read_array_header_2_0(f)
+    else:
+        raise ValueError(f"{member.filename}: .npy version {version[0]}.{version[1]}")
+    need = int(np.prod(shape, dtype=object)) * dtype.itemsize
+    if need > member.file_size:
+        raise refuse(need, f"array {escape(member.filename)} claims")

@@ -21,6 +21,7 @@ from . import checks
 from .codec import formats as P
 from .errors import ChecksumError
 from .io.streams import VIDEO_TRACK, StreamInfo, VideoInfo
+from .text import escape
 
 VIDEO_TAG_PREFIX = "video:"  # video stream tags are kept among the file tags under this prefix
 
@@ -126,9 +127,12 @@ class DecodedFrame:
 
 
 def coder_for_setup(setup: container.CodecSetup):
-    """The GopCoder a file needs: its model by id (or embedded), every setup field checked."""
+    """The GopCoder a file needs: its model by id (or embedded), every setup field checked;
+    embedded weights are bounded before they are inflated (:func:`checks.check_weights`)."""
     from .codec import GopCoder
 
+    if setup.model_weights:
+        checks.check_weights(setup.model_weights, f"the weights embedded for model '{escape(setup.model_id)}'")
     return GopCoder.for_setup(setup)
 
 

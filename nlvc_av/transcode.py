@@ -86,6 +86,7 @@ def make_coder(groups: int | None = None, *, model: str | os.PathLike | None = N
             data = Path(name).read_bytes()
         except OSError as err:
             raise OutputError(f"--model {name}: cannot read: {err.strerror or err}") from None
+        checks.check_weights(data, f"--model {name}")  # a zip of bounded .npy arrays, or one clear line
         chosen = registry.custom(data, f"--model {name}")
     else:
         raise UnknownModelError(f"--model {name}: no such model or weights file "

@@ -96,3 +96,77 @@ def test_escape_sequences_in_tags_app_and_names_are_shown_escaped(parts, tmp_pat
     r = CliRunner().invoke(nlvc_main, ["info", str(tmp_path / "p.nlvc")])
     assert r.exit_code == 1 and "\x1b" not in r.output
     assert r.stderr.startswith("nlvc info: error: unsupported pixel format 'gr\\x1bay' (supported: ")
+
+
+def npz_bomb(inflated: int, shape=None) -> bytes:
+    """An .npz of one int8 array of ``inflated`` zero bytes (``shape``: what its .npy header
+    claims instead), deflated to a few kB, written without holding it in memory."""
+    import zipfile
+
+    import numpy as np
+
+    buf = io.BytesIO()
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "|i1", "fortran_order": False,
+                                                  "shape": shape or (inflated,)})
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        with z.open("arch.npy", "w", force_zip64=True) as f:
+            f.write(header.getvalue())
+            zeros = bytes(1 << 20)
+            for start in range(0, inflated, len(zeros)):
+                f.write(zeros[:inflated - start])
+    return buf.getvalue()
+
+
+def with_weights(parts, weights: bytes) -> bytes:
+    import hashlib
+
+    setup = dataclasses.replace(parts[0], model_id="custom-lattice-v1-c32b5-0123456789ab", model_weights=weights,
+                                weights_sha256=hashlib.sha256(weights).hexdigest())
+    return craft(parts, setup=setup)
+
+
+def test_embedded_weights_bomb_is_refused_before_it_is_inflated(parts, coder):
+    import time
+    import tracemalloc
+
+    from nlvc_av.checks import MAX_WEIGHTS_BYTES
+
+    bomb = npz_bomb(MAX_WEIGHTS_BYTES + (16 << 20))  # 80 MiB of zeros in ~80 kB
+    assert len(bomb) < 1 << 20
+    data = with_weights(parts, bomb)
+    tracemalloc.start()
+    start = time.monotonic()
+    try:
+        with pytest.raises(HeaderError) as info, nlvc_av.open(io.BytesIO(data)) as f:
+            list(f.decode_planes())
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert str(info.value) == ("the weights embedded for model 'custom-lattice-v1-c32b5-0123456789ab': its arrays "
+                               f"declare {MAX_WEIGHTS_BYTES + (16 << 20) + 128} bytes, more than the 64 MiB weights may have")
+    assert peak < 8 << 20 and time.monotonic() - start < 10
+
+
+def test_weights_whose_shape_or_inflated_size_lies_are_refused(parts, monkeypatch):
+    from nlvc_av.checks import check_weights
+
+    with pytest.raises(HeaderError, match=r"^w: array arch.npy claims 1099511627776 bytes, more than the 64 MiB"):
+        check_weights(npz_bomb(1000, shape=(1 << 40,)), "w")
+    monkeypatch.setenv("NLVC_MAX_MEMORY", "1M")
+    with pytest.raises(MemoryBudgetError) as info, nlvc_av.open(io.BytesIO(with_weights(parts, npz_bomb(2 << 20)))) as f:
+        list(f.decode_planes())
+    assert str(info.value).endswith(f"its arrays declare {(2 << 20) + 128} bytes, more than the budget of 1 MiB "
+                                    "(set NLVC_MAX_MEMORY to allow more)")
+
+
+def test_model_that_is_not_a_weights_file_says_so(parts, tmp_path, cli_env):
+    from nlvc_av.cli import transcode_main
+
+    (tmp_path / "notnpz.npz").write_bytes(b"this is not a zip file at all\n" * 4)
+    make_clip(tmp_path / "src.mkv", pix_fmt="gray", width=8, height=8, frames=1, audio=None)
+    r = CliRunner().invoke(transcode_main, [str(tmp_path / "src.mkv"), str(tmp_path / "o.nlvc"),
+                                            "--model", str(tmp_path / "notnpz.npz")])
+    assert r.exit_code == 1 and "pickle" not in r.stderr, r.stderr
+    assert r.stderr == (f"nlvc-transcode: error: --model {tmp_path / 'notnpz.npz'}: not an NLVC weights file "
+                        "(.npz of integer arrays): File is not a zip file\n")

@@ -23,7 +23,8 @@ from ..errors import InputError, UnsupportedPixelFormatError
 from .frames import _rational, _reading, frame_planes, log, nominal_rate
 from .streams import VIDEO_TRACK, StreamInfo, VideoFrameData, VideoInfo
 from .imageseq import sequence_of
-from .y4m import Y4M_420, Y4M_MAGIC, Y4mTracker, y4m_header_fields
+from . import siting
+from .y4m import Y4M_MAGIC, Y4mTracker, y4m_header_fields
 
 #: Stream kinds copied packet for packet (PyAV stream.type -> container StreamTrack.kind).
 COPIED_KINDS = {"audio": "audio", "subtitle": "subtitle"}
@@ -218,9 +219,7 @@ class InputFile:
         sar = None
         with contextlib.suppress(Exception):
             sar = _rational(stream.sample_aspect_ratio) or _rational(cc.sample_aspect_ratio)
-        chroma_location = 0
-        if name == "yuv420p" and self._y4m_head:
-            chroma_location = Y4M_420.get(y4m_header_fields(self._y4m_head).get("C", "420jpeg"), 0)
+        chroma_location = siting.of_video(stream, name, self._y4m_head)  # y4m C, or what FFmpeg found
         return VideoInfo(
             width=frame.width,
             height=frame.height,

@@ -15,7 +15,7 @@ import logging
 
 logging.getLogger("nlvc_av").addHandler(logging.NullHandler())  # warnings are the caller's to show
 
-__version__ = "0.3.0"
+from .version import __version__  # noqa: E402
 
 __all__ = ["open", "__version__"]
 

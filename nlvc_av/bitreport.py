@@ -97,7 +97,7 @@ def report_text(d: dict) -> str:
 def stats_command(file, json_path, max_gops):
     """Where the bits go: bits per sample by frame type, plane, level, side information and frame
     (decodes the file once more, measuring every coded group's ideal code length)."""
-    from .cli import CliError, _errors
+    from .cli_base import CliError, _errors
 
     with _errors("nlvc stats"):
         if not Path(file).is_file():

@@ -208,7 +208,7 @@ def decode_recovering(reader: container.Reader, coder, dst: str, kind: str, vide
     from .progress import NullProgress, ProgressBar
     from .io.imagewrite import atomic_folder, check_folder
     from .io.mux import write_decoded
-    from .transcode import DecodeStats
+    from .stats import DecodeStats
 
     if kind == "images":
         check_folder(dst)  # refused before anything is decoded

@@ -19,7 +19,6 @@ import logging
 import os
 import sys
 import time
-from dataclasses import dataclass
 from fractions import Fraction
 from functools import partial
 from pathlib import Path
@@ -41,6 +40,7 @@ from .io.streams import VideoFrameData
 from .io.rebuild import source_files, source_record
 from .jobs import GopRunner
 from .progress import NullProgress, ProgressBar
+from .stats import DecodeStats, EncodeStats
 
 __all__ = [
     "EncodeStats",
@@ -114,29 +114,6 @@ def _check_codable(pix_fmt: str) -> None:
 
 
 # --------------------------------------------------------------------------- encoding
-
-
-@dataclass
-class EncodeStats:
-    frames: int = 0
-    gops: int = 0
-    packets: int = 0  # copied audio/subtitle packets
-    raw_bytes: int = 0  # the frames' planes, uncompressed
-    payload_bytes: int = 0  # the coded video
-    file_bytes: int = 0  # the whole .nlvc (0 when written to a pipe)
-    seconds: float = 0.0
-    pix_fmt: str = ""
-    width: int = 0
-    height: int = 0
-
-    @property
-    def ratio(self) -> float:
-        """Raw size / coded video size."""
-        return self.raw_bytes / self.payload_bytes if self.payload_bytes else 0.0
-
-    @property
-    def fps(self) -> float:
-        return self.frames / self.seconds if self.seconds else 0.0
 
 
 class _PacketRouter:
@@ -240,7 +217,7 @@ def _encode(source: demux.InputFile, out, *, coder, gop: int, progress, runner, 
     tracks = [session.video_track_from_info(v)] + [session.stream_track_from_info(s) for s in source.other_streams]
     setup = coder.codec_setup(gop)
     tags = session.file_tags(v)
-    from . import __version__
+    from .version import __version__
 
     info = Info(app=f"nlvc {__version__}")
     total = min(v.frames, source.max_frames) if v.frames and source.max_frames else (v.frames or source.max_frames or 0)
@@ -309,20 +286,6 @@ def _encode_local(coder, pix_fmt: str, planes: list, trials: str = "all") -> tup
 
 
 # --------------------------------------------------------------------------- decoding
-
-
-@dataclass
-class DecodeStats:
-    frames: int = 0
-    gops: int = 0
-    packets: int = 0  # copied packets written
-    dropped_packets: int = 0  # copied packets the output cannot carry (y4m is video only)
-    damage: recovery.DamageReport | None = None  # decode_file(recover=True): what was lost
-    seconds: float = 0.0
-
-    @property
-    def fps(self) -> float:
-        return self.frames / self.seconds if self.seconds else 0.0
 
 
 def decode_file(

@@ -7,8 +7,9 @@ import sys
 
 import click
 
-from ..cli import (CONTEXT, CliError, _errors, _gop_option, _groups_option, _human, _max_frames_option,
-                   _model_option, _overwrite_option, _quiet_option, _setup_logging, _show_progress)
+from ..cli_base import CONTEXT, CliError, _errors, _human, _setup_logging, _show_progress
+from ..cli_options import (_gop_option, _groups_option, _max_frames_option, _model_option, _overwrite_option,
+                           _quiet_option)
 from . import cluster
 
 PROG = "nlvc batch"

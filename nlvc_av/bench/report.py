@@ -80,7 +80,7 @@ def machine_info() -> dict:
         info["load_average"] = None
     for dist in ("nlvc", "torch", "av", "numpy", "constriction", "imagecodecs", "matplotlib"):
         info[dist] = _version(dist)
-    from .. import __version__  # the code that ran (an editable install's metadata can be older)
+    from ..version import __version__  # the code that ran (an editable install's metadata can be older)
     info["nlvc"] = __version__
     from ..io.frames import FFMPEG_VERSION
     info["ffmpeg"] = str(FFMPEG_VERSION) or None

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import struct
 
-from .rebuild import OP_PIXELS, OP_STORED, RebuildError
+from .rebuild_ops import OP_PIXELS, OP_STORED, RebuildError
 
 GENERIC_HEADER = 1664  # file, image, orientation, film and television headers
 #: Descriptor -> the file's components as indices into the codec's planes (G, B, R[, A]; Y).

@@ -30,14 +30,10 @@ import numpy as np
 from container import SourceFile
 
 from ..errors import InputError
+from .rebuild_ops import OP_PACKBITS, OP_PIXELS, OP_STORED, RebuildError  # noqa: F401 (re-exported)
 
-OP_STORED, OP_PIXELS, OP_PACKBITS = 0, 1, 2
 REBUILT = (".dpx", ".tif", ".tiff")
 log = logging.getLogger("nlvc_av")
-
-
-class RebuildError(InputError):
-    """A source file that cannot be rebuilt byte for byte; the message says why."""
 
 
 def pixel_stream(planes: Sequence[np.ndarray], packing: dict, width: int, height: int) -> bytes:

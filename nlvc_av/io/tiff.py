@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import struct
 
-from .rebuild import OP_PACKBITS, OP_PIXELS, OP_STORED, RebuildError
+from .rebuild_ops import OP_PACKBITS, OP_PIXELS, OP_STORED, RebuildError
 
 TYPES = {1: (1, "B"), 3: (2, "H"), 4: (4, "I"), 16: (8, "Q")}  # BYTE, SHORT, LONG, LONG8 (BigTIFF)
 WIDTH, HEIGHT, BITS, COMPRESSION, PHOTOMETRIC = 256, 257, 258, 259, 262

@@ -36,13 +36,17 @@ _CHUNK = 1 << 20
 
 def memory_budget() -> int:
     """The most memory one GOP's decoding may claim: ``NLVC_MAX_MEMORY`` or 3/4 of the RAM."""
-    text = os.environ.get(MEMORY_ENV, "").strip().upper()
+    text = os.environ.get(MEMORY_ENV, "").strip()
     if text:
-        scale = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}.get(text[-1], 1)
+        scale = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}.get(text[-1].upper(), 1)
         try:
-            return int(float(text.rstrip("KMG")) * scale)
+            value = float(text[:-1] if scale > 1 else text) * scale
         except ValueError:
-            raise HeaderError(f"{MEMORY_ENV}={escape(text)}: not a number of bytes (e.g. 4G)") from None
+            value = float("nan")
+        if not 1 <= value < 1 << 62:  # (nan, inf, 0 and negative sizes included)
+            raise HeaderError(f"{MEMORY_ENV}={escape(text)}: not a positive number of bytes "
+                              "(e.g. 4G, 512M, 1000000)")
+        return int(value)
     try:
         return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") * 3 // 4
     except (ValueError, OSError, AttributeError):
@@ -178,3 +182,21 @@ def _check_array_header(f, member: zipfile.ZipInfo, what: str, refuse) -> None:
     need = int(np.prod(shape, dtype=object)) * dtype.itemsize
     if need > member.file_size:
         raise refuse(need, f"array {escape(member.filename)} claims")
+
+
+def check_encode_memory(frames: int, pix_fmt: str, width: int, height: int) -> None:
+    """An encode under an explicit ``NLVC_MAX_MEMORY``: a GOP of ``frames`` frames must fit in
+    it, as for decoding (checked before any GOP is coded; unset, nothing is refused)."""
+    if not os.environ.get(MEMORY_ENV, "").strip():
+        return
+    fmt = P.lookup(pix_fmt)
+    need = frames * P.raw_frame_bytes(fmt, width, height) * WORK_BYTES_PER_SAMPLE
+    budget = memory_budget()
+    if need > budget:
+        raise MemoryBudgetError(
+            f"coding GOPs of {frames} frames of {width}x{height} {fmt.name} needs about {_size(need)}, more "
+            f"than the budget of {_size(budget)} ({MEMORY_ENV}); allow more or use a shorter --gop")
+
+
+def _size(n: int) -> str:
+    return f"{n >> 20} MiB" if n >= 1 << 20 else f"{n >> 10} KiB"

@@ -194,6 +194,7 @@ def encode_file(
     with demux.open_input(src, max_frames=max_frames, video_stream=video_stream, rate=rate,
                           allow_gaps=allow_gaps) as source:
         _check_codable(source.video.pix_fmt)
+        checks.check_encode_memory(gop, source.video.pix_fmt, source.video.width, source.video.height)
         if coder is None:
             coder = make_coder(groups, model=model, threads=threads, bits=P.lookup(source.video.pix_fmt).bit_depth)
         runner = runner or GopRunner(jobs)

@@ -170,3 +170,22 @@ def test_model_that_is_not_a_weights_file_says_so(parts, tmp_path, cli_env):
     assert r.exit_code == 1 and "pickle" not in r.stderr, r.stderr
     assert r.stderr == (f"nlvc-transcode: error: --model {tmp_path / 'notnpz.npz'}: not an NLVC weights file "
                         "(.npz of integer arrays): File is not a zip file\n")
+
+
+@pytest.mark.parametrize("value", ["-5", "abc", "0", "nanG", "1e400"])
+def test_a_bad_memory_budget_is_named_as_written(parts, coder, monkeypatch, value):
+    monkeypatch.setenv("NLVC_MAX_MEMORY", value)
+    with pytest.raises(HeaderError) as info:
+        decode(craft(parts), coder)
+    assert str(info.value) == f"NLVC_MAX_MEMORY={value}: not a positive number of bytes (e.g. 4G, 512M, 1000000)"
+
+
+def test_encoding_keeps_to_an_explicit_memory_budget(tmp_path, coder, monkeypatch):
+    make_clip(tmp_path / "src.mkv", pix_fmt="gray", width=8, height=8, frames=2, audio=None)
+    monkeypatch.setenv("NLVC_MAX_MEMORY", "4K")  # 2 frames of 8x8: 8 kB at 64 bytes a sample
+    with pytest.raises(MemoryBudgetError, match=r"^coding GOPs of 2 frames of 8x8 gray needs about 8 KiB, more than "
+                                                r"the budget of 4 KiB \(NLVC_MAX_MEMORY\)"):
+        encode_file(tmp_path / "src.mkv", tmp_path / "a.nlvc", gop=2, coder=coder)
+    assert not (tmp_path / "a.nlvc").exists()
+    monkeypatch.setenv("NLVC_MAX_MEMORY", "1M")
+    encode_file(tmp_path / "src.mkv", tmp_path / "a.nlvc", gop=2, coder=coder)

@@ -329,3 +329,18 @@ def test_totals_are_sum_of_bytes_over_sum_of_raw():
     assert t["percent_of_raw"] == pytest.approx(15.0) and t["bpp"] == pytest.approx(8 * 60 / 800)
     assert t["enc_fps"] == pytest.approx(2.0) and t["dec_fps"] == pytest.approx(4.0)
     assert t["complete"] and not t["exact"] and t["enc_peak_rss"] == 5
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--workdir", "{tmp}/missing/"], "nlvc bench: error: --workdir {tmp}/missing/: no such directory\n"),
+    (["--json", "{tmp}/no/r.json"], "nlvc bench: error: --json {tmp}/no/r.json: directory '{tmp}/no' does not exist\n"),
+    (["--markdown", "{tmp}/f/r.md"], "nlvc bench: error: --markdown {tmp}/f/r.md: directory '{tmp}/f' does not exist\n"),
+])
+def test_a_bad_path_is_one_line_before_anything_runs(clip, tmp_path, args, message):
+    (tmp_path / "f").write_text("a file, not a folder")
+    args = [a.format(tmp=tmp_path) for a in args]
+    from nlvc_av.cli import nlvc_main
+
+    r = CliRunner().invoke(nlvc_main, ["bench", str(clip), "-c", "ffv1", "--in-process", "-q", *args])
+    assert r.exit_code == 1 and r.stderr == message.format(tmp=tmp_path), r.output
+    assert "Traceback" not in r.output

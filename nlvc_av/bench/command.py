@@ -368,11 +368,16 @@ def bench(clips, codecs, groups, gop, max_frames, threads, json_path, markdown_p
         try:
             import matplotlib  # noqa: F401
         except ImportError:
-            raise click.UsageError("--plot needs matplotlib (pip install .[bench])") from None
-    doc = run_bench(clips, codecs=codec_names, groups=groups, gop=gop, max_frames=max_frames,
-                    threads=threads, json_path=json_path, markdown_path=markdown_path,
-                    plot_path=plot_path, isolate=not in_process, model=model, workdir=workdir,
-                    quiet=quiet, resume=resume)
+            raise click.UsageError("--plot needs matplotlib (pip install -c constraints.txt -e '.[bench]')") from None
+    from . import report as R
+    from ..cli_base import _errors
+
+    with _errors("nlvc bench"):  # a bad path, then or at the end of a long run, is one line
+        R.check_paths(workdir, {"--json": json_path, "--markdown": markdown_path, "--plot": plot_path})
+        doc = run_bench(clips, codecs=codec_names, groups=groups, gop=gop, max_frames=max_frames,
+                        threads=threads, json_path=json_path, markdown_path=markdown_path,
+                        plot_path=plot_path, isolate=not in_process, model=model, workdir=workdir,
+                        quiet=quiet, resume=resume)
     from .report import terminal_table
     click.echo(terminal_table(doc))
     if any(r["error"] or r["exact"] is not True for r in doc["results"]):
@@ -384,6 +389,7 @@ def bench(clips, codecs, groups, gop, max_frames, threads, json_path, markdown_p
 
 
 bench_cmd = bench
+
 
 if __name__ == "__main__":
     bench()

@@ -323,5 +323,22 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def check_paths(workdir, outputs: dict) -> None:
+    """Before a long run: the --workdir is a folder, and each output's folder exists and may
+    be written (OutputError otherwise)."""
+    from ..errors import OutputError
+
+    if workdir is not None and not Path(workdir).is_dir():
+        raise OutputError(f"--workdir {workdir}: no such directory")
+    for flag, path in outputs.items():
+        if not path:
+            continue
+        parent = Path(path).parent
+        if not parent.is_dir():
+            raise OutputError(f"{flag} {path}: directory '{parent}' does not exist")
+        if not os.access(parent, os.W_OK) or (Path(path).exists() and not os.access(path, os.W_OK)):
+            raise OutputError(f"{flag} {path}: cannot write there: permission denied")
+
+
 if __name__ == "__main__":
     sys.exit(main())

@@ -24,7 +24,7 @@ from .frames import _rational, _reading, frame_planes, log, nominal_rate
 from .streams import VIDEO_TRACK, StreamInfo, VideoFrameData, VideoInfo
 from .imageseq import sequence_of
 from . import siting
-from .y4m import Y4M_MAGIC, Y4mTracker, y4m_header_fields
+from .y4m import Y4M_MAGIC, Y4mTracker, checked_head, y4m_header_fields
 
 #: Stream kinds copied packet for packet (PyAV stream.type -> container StreamTrack.kind).
 COPIED_KINDS = {"audio": "audio", "subtitle": "subtitle"}
@@ -121,7 +121,7 @@ class InputFile:
                 if stdin.peek(12)[4:8] == b"ftyp":
                     raise InputError("stdin: an MP4/MOV file cannot be read from a pipe, it needs a seekable "
                                      "file: give its path, or pipe y4m (ffmpeg -i x -f yuv4mpegpipe -)")
-                self._y4m_head = stdin.peek(1024)[:1024] if fmt else b""
+                self._y4m_head = checked_head(self.name, stdin.peek(1024)[:1024]) if fmt else b""
                 self._y4m = Y4mTracker(stdin) if fmt else None
                 self._av = av.open(self._y4m or stdin, "r", format=fmt)
             elif self.sequence is not None:
@@ -130,8 +130,7 @@ class InputFile:
             else:
                 with contextlib.suppress(OSError), open(path, "rb") as f:
                     self._y4m_head = f.read(1024)
-                if not self._y4m_head.startswith(Y4M_MAGIC):
-                    self._y4m_head = b""
+                self._y4m_head = checked_head(self.name, self._y4m_head)
                 self._y4m = Y4mTracker.open(str(path)) if self._y4m_head else None
                 self._av = av.open(self._y4m or str(path), "r", format="yuv4mpegpipe" if self._y4m else None)
         try:

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 from fractions import Fraction
 from typing import BinaryIO, Sequence
 
 import numpy as np
 
+from ..checks import MAX_DIMENSION
 from ..codec import formats as P
 from ..errors import InputError, OutputError
 from .streams import VideoInfo
+
+log = logging.getLogger("nlvc_av")
 
 #: Y4M magic; stdin starting with it is read as YUV4MPEG2, anything else is probed.
 Y4M_MAGIC = b"YUV4MPEG2"
@@ -49,6 +53,37 @@ def y4m_header_fields(head: bytes) -> dict[str, str]:
         elif text:
             fields[text[0]] = text[1:]
     return fields
+
+
+def checked_head(name: str, head: bytes) -> bytes:
+    """``head`` when it starts a YUV4MPEG2 stream (else ``b""``): its W and H must be frame
+    sizes (InputError); an F or A FFmpeg cannot use is warned about (it assumes 25 fps and an
+    unknown aspect ratio)."""
+    if not head.startswith(Y4M_MAGIC):
+        return b""
+    fields = y4m_header_fields(head)
+    for key, what in (("W", "width"), ("H", "height")):
+        try:
+            value = int(fields.get(key, ""))
+        except ValueError:
+            value = 0
+        if not 1 <= value <= MAX_DIMENSION:
+            raise InputError(f"{name}: the y4m header's {key}{fields.get(key, ' (absent)')} is not a frame {what}: "
+                             f"it must be 1 to {MAX_DIMENSION}")
+    rate, aspect = _pair(fields.get("F")), _pair(fields.get("A"))
+    if "F" in fields and (rate is None or min(rate) <= 0):
+        log.warning("%s: the y4m frame rate F%s is invalid; assumed 25 fps", name, fields["F"])
+    if "A" in fields and (aspect is None or min(aspect) < 0 or (aspect[0] == 0) != (aspect[1] == 0)):
+        log.warning("%s: the y4m sample aspect ratio A%s is invalid; taken as unknown", name, fields["A"])
+    return head
+
+
+def _pair(text: str | None) -> tuple[int, int] | None:
+    num, colon, den = (text or "").partition(":")
+    try:
+        return (int(num), int(den)) if colon else None
+    except ValueError:
+        return None
 
 
 class Y4mWriter:

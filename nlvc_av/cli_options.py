@@ -43,7 +43,20 @@ _recover_option = click.option("--recover", is_flag=True,
 _video_stream_option = click.option("--video-stream", type=click.IntRange(0), default=None, metavar="N",
                                     help="Encoding a source with several video streams: code stream N "
                                          "(0 = the first video stream); required then.")
-_rate_option = click.option("--rate", default=None, metavar="FPS", help="Encoding an image sequence (a folder, or "
+def _check_rate(ctx, param, value):
+    """A --rate that is not a frame rate is a usage error (exit 2)."""
+    if value is None:
+        return None
+    from .io.imageseq import parse_rate
+
+    try:
+        parse_rate(value)
+    except ValueError as err:
+        raise click.BadParameter(str(err).removeprefix(f"--rate {value}: ")) from None
+    return value
+
+
+_rate_option = click.option("--rate", default=None, metavar="FPS", callback=_check_rate, help="Encoding an image sequence (a folder, or "
                             "'scan_%06d.dpx'): its frame rate, e.g. 24 or 24000/1001 [default: 25].")
 _gaps_option = click.option("--allow-gaps", is_flag=True, help="Code an image sequence with missing numbers.")
 _pixels_only_option = click.option("--pixels-only", is_flag=True, help="Encoding a DPX/TIFF sequence: keep the pixels "

@@ -134,9 +134,9 @@ def info_text(d: dict) -> str:
         + (f", interlaced ({v['field_order']})" if v.get("field_order") else ""),
         f"colour    range {v['color_range']}, primaries {v['color_primaries']}, transfer {v['color_trc']}, "
         f"matrix {v['colorspace']}",
-        f"frames    {v['frames']} in {plural(v['gops'], 'GOP')} ("
-        + ", ".join(f"{n} {t}" for t, n in sorted(v["frame_types"].items()))
-        + ")"
+        f"frames    {v['frames']} in {plural(v['gops'], 'GOP')}"
+        + (" (" + ", ".join(f"{n} {t}" for t, n in sorted(v["frame_types"].items())) + ")"
+           if v["frame_types"] else "")
         + (f", {v['duration_s']:.3f} s" if v["duration_s"] is not None else ""),
         f"size      raw {v['raw_bytes']:,} bytes -> coded video {v['payload_bytes']:,} bytes"
         + (f" ({v['ratio']:.2f}:1, {v['bits_per_sample']:.3f} bits/sample)" if v["ratio"] else ""),

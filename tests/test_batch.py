@@ -168,4 +168,4 @@ def test_without_dask_batch_says_how_to_get_it(tmp_path, cli_env, monkeypatch):
     monkeypatch.setattr(cluster, "available", lambda: False)
     r = _batch([tmp_path / "a.mkv", "--out", tmp_path / "out"])
     assert r.exit_code == 1
-    assert r.output.strip() == "nlvc batch: error: needs Dask distributed: pip install 'nlvc[cluster]'"
+    assert r.output.strip() == "nlvc batch: error: needs Dask distributed: pip install -c constraints.txt -e '.[cluster]'"

@@ -306,3 +306,28 @@ def test_nlvc_info_imports_neither_torch_nor_av(cli_env, clip):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, cwd=str(REPO), timeout=120)
     assert done.returncode == 0, done.stderr.decode()
     assert "HEAVY []" in done.stdout.decode()
+
+
+def test_rate_that_is_not_a_frame_rate_is_a_usage_error(tmp_path, cli_env):
+    r = CliRunner().invoke(transcode_main, [str(tmp_path / "scan_%06d.dpx"), str(tmp_path / "a.nlvc"), "--rate", "0"])
+    assert r.exit_code == 2, r.output
+    assert "Invalid value for '--rate': not a frame rate (e.g. 24, 25, 24000/1001)" in r.stderr
+
+
+def test_batch_install_hint_is_the_readme_one():
+    from nlvc_av.batch.cluster import INSTALL_HINT
+
+    assert INSTALL_HINT == "pip install -c constraints.txt -e '.[cluster]'"
+
+
+def test_info_of_a_file_without_frames_has_no_empty_brackets():
+    from nlvc_av.describe import info_text
+
+    d = {"file": "x.nlvc", "file_bytes": 1, "format_version": "1.0", "app": "nlvc",
+         "codec": {"model_id": "m", "weights_sha256": "0" * 64, "token_map": "t", "groups": 2, "gop_size": 2},
+         "video": {"width": 8, "height": 8, "pix_fmt": "gray", "bit_depth": 8, "fps": None, "time_base": "1/25",
+                   "sample_aspect_ratio": None, "color_range": "tv", "color_primaries": "bt709",
+                   "color_trc": "bt709", "colorspace": "bt709", "frames": 0, "gops": 0, "frame_types": {},
+                   "duration_s": None, "raw_bytes": 0, "payload_bytes": 0, "ratio": None},
+         "streams": [], "tags": {}, "damage": None}
+    assert "frames    0 in 0 GOPs\n" in info_text(d) + "\n"

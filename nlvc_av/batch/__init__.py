@@ -7,5 +7,5 @@
 :mod:`.outputs` names the outputs and holds the rule that makes a rerun skip a finished one;
 :mod:`.cluster` is the Dask side (connecting, the GOP executor); :mod:`.run` drives the
 files; :mod:`.command` is the click command. Dask is an optional extra
-(``pip install 'nlvc[cluster]'``); nothing here imports it until a batch runs.
+(``pip install -c constraints.txt -e '.[cluster]'``); nothing here imports it until a batch runs.
 """

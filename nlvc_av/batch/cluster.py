@@ -16,7 +16,7 @@ from typing import Callable, Iterator
 
 from ..jobs import sigint_ignored
 
-INSTALL_HINT = "pip install 'nlvc[cluster]'"
+INSTALL_HINT = "pip install -c constraints.txt -e '.[cluster]'"
 
 
 def available() -> bool:

@@ -37,7 +37,7 @@ import container
 from . import session
 from .errors import NlvcAvError
 
-__all__ = ["default_jobs", "encode_gop_job", "decode_gop_job", "GopRunner", "ProcessPool",
+__all__ = ["default_jobs", "encode_gop_job", "encode_piece_job", "decode_gop_job", "GopRunner", "ProcessPool",
            "iter_decoded", "iter_nlvc_planes", "WorkerLostError"]
 
 WAIT_S = 0.5  # how often a wait for a result looks at the stop event
@@ -80,6 +80,12 @@ def encode_gop_job(setup: container.CodecSetup, pix_fmt: str, frames: list, tria
     """Code one GOP (frames: lists of 2-D uint8 planes in coding order) -> (payload, frame types);
     ``trials``: the preset's encoder trials."""
     return _coder(setup).encode_gop(frames, pix_fmt, trials)
+
+
+def encode_piece_job(setup: container.CodecSetup, pix_fmt: str, frames: list, start: int, context: list,
+                     trials: str = "all"):
+    """Code frames ``start``... of a GOP (see GopCoder.pieces): a part of the GOP's payload."""
+    return _coder(setup).encode_piece(frames, start, context, pix_fmt, trials)
 
 
 def decode_gop_job(setup: container.CodecSetup, track: container.VideoTrack,
@@ -158,6 +164,11 @@ class GopRunner:
         self.jobs = max(1, int(jobs))
         self.executor = executor
         self.stop = stop
+
+    @property
+    def workers(self) -> int:
+        """How many jobs run at once (what pieces of a GOP are sized for)."""
+        return self.jobs if self.executor is None else max(1, self.executor.slots // 2)
 
     def map(self, local: Callable, remote: Callable, tasks: Iterable[tuple[tuple, object]],
             count: int | None = None) -> Iterator[tuple[object, object]]:

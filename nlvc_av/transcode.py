@@ -253,12 +253,29 @@ def _encode(source: demux.InputFile, out, *, coder, gop: int, progress, runner, 
             yield _gop_task(frames, router.take(None), records)  # the last GOP takes every remaining packet
 
     trials = presets.PRESETS[preset].trials
+    workers = runner.workers
+
+    def pieces():  # each GOP in the pieces its coder can code apart (GopCoder.pieces)
+        for (planes,), cluster in gops():
+            ranges = coder.pieces(len(planes), workers)
+            for n, (a, b) in enumerate(ranges):
+                context = planes[max(0, a - coder.PIECE_CONTEXT):a]
+                yield (planes[a:b], a, context), (cluster, n, len(ranges))
+
     local = partial(_encode_local, coder, coding_fmt, trials=trials)
-    remote = partial(jobs.encode_gop_job, setup, coding_fmt, trials=trials)
+    remote = partial(jobs.encode_piece_job, setup, coding_fmt, trials=trials)
+    n_gops = -(-total // gop)
+    count = n_gops * len(coder.pieces(min(gop, total), workers)) if total else None
     try:
         with container.open(out, "w", codec_setup=setup, tracks=tracks, info=info, tags=tags,
                             source_files=bool(files)) as writer:
-            for cluster, (payload, frame_types) in runner.map(local, remote, gops(), count=-(-total // gop)):
+            parts: list = []
+            for (cluster, n, n_pieces), part in runner.map(local, remote, pieces(), count=count):
+                parts.append(part)
+                if n + 1 < n_pieces:
+                    continue
+                payload, frame_types = coder.join_pieces(parts, len(cluster.frame_pts))
+                parts = []
                 cluster.index, cluster.payload, cluster.frame_types = stats.gops, payload, frame_types
                 writer.write_cluster(cluster)
                 stats.gops += 1
@@ -282,8 +299,8 @@ def _gop_task(frames: list[VideoFrameData], packets: list[Packet], records: list
     return (planes,), cluster
 
 
-def _encode_local(coder, pix_fmt: str, planes: list, trials: str = "all") -> tuple[bytes, str]:
-    return coder.encode_gop(planes, pix_fmt, trials)
+def _encode_local(coder, pix_fmt: str, planes: list, start: int, context: list, trials: str = "all"):
+    return coder.encode_piece(planes, start, context, pix_fmt, trials)
 
 
 # --------------------------------------------------------------------------- decoding

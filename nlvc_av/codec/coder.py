@@ -168,6 +168,36 @@ class GopCoder:
         _, types = code_gop(ctx, coder, [p.shape for p in frames[0]], frames=frames, choose=chooser(ctx, trials))
         return coder.payload(), types
 
+    # -- a GOP in pieces (parallel work inside a GOP)
+
+    #: Context frames a piece needs before its first frame (the adaptive stage's references).
+    PIECE_CONTEXT = 2
+
+    def pieces(self, n_frames: int, workers: int) -> list[tuple[int, int]]:
+        """Frame ranges of a GOP that can be encoded independently, as many as keep
+        ``workers`` busy: the adaptive stage codes each frame from source frames only (the
+        bytes do not depend on the split); the network models code a GOP as one piece."""
+        if not self.adaptive or workers <= 1 or n_frames <= 1:
+            return [(0, n_frames)]
+        size = max(1, -(-n_frames // (4 * workers)))
+        return [(a, min(a + size, n_frames)) for a in range(0, n_frames, size)]
+
+    def encode_piece(self, frames: list[list[np.ndarray]], start: int, context: list, pix_fmt: str,
+                     trials: str = "all"):
+        """Frames ``start``... of a GOP (``context``: up to PIECE_CONTEXT frames before them)."""
+        if self.adaptive:
+            return self._stage(pix_fmt).encode_frames(frames, start, context)
+        if start or context:
+            raise ValueError(f"model '{self.model_id}' codes a GOP as one piece")
+        return self.encode_gop(frames, pix_fmt, trials)
+
+    def join_pieces(self, parts: list, n_frames: int) -> tuple[bytes, str]:
+        """(payload, frame types) of a GOP from its pieces' results, in order."""
+        if self.adaptive:
+            from .adaptive.stage import AdaptiveGop
+            return AdaptiveGop.join_pieces(parts, n_frames)
+        return parts[0]
+
     def decode_gop(self, payload: bytes, frame_types: str, pix_fmt: str, width: int,
                    height: int) -> list[list[np.ndarray]]:
         if self.adaptive:

@@ -47,7 +47,7 @@ def cases_for(model: str) -> dict:
     """The cases a model is asked to encode: old models only the formats they code."""
     try:
         from nlvc_av.codec import registry
-        deep = registry.resolve(model).token_map == "residual-mod2^b-split-v1"
+        deep = registry.resolve(model).token_map in ("residual-mod2^b-split-v1", "value-window-escape-v1")
     except Exception:  # a release without the registry or the model: the 8-bit cases
         deep = False
     return {**CASES, **DEEP_CASES} if deep else CASES

@@ -2,7 +2,7 @@
 
 Each sample's value is coded in a window of values around its prediction ``mu``; the
 window's boundaries b = v - 1/2 are mapped through an integer logistic table at two scales
-(``s`` and ``WIDE * s``, mixed 15:1 for heavier tails) into a cumulative mass M(b). The
+(``s`` and ``wide * s``, mixed narrow_weight : 1 for heavier tails) into a cumulative mass M(b). The
 frequencies over the window, plus one escape symbol for the mass outside it when the window
 does not cover every value, are
 
@@ -25,9 +25,6 @@ TOTAL = 1 << 16
 TABLE_STEPS = 64          # table entries per unit of t = (b - mu) / s
 TABLE_RANGE = 20          # |t| covered; beyond it the logistic is flat at 24-bit precision
 TABLE_ONE = 1 << 24
-WIDE_SHIFT = 2            # the wide component's scale is 4 s
-NARROW_WEIGHT = 15        # mixture 15 : 1
-MASS_ALL = (NARROW_WEIGHT + 1) * TABLE_ONE
 MAX_WINDOW = 2047         # half window, values (4095 symbols at most)
 
 
@@ -48,16 +45,16 @@ def _lookup(table, t):
 
 
 @njit(cache=True)
-def _mass(table, b, mu, inv_s):
+def _mass(table, b, mu, inv_s, inv_wide, narrow):
     """Cumulative mixture mass below boundary b (integer, monotone in b)."""
     t = (b - mu) * inv_s * TABLE_STEPS
-    return NARROW_WEIGHT * _lookup(table, t) + _lookup(table, t * (1.0 / (1 << WIDE_SHIFT)))
+    return narrow * _lookup(table, t) + _lookup(table, t * inv_wide)
 
 
 @njit(cache=True)
 def window(mu, s, maxval):
     """(lo, hi) of the coded window around mu for scale s."""
-    half = np.int64(s * 48.0) + 4
+    half = np.int64(s * 12.0) + 4
     if half > MAX_WINDOW:
         half = MAX_WINDOW
     m = np.int64(np.floor(mu + 0.5))
@@ -71,45 +68,48 @@ def window(mu, s, maxval):
 
 
 @njit(cache=True)
-def _cum(table, j, lo, nw, n, escape, m0, denom, mu, inv_s):
+def _cum(table, j, lo, n, m0, denom, mu, inv_s, inv_wide, narrow):
     if j == 0:
         return np.int64(0)
     if j >= n:
         return np.int64(TOTAL)
     if denom == 0:
         return (TOTAL * j) // n
-    mj = _mass(table, lo + j - 0.5, mu, inv_s)
+    mj = _mass(table, lo + j - 0.5, mu, inv_s, inv_wide, narrow)
     return ((TOTAL - n) * (mj - m0)) // denom + j
 
 
 @njit(cache=True)
-def code_value(table, enc, dec, buf, decoding, x, mu, s, maxval):
-    """Encode x (or decode and return it) under the mixture at (mu, s); returns (x, bits)."""
-    lo, hi = window(mu, s, maxval)
+def code_value(table, enc, dec, buf, decoding, x, mu, s, maxval, wide, narrow):
+    """Encode x (or decode and return it) under the mixture at (mu, s); returns (x, bits).
+    ``wide``: the wide component's scale factor; ``narrow``: the narrow one's integer weight."""
+    lo, hi = window(mu, s * wide, maxval)
     nw = hi - lo + 1
     escape = nw < maxval + 1
     n = nw + 1 if escape else nw
     inv_s = 1.0 / s
-    m0 = _mass(table, lo - 0.5, mu, inv_s)
+    inv_wide = 1.0 / wide
+    narrow = np.int64(narrow)
+    m0 = _mass(table, lo - 0.5, mu, inv_s, inv_wide, narrow)
     if escape:
-        denom = np.int64(MASS_ALL)
+        denom = (narrow + 1) * TABLE_ONE
     else:
-        denom = _mass(table, hi + 0.5, mu, inv_s) - m0
+        denom = _mass(table, hi + 0.5, mu, inv_s, inv_wide, narrow) - m0
     if decoding:
         v = rc.target(dec, TOTAL)
         a = np.int64(0)
         b = n  # find j with cum(j) <= v < cum(j + 1)
         while b - a > 1:
             mid = (a + b) >> 1
-            if _cum(table, mid, lo, nw, n, escape, m0, denom, mu, inv_s) <= v:
+            if _cum(table, mid, lo, n, m0, denom, mu, inv_s, inv_wide, narrow) <= v:
                 a = mid
             else:
                 b = mid
         j = a
     else:
         j = x - lo if (x >= lo and x <= hi) else nw
-    c0 = _cum(table, j, lo, nw, n, escape, m0, denom, mu, inv_s)
-    c1 = _cum(table, j + 1, lo, nw, n, escape, m0, denom, mu, inv_s)
+    c0 = _cum(table, j, lo, n, m0, denom, mu, inv_s, inv_wide, narrow)
+    c1 = _cum(table, j + 1, lo, n, m0, denom, mu, inv_s, inv_wide, narrow)
     if decoding:
         rc.consume(dec, buf, c0, c1 - c0)
     else:

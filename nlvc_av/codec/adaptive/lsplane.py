@@ -25,10 +25,7 @@ from numba import njit
 from .distribution import code_value
 
 PAD = 3                 # causal offsets reach 3 samples up, left and right
-ENERGY_BINS = 24        # scale contexts
 BIAS_BINS = 8           # energy bins of the bias contexts
-STAT_LIMIT = 255.0      # halve a context's sums past this many samples
-MIN_SCALE = 0.18
 
 
 @njit(cache=True)
@@ -81,25 +78,31 @@ def code_plane(plane, sides, n_sides, offsets, n_own, prior, icfg, fcfg, thresho
                enc, dec, buf, decoding, bits_out):
     """Code ``plane`` (int32 H x W; written when decoding). ``sides``: (>=1, H+2, W+2) int32,
     each edge-padded by one; ``icfg`` = [maxval, solve_every, outer, inner];
-    ``fcfg`` = [decay, ridge, mid]. Returns the ideal code length in bits (statistics)."""
+    ``fcfg`` = [decay, ridge, mid, unit, scale_mul, stat_limit, wide, narrow_weight, grad_mix,
+    ref_mix, min_scale, ls_mix]; ``unit``
+    = 2^(bits - 8) puts energies of every bit depth on the 8-bit scale. Returns the ideal code
+    length in bits (statistics)."""
     h, w = plane.shape
     maxval, solve_every, outer, inner = icfg[0], icfg[1], icfg[2], icfg[3]
-    decay, ridge, mid = fcfg[0], fcfg[1], fcfg[2]
+    decay, ridge, mid, unit = fcfg[0], fcfg[1], fcfg[2], fcfg[3]
+    scale_mul, stat_limit, wide, narrow = fcfg[4], fcfg[5], fcfg[6], fcfg[7]
+    grad_mix, ref_mix, min_scale, ls_mix = fcfg[8], fcfg[9], fcfg[10], fcfg[11]
+    fit_sigma = 0.0
+    ref_at = icfg[4]   # feature index of the reference sample (-1: none)
+    inv_unit = 1.0 / unit
     d = n_own + 9 * n_sides
-    msize = d * (d + 1) // 2 + d
+    msize = d * (d + 1) // 2 + d + 2    # packed A, b, then sum w x^2 and sum w
     px = np.empty((h + PAD, w + 2 * PAD), np.float64)
     px[:, :] = mid
     err = np.zeros((h + PAD, w + 2 * PAD), np.float64)
     above = np.zeros((w, msize), np.float64)   # decayed sums of the rows above, per column
     row = np.zeros((w, msize), np.float64)     # this row's sample, per column
-    win_above = np.zeros(msize, np.float64)
-    win_row = np.zeros(msize, np.float64)
-    acc = np.empty(msize, np.float64)
+    win = np.zeros(msize, np.float64)          # the sums over the current sample's windows
     f = np.empty(d, np.float64)
     chol = np.zeros((d, d), np.float64)
     weights = prior.copy()
-    scale_sum = np.zeros(ENERGY_BINS + 1, np.float64)
-    scale_cnt = np.zeros(ENERGY_BINS + 1, np.float64)
+    scale_sum = np.zeros(thresholds.size + 1, np.float64)
+    scale_cnt = np.zeros(thresholds.size + 1, np.float64)
     bias_sum = np.zeros(64 * BIAS_BINS, np.float64)
     bias_cnt = np.zeros(64 * BIAS_BINS, np.float64)
     total_bits = 0.0
@@ -109,14 +112,13 @@ def code_plane(plane, sides, n_sides, offsets, n_own, prior, icfg, fcfg, thresho
             for k in range(PAD):
                 px[ry, k] = px[ry - 1, PAD]
                 px[ry - 1, PAD + w + k] = px[ry - 1, PAD + w - 1]
-        win_above[:] = 0.0
-        win_row[:] = 0.0
+        win[:] = 0.0
         for c in range(0, min(outer + 1, w)):
             for m in range(msize):
-                win_above[m] += above[c, m]
+                win[m] += above[c, m]
         for c in range(0, min(inner + 1, w)):
             for m in range(msize):
-                win_above[m] += above[c, m]
+                win[m] += above[c, m]
         for x in range(w):
             cx = x + PAD
             for i in range(n_own):
@@ -128,9 +130,13 @@ def code_plane(plane, sides, n_sides, offsets, n_own, prior, icfg, fcfg, thresho
                         f[i] = sides[sidx, y + dy, x + dx]
                         i += 1
             if x % solve_every == 0:
-                for m in range(msize):
-                    acc[m] = win_above[m] + win_row[m]
-                _solve(acc, d, ridge, prior, chol, weights)
+                _solve(win, d, ridge, prior, chol, weights)
+                if ls_mix != 0.0:  # the fit's own residual level over its window
+                    rss = win[msize - 2]
+                    base = d * (d + 1) // 2
+                    for i in range(d):
+                        rss -= weights[i] * win[base + i]
+                    fit_sigma = np.sqrt(rss / win[msize - 1]) if rss > 0.0 and win[msize - 1] > 0.0 else 0.0
             pred = 0.0
             for i in range(d):
                 pred += weights[i] * f[i]
@@ -140,7 +146,12 @@ def code_plane(plane, sides, n_sides, offsets, n_own, prior, icfg, fcfg, thresho
                 pred = float(maxval)
             energy = (err[ry, cx - 1] + err[ry - 1, cx] + 0.5 * (err[ry - 1, cx - 1] + err[ry - 1, cx + 1])
                       + 0.25 * (err[ry, cx - 2] + err[ry - 2, cx]))
-            ebin = _energy_bin(energy, thresholds)
+            if grad_mix != 0.0:
+                energy += grad_mix * (abs(f[0] - f[2]) + abs(f[1] - f[2]) + abs(f[1] - f[3]))
+            energy += ls_mix * fit_sigma
+            if ref_at >= 0 and ref_mix != 0.0:
+                energy += ref_mix * abs(f[ref_at] - pred)
+            ebin = _energy_bin(energy * inv_unit, thresholds)
             tex = 0
             for i in range(6):
                 if f[i] > pred:
@@ -154,13 +165,13 @@ def code_plane(plane, sides, n_sides, offsets, n_own, prior, icfg, fcfg, thresho
             elif mu > maxval + 0.49:
                 mu = maxval + 0.49
             if scale_cnt[ebin] > 0.0:
-                s = 0.72 * (scale_sum[ebin] + 0.5) / (scale_cnt[ebin] + 0.5)
+                s = scale_mul * (scale_sum[ebin] + 0.5 * unit) / (scale_cnt[ebin] + 0.5)
             else:
-                s = 0.72 * (energy + 1.0)
-            if s < MIN_SCALE:
-                s = MIN_SCALE
+                s = scale_mul * (energy + unit)
+            if s < min_scale:
+                s = min_scale
             xin = np.int64(0) if decoding else np.int64(plane[y, x])
-            xv, bits = code_value(table, enc, dec, buf, decoding, xin, mu, s, maxval)
+            xv, bits = code_value(table, enc, dec, buf, decoding, xin, mu, s, maxval, wide, narrow)
             total_bits += bits
             if decoding:
                 plane[y, x] = xv
@@ -174,16 +185,16 @@ def code_plane(plane, sides, n_sides, offsets, n_own, prior, icfg, fcfg, thresho
             err[ry, cx] = ae
             scale_sum[ebin] += ae
             scale_cnt[ebin] += 1.0
-            if scale_cnt[ebin] > STAT_LIMIT:
+            if scale_cnt[ebin] > stat_limit:
                 scale_sum[ebin] *= 0.5
                 scale_cnt[ebin] *= 0.5
             bias_sum[bctx] += xf - pred
             bias_cnt[bctx] += 1.0
-            if bias_cnt[bctx] > STAT_LIMIT:
+            if bias_cnt[bctx] > stat_limit:
                 bias_sum[bctx] *= 0.5
                 bias_cnt[bctx] *= 0.5
             # this sample joins the training set, weighted by its neighbours' error energy
-            wt = 1.0 / (1.0 + energy)
+            wt = 1.0 / (1.0 + energy * inv_unit)
             p = 0
             for i in range(d):
                 fi = wt * f[i]
@@ -192,29 +203,24 @@ def code_plane(plane, sides, n_sides, offsets, n_own, prior, icfg, fcfg, thresho
                     p += 1
             for i in range(d):
                 row[x, p + i] = wt * f[i] * xf
-            # slide the windows to x + 1
-            for m in range(msize):
-                v = win_row[m] + 2.0 * row[x, m]
-                if x - outer >= 0:
-                    v -= row[x - outer, m]
-                if x - inner >= 0:
-                    v -= row[x - inner, m]
-                win_row[m] = v
+            row[x, msize - 2] = wt * xf * xf
+            row[x, msize - 1] = wt
+            # slide the windows to x + 1: this row's samples join, far ones leave
             a_in = x + 1 + outer
             a_out = x - outer
             i_in = x + 1 + inner
             i_out = x - inner
             for m in range(msize):
-                v = win_above[m]
+                v = win[m] + 2.0 * row[x, m]
+                if a_out >= 0:
+                    v -= row[a_out, m] + above[a_out, m]
+                if i_out >= 0:
+                    v -= row[i_out, m] + above[i_out, m]
                 if a_in < w:
                     v += above[a_in, m]
-                if a_out >= 0:
-                    v -= above[a_out, m]
                 if i_in < w:
                     v += above[i_in, m]
-                if i_out >= 0:
-                    v -= above[i_out, m]
-                win_above[m] = v
+                win[m] = v
         for c in range(w):
             for m in range(msize):
                 above[c, m] = decay * above[c, m] + row[c, m]

@@ -22,15 +22,25 @@ OFFSETS = np.array([(0, -1), (-1, 0), (-1, -1), (-1, 1), (0, -2), (-2, 0), (-2, 
 @dataclass(frozen=True)
 class Effort:
     """One preset of the stage (recorded in files as the number of groups)."""
-    own: int            # causal neighbours used
+    own: int            # causal neighbours used (first plane)
     solve_every: int    # refit the weights every k samples
     outer: int          # column window
     inner: int          # doubled inner window
     decay: float = 0.85
-    ridge: float = 32.0
+    ridge: float = 32.0         # toward the prior, in 8-bit units (scaled by unit^2)
+    scale_mul: float = 0.72     # logistic scale per mean |error| of the context
+    stat_limit: float = 255.0   # halve a context's sums past this many samples
+    wide: float = 4.0           # the mixture's wide component: scale x4 ...
+    narrow: int = 15            # ... weighted 1 : 15
+    grad_mix: float = 0.0       # energy += grad_mix * local gradient activity
+    ref_mix: float = 0.0        # energy += ref_mix * |reference sample - prediction| (P-frames)
+    min_scale: float = 0.07     # the narrowest logistic (samples predicted exactly cost ~ -log2 P(|e| < 1/2))
+    ls_mix: float = 1.0         # energy += ls_mix * the fit's residual level (sqrt of its weighted mean square)
+    chroma_own: int = 12        # causal neighbours of planes 1 and 2 (they have cross-plane features)
 
 
-EFFORTS = {1: Effort(12, 4, 10, 3), 2: Effort(18, 2, 14, 3), 3: Effort(18, 1, 14, 3)}
+_TUNED = dict(scale_mul=0.65, narrow=31, wide=3.0, ridge=8.0, grad_mix=0.1, ref_mix=0.25)
+EFFORTS = {1: Effort(12, 4, 10, 3, **_TUNED), 2: Effort(18, 2, 14, 3, **_TUNED), 3: Effort(18, 1, 14, 3, **_TUNED)}
 
 
 def energy_thresholds() -> np.ndarray:
@@ -43,25 +53,32 @@ THRESHOLDS = energy_thresholds()
 @dataclass(frozen=True)
 class PlaneConfig:
     effort: Effort
+    own: int
     n_sides: int
     prior: np.ndarray
     maxval: int
+    ref_at: int = -1     # feature index of the reference sample (P-frames), -1 without one
 
     def arrays(self):
         e = self.effort
-        icfg = np.array([self.maxval, e.solve_every, e.outer, e.inner], np.int64)
-        fcfg = np.array([e.decay, e.ridge, float((self.maxval + 1) // 2)], np.float64)
+        icfg = np.array([self.maxval, e.solve_every, e.outer, e.inner, self.ref_at], np.int64)
+        unit = float((self.maxval + 1) >> 8) if self.maxval >= 255 else 1.0
+        fcfg = np.array([e.decay, e.ridge * unit * unit, float((self.maxval + 1) // 2), unit, e.scale_mul,
+                         e.stat_limit, e.wide, float(e.narrow), e.grad_mix, e.ref_mix, e.min_scale, e.ls_mix], np.float64)
         return icfg, fcfg
 
 
-def plane_config(effort: int, n_sides: int, inter: bool, bits: int) -> PlaneConfig:
+def plane_config(effort: int, n_sides: int, inter: bool, bits: int, chroma: bool = False) -> PlaneConfig:
+    """``inter``: the first side plane is a reference frame; ``chroma``: planes 1 and 2 of a
+    3-plane frame (fewer own neighbours)."""
     e = EFFORTS[effort]
-    prior = np.zeros(e.own + 9 * n_sides, np.float64)
+    own = min(e.own, e.chroma_own) if chroma else e.own
+    prior = np.zeros(own + 9 * n_sides, np.float64)
     if inter:
-        prior[e.own + 4] = 1.0          # the reference sample itself
+        prior[own + 4] = 1.0          # the reference sample itself
     else:
         prior[0], prior[1], prior[2] = 0.75, 0.75, -0.5   # W, N, NW
-    return PlaneConfig(e, n_sides, prior, (1 << bits) - 1)
+    return PlaneConfig(e, own, n_sides, prior, (1 << bits) - 1, own + 4 if inter else -1)
 
 
 def pad_sides(sides: list[np.ndarray], shape) -> np.ndarray:
@@ -76,7 +93,7 @@ def _run(plane, sides, cfg: PlaneConfig, table, decoding, buf):
     bits = np.zeros(1, np.float64)
     enc = rc.encoder_state()
     dec = rc.decoder_state(buf) if decoding else np.zeros(4, np.int64)
-    code_plane(plane, pad_sides(sides, plane.shape), len(sides), OFFSETS, cfg.effort.own, cfg.prior, icfg, fcfg,
+    code_plane(plane, pad_sides(sides, plane.shape), len(sides), OFFSETS, cfg.own, cfg.prior, icfg, fcfg,
                THRESHOLDS, table, enc, dec, buf, decoding, bits)
     return enc, float(bits[0])
 

@@ -3,11 +3,11 @@
 Frame by frame, in order (frame types travel in the cluster):
 
     I-frame:  every plane, each split into ``tiles(height)`` bands of rows, one chunk a band
-    P-frame:  a side chunk (constriction: the reference mode, 0 co-located or 1 quarter-pel
-              16x16 motion, and the vectors), then every plane's bands against the reference
+    P-frame:  a side chunk (constriction: the reference mode and its vectors, references.py),
+              then every plane's bands with the mode's references as features
 
 Features of a plane (``planes.plane_config``): its causal neighbours; in P-frames the 3x3 of
-the reference around the same position; the second and third planes of a 3-plane frame (U, V
+each reference around the same position; the second and third planes of a 3-plane frame (U, V
 or B, R) the 3x3 of the first plane summed over its subsampling (and the third the 3x3 of
 the second). Bands are independent: own adaptive state, own stream (the unit of parallel work).
 """
@@ -17,14 +17,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..entropy import AdaptiveTables, SymbolCoder
 from ..formats import lookup, plane_shapes
-from ..predict import subpel
-from . import payload
+from . import payload, references
 from .planes import decode_plane, encode_plane, plane_config
 
-MOTION = subpel.QuarterPelMotion()
-MODES = 2           # P-frame reference: 0 co-located, 1 motion-compensated
+TRIAL_STRIPE = 32    # rows per stripe of the encoder's mode trial (references.trial_rows)
 BAND_ROWS = 512     # bands per plane: luma height // 512 (at least 1), the same for every plane
 
 
@@ -53,6 +50,7 @@ class Unit:
     rows: tuple[int, int]
     sides: list[np.ndarray]   # full-plane side planes, before cropping
     inter: bool
+    chroma: bool
 
 
 def _crop(sides: list[np.ndarray], rows: tuple[int, int]) -> list[np.ndarray]:
@@ -60,10 +58,10 @@ def _crop(sides: list[np.ndarray], rows: tuple[int, int]) -> list[np.ndarray]:
     return [s[a:b] for s in sides]
 
 
-def side_planes(coded: list[np.ndarray], k: int, shape, ref: np.ndarray | None, nplanes: int) -> list[np.ndarray]:
-    """Side planes of plane k: its reference, then (planes 1 and 2 of a 3- or 4-plane frame)
+def side_planes(coded: list[np.ndarray], k: int, shape, refs: list[np.ndarray], nplanes: int) -> list[np.ndarray]:
+    """Side planes of plane k: its references, then (planes 1 and 2 of a 3- or 4-plane frame)
     plane 0 and, for plane 2, plane 1 on its grid. ``coded``: the frame's planes before k."""
-    out = [] if ref is None else [ref]
+    out = list(refs)
     if nplanes >= 3 and k in (1, 2):
         out.append(cross_plane(coded[0], shape))
         if k == 2:
@@ -80,7 +78,7 @@ class AdaptiveGop:
         self.table = table
 
     def _config(self, unit: Unit):
-        return plane_config(self.effort, len(unit.sides), unit.inter, self.bits)
+        return plane_config(self.effort, len(unit.sides), unit.inter, self.bits, unit.chroma)
 
     def encode_unit(self, plane: np.ndarray, unit: Unit) -> tuple[bytes, float]:
         a, b = unit.rows
@@ -90,44 +88,30 @@ class AdaptiveGop:
         a, b = unit.rows
         return decode_plane(data, (b - a, shape[1]), _crop(unit.sides, unit.rows), self._config(unit), self.table)
 
-    # -- the reference of a P-frame
-
-    def choose_reference(self, planes, prev) -> tuple[int, np.ndarray | None, list[np.ndarray]]:
-        """Encoder: co-located or motion-compensated, whichever codes the luma smaller
-        (a trial at the fastest effort)."""
-        vectors = MOTION.estimate(planes[0], prev[0])
-        if not vectors.any():
-            return 0, None, prev
-        compensated = MOTION.compensate(prev, vectors)
-        trial = []
-        for ref in (prev[0], compensated[0]):
-            cfg = plane_config(1, 1, True, self.bits)
-            trial.append(encode_plane(planes[0], [ref], cfg, self.table)[1])
-        if trial[1] + 16 * vectors.size < trial[0]:
-            return 1, vectors, compensated
-        return 0, None, prev
-
-    @staticmethod
-    def side_chunk(mode: int, vectors, shape) -> bytes:
-        coder = SymbolCoder()
-        coder.code_uniform(np.array([mode], np.int32), 1, MODES)
-        if mode == 1:
-            MOTION.code(coder, AdaptiveTables(np.ones((1, MOTION.symbols), np.int64)), shape, vectors)
-        return coder.payload()
-
-    @staticmethod
-    def read_side(data: bytes, shape) -> tuple[int, np.ndarray | None]:
-        coder = SymbolCoder(data)
-        mode = int(coder.code_uniform(None, 1, MODES)[0])
-        if mode == 1:
-            return mode, MOTION.code(coder, AdaptiveTables(np.ones((1, MOTION.symbols), np.int64)), shape, None)
-        return mode, None
+    def choose_mode(self, planes, prev, prev2) -> tuple[int, dict]:
+        """Encoder: the reference mode whose luma trial (fastest effort, a bounded set of rows)
+        plus its side chunk is smallest."""
+        vectors = references.estimate(planes[0], prev, prev2)
+        rows = references.trial_rows(planes[0].shape[0], TRIAL_STRIPE)
+        best = None
+        for mode in references.candidates(prev2 is not None):
+            refs = references.build(mode, vectors, prev[:1], None if prev2 is None else prev2[:1])[0]
+            cfg = plane_config(1, len(refs), True, self.bits)
+            bits = encode_plane(planes[0][rows], [r[rows] for r in refs], cfg, self.table)[1]
+            bits += 8 * len(references.side_chunk(mode, vectors, planes[0].shape))
+            if best is None or bits < best[0]:
+                best = (bits, mode)
+        return best[1], vectors
 
     # -- what GopCoder calls
 
     def encode_gop(self, frames: list[list[np.ndarray]]) -> tuple[bytes, str]:
         types = "I" + "P" * (len(frames) - 1)
         return self.encode(frames, types), types
+
+    @staticmethod
+    def join_pieces(parts: list[list[bytes]], n_frames: int) -> tuple[bytes, str]:
+        return payload.join([c for part in parts for c in part]), "I" + "P" * (n_frames - 1)
 
     def decode_gop(self, data: bytes, frame_types: str, pix_fmt: str, width: int, height: int,
                    probe=None) -> list[list[np.ndarray]]:
@@ -137,31 +121,38 @@ class AdaptiveGop:
 
     # -- the syntax
 
-    def units(self, i: int, planes: list[np.ndarray], refs) -> list[Unit]:
-        """The bands of frame i, plane by plane (the order of their chunks)."""
-        out = []
-        n = bands(planes[0].shape[0])
-        for k, plane in enumerate(planes):
-            sides = side_planes(planes[:k], k, plane.shape, refs[k], len(planes))
-            for rows in band_rows(plane.shape[0], n):
-                out.append(Unit(i, k, rows, sides, refs[k] is not None))
-        return out
+    def units(self, i: int, coded: list[np.ndarray], k: int, shape, refs, nplanes: int) -> list[Unit]:
+        """The bands of plane k of frame i (the order of their chunks)."""
+        chroma = nplanes >= 3 and k in (1, 2)
+        plane_refs = refs[k][:references.CHROMA_REFS] if chroma else refs[k]
+        sides = side_planes(coded, k, shape, plane_refs, nplanes)
+        n = bands(self._luma_height)
+        return [Unit(i, k, rows, sides, bool(plane_refs), chroma) for rows in band_rows(shape[0], n)]
 
-    def encode(self, frames: list[list[np.ndarray]], frame_types: str, probe=None) -> bytes:
+    def encode_frames(self, frames: list[list[np.ndarray]], start: int, context: list[list[np.ndarray]]) -> list[bytes]:
+        """The chunks of frames ``start``, ``start + 1``, ... of a GOP, given the (up to two)
+        frames before ``start`` (the source's: the coding is lossless). Frame 0 is the I-frame.
+        Each frame depends only on the source, so any split of a GOP codes the same bytes."""
         chunks = []
-        prev = None
-        for i, planes in enumerate(frames):
-            shapes = [p.shape for p in planes]
-            refs = [None] * len(planes)
-            if frame_types[i] == "P":
-                mode, vectors, reference = self.choose_reference(planes, prev)
-                chunks.append(self.side_chunk(mode, vectors, shapes[0]))
-                refs = list(reference)
-            for unit in self.units(i, planes, refs):
-                data, _ = self.encode_unit(planes[unit.plane], unit)
-                chunks.append(data)
-            prev = planes
-        return payload.join(chunks)
+        prev = context[-1] if context else None
+        prev2 = context[-2] if len(context) >= 2 else None
+        self._luma_height = frames[0][0].shape[0]
+        for i, planes in enumerate(frames, start):
+            refs = [[] for _ in planes]
+            if i > 0:
+                mode, vectors = self.choose_mode(planes, prev, prev2)
+                chunks.append(references.side_chunk(mode, vectors, planes[0].shape))
+                refs = references.build(mode, vectors, prev, prev2)
+            for k, plane in enumerate(planes):
+                for unit in self.units(i, planes[:k], k, plane.shape, refs, len(planes)):
+                    chunks.append(self.encode_unit(plane, unit)[0])
+            prev, prev2 = planes, prev
+        return chunks
+
+    def encode(self, frames: list[list[np.ndarray]], frame_types: str) -> bytes:
+        if frame_types != "I" + "P" * (len(frames) - 1):
+            raise ValueError("the adaptive stage codes a GOP as one I-frame and P-frames")
+        return payload.join(self.encode_frames(frames, 0, []))
 
     def chunk_count(self, frame_types: str, shapes) -> int:
         per_frame = sum(len(band_rows(s[0], bands(shapes[0][0]))) for s in shapes)
@@ -170,33 +161,32 @@ class AdaptiveGop:
     def decode(self, data: bytes, frame_types: str, shapes, probe=None) -> list[list[np.ndarray]]:
         chunks = iter(payload.split(data, self.chunk_count(frame_types, shapes)))
         frames = []
-        prev = None
+        prev = prev2 = None
+        self._luma_height = shapes[0][0]
         for i, ftype in enumerate(frame_types):
             if ftype not in "IP":
                 raise ValueError(f"unknown frame type {ftype!r}")
-            refs = [None] * len(shapes)
+            refs = [[] for _ in shapes]
             if ftype == "P":
                 if prev is None:
                     raise ValueError("GOP starts with a P-frame")
                 side = next(chunks)
-                mode, vectors = self.read_side(side, shapes[0])
+                mode, vectors = references.read_side(side, shapes[0], prev2 is not None)
                 if probe is not None:
                     probe.at(frame=i, frame_type=ftype, plane="side", mode="", part="vectors and modes")
-                    probe.add(8.0 * len(side), 1 if vectors is None else vectors.size)
-                refs = list(prev if mode == 0 else MOTION.compensate(prev, vectors))
+                    probe.add(8.0 * len(side), 1 + sum(v.size for v in vectors.values()))
+                refs = references.build(mode, vectors, prev, prev2)
             planes: list[np.ndarray] = []
             for k, shape in enumerate(shapes):
                 out = np.empty(shape, np.int32)
-                sides = side_planes(planes, k, shape, refs[k], len(shapes))
-                for rows in band_rows(shape[0], bands(shapes[0][0])):
-                    unit = Unit(i, k, rows, sides, refs[k] is not None)
+                for unit in self.units(i, planes, k, shape, refs, len(shapes)):
                     chunk = next(chunks)
-                    out[rows[0]:rows[1]] = self.decode_unit(chunk, shape, unit)
+                    out[unit.rows[0]:unit.rows[1]] = self.decode_unit(chunk, shape, unit)
                     if probe is not None:
                         probe.at(frame=i, frame_type=ftype, plane=k, mode="inter" if unit.inter else "intra",
                                  part="samples")
-                        probe.add(8.0 * len(chunk), (rows[1] - rows[0]) * shape[1])
+                        probe.add(8.0 * len(chunk), (unit.rows[1] - unit.rows[0]) * shape[1])
                 planes.append(out)
             frames.append(planes)
-            prev = planes
+            prev, prev2 = planes, prev
         return frames

@@ -177,3 +177,9 @@ def test_the_stage_predicts_well_enough_to_compress_smooth_content():
 def test_effort_presets_differ_as_documented():
     fast, default, slow = (planes.EFFORTS[k] for k in (1, 2, 3))
     assert fast.own < default.own and fast.solve_every > default.solve_every > slow.solve_every
+
+
+def test_the_network_models_stay_selectable_by_alias():
+    assert registry.resolve("default").model_id == "nlvc-adaptive-ls-v1"
+    assert registry.resolve("mdiff").model_id == "nlvc-mdiff-lattice-v3-c32b5"
+    assert registry.default_model(10, "mdiff") == "nlvc-mdiff-lattice-v3hd-c32b5"

@@ -79,7 +79,8 @@ def test_8_bit_models_refuse_deep_samples_and_deep_models_keep_8_bit_exact():
     new = GopCoder.for_encoding("nlvc-mdiff-lattice-v3hd-tiny0").encode_gop(eight, "yuv420p")
     assert old == new  # the same bitstream on 8-bit samples
     assert registry.default_model(8) == registry.DEFAULT_MODEL
-    assert registry.default_model(10) == "nlvc-mdiff-lattice-v3hd-c32b5"
+    assert registry.default_model(10) == registry.DEFAULT_MODEL  # the adaptive stage codes every depth
+    assert registry.default_model(10, "mdiff") == "nlvc-mdiff-lattice-v3hd-c32b5"
 
 
 @pytest.mark.parametrize("twin,fmt", [("yuv420p10le", "yuv420p10be"), ("gray16le", "gray16be"),

@@ -163,3 +163,14 @@ def test_the_preset_is_recorded_in_the_tags_and_not_carried_to_decoded_video(tmp
     with open_input(str(back)) as source:
         assert presets.TAG not in source.video.metadata
         assert {k.lower(): v for k, v in source.video.metadata.items()}.get("title") == "t"
+
+
+def test_the_adaptive_stage_splits_a_single_gop_over_the_workers_with_the_same_bytes(tmp_path):
+    """One GOP of 7 frames: pieces of frames on 2 workers, byte for byte the inline encode."""
+    planes = make_clip(tmp_path / "a.mkv", width=24, height=16, frames=7)
+    one, two = tmp_path / "one.nlvc", tmp_path / "two.nlvc"
+    s1 = encode_file(tmp_path / "a.mkv", one, jobs=1)
+    s2 = encode_file(tmp_path / "a.mkv", two, jobs=2)
+    assert (s1.gops, s2.gops, s2.frames) == (1, 1, 7)
+    assert one.read_bytes() == two.read_bytes()
+    assert _md5s(two, 2) == [P.frame_md5(p) for p in planes]

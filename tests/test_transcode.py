@@ -218,11 +218,11 @@ def test_interrupt_leaves_nothing_at_the_destination(tmp_path, coder):
         def __getattr__(self, name):
             return getattr(coder, name)
 
-        def encode_gop(self, *args):
+        def encode_piece(self, *args):
             Interrupting.n += 1
             if Interrupting.n == 2:
                 raise KeyboardInterrupt
-            return coder.encode_gop(*args)
+            return coder.encode_piece(*args)
 
     with pytest.raises(KeyboardInterrupt):
         encode(src, tmp_path / "a.nlvc", Interrupting())

@@ -146,7 +146,7 @@ class GopCoder:
         if self.tokens.name != TOKEN_MAP:
             raise UnsupportedSetupError(
                 f"model '{self.model_id}' codes 8-bit samples only; {fmt.name} ({fmt.bit_depth}-bit) needs a "
-                f"high-bit-depth model ({registry.default_model(fmt.bit_depth)}, or the alias 'default')")
+                f"high-bit-depth model ({registry.DEFAULT_MODEL}, the default, or {registry.DEEP_ALIASES['mdiff']})")
         return DeepGopContext(DeepLattice(self._predictor, fmt.bit_depth), SplitTokens(fmt.bit_depth),
                               self.groups, fmt.plane_is_chroma, syntax)
 

@@ -184,9 +184,14 @@ def info_cmd(file, as_json):
             raise CliError(f"{file}: no such file")
         if file != STDIO and Path(file).is_dir():
             raise CliError(f"{file}: is a directory")
+        from container import NlvcError
+
         from .describe import info, info_text
 
-        d = info(file)
+        try:
+            d = info(file)
+        except NlvcError as err:  # name the file: "x: not an .nlvc file: ..."
+            raise CliError(f"{'stdin' if file == STDIO else file}: {err}") from None
         click.echo(json.dumps(d, indent=2, sort_keys=False) if as_json else info_text(d))
         if d["damage"] and (d["damage"]["lost_gops"] or d["damage"]["metadata_lost"]):
             sys.exit(3)  # what could be read was shown; frames or metadata are lost

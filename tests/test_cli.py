@@ -331,3 +331,13 @@ def test_info_of_a_file_without_frames_has_no_empty_brackets():
                    "duration_s": None, "raw_bytes": 0, "payload_bytes": 0, "ratio": None},
          "streams": [], "tags": {}, "damage": None}
     assert "frames    0 in 0 GOPs\n" in info_text(d) + "\n"
+
+
+def test_info_of_a_file_that_is_not_nlvc_names_it(tmp_path):
+    (tmp_path / "passwd").write_bytes(b"root:x:0:0:root:/root:/bin/bash\n")
+    r = run(nlvc_main, ["info", tmp_path / "passwd"])
+    assert_clean_failure(r, prog="nlvc info")
+    assert r.stderr == (f"nlvc info: error: {tmp_path / 'passwd'}: not an .nlvc file: expected the EBML magic "
+                        "1a45dfa3 at byte 0, found 726f6f74\n")
+    r = CliRunner().invoke(nlvc_main, ["info", "-"], input=b"root:x:0:0")
+    assert r.exit_code == 1 and r.stderr.startswith("nlvc info: error: stdin: not an .nlvc file: "), r.output

@@ -95,7 +95,8 @@ def test_escape_sequences_in_tags_app_and_names_are_shown_escaped(parts, tmp_pat
     (tmp_path / "p.nlvc").write_bytes(craft(parts, pix_fmt="gr\x1bay"))
     r = CliRunner().invoke(nlvc_main, ["info", str(tmp_path / "p.nlvc")])
     assert r.exit_code == 1 and "\x1b" not in r.output
-    assert r.stderr.startswith("nlvc info: error: unsupported pixel format 'gr\\x1bay' (supported: ")
+    assert r.stderr.startswith(f"nlvc info: error: {tmp_path / 'p.nlvc'}: unsupported pixel format 'gr\\x1bay' "
+                               "(supported: ")
 
 
 def npz_bomb(inflated: int, shape=None) -> bytes:

@@ -169,3 +169,23 @@ def test_without_dask_batch_says_how_to_get_it(tmp_path, cli_env, monkeypatch):
     r = _batch([tmp_path / "a.mkv", "--out", tmp_path / "out"])
     assert r.exit_code == 1
     assert r.output.strip() == "nlvc batch: error: needs Dask distributed: pip install -c constraints.txt -e '.[cluster]'"
+
+
+@needs_dask
+def test_an_nlvc_source_is_said_to_be_one(tmp_path, cli_env):
+    make_clip(tmp_path / "a.mkv", width=16, height=16, frames=1, audio=None)
+    encode_file(tmp_path / "a.mkv", tmp_path / "a.nlvc", gop=1, model="tiny")
+    r = _batch([tmp_path / "a.nlvc", "--out", tmp_path / "out", "--model", "tiny"])
+    assert r.exit_code == 1, r.output
+    assert r.stderr.splitlines()[0] == (f"nlvc batch: error: {tmp_path / 'a.nlvc'}: already an .nlvc file "
+                                        "(nlvc batch encodes videos into .nlvc)")
+    assert "no video stream" not in r.stderr and not (tmp_path / "out" / "a.nlvc").exists()
+
+
+@needs_dask
+def test_quiet_batch_prints_only_errors(tmp_path, cli_env):
+    help_text = _batch(["--help"]).output
+    assert "-q, --quiet" in help_text and "-y, --overwrite" in help_text
+    r = _batch([tmp_path / "missing.mkv", "--out", tmp_path / "out", "--model", "tiny", "-q"])
+    assert r.exit_code == 1
+    assert r.stderr == f"nlvc batch: error: {tmp_path / 'missing.mkv'}: no such file\n"  # no summary line

@@ -148,8 +148,8 @@ def run_batch(sources: list[str], out_dir: str | os.PathLike, *, scheduler: str 
     todo: list[tuple[FileResult, bool]] = []  # (result, replace an unfinished output)
     for r in results:
         replace = overwrite
-        if not Path(r.source).is_file():
-            problem = "is a directory" if Path(r.source).is_dir() else "no such file"
+        problem = _not_a_source(Path(r.source))
+        if problem:
             r.status, r.error = FAILED, f"{r.source}: {problem}"
             if on_file:
                 on_file(r)
@@ -179,6 +179,15 @@ def run_batch(sources: list[str], out_dir: str | os.PathLike, *, scheduler: str 
         progress.close()
     batch.seconds = time.monotonic() - start
     return batch
+
+
+def _not_a_source(path: Path) -> str | None:
+    """Why ``path`` cannot be encoded, said before any work (None: it may be)."""
+    if not path.is_file():
+        return "is a directory" if path.is_dir() else "no such file"
+    if path.suffix.lower() == ".nlvc":  # nlvc-transcode decodes it; a batch only encodes
+        return "already an .nlvc file (nlvc batch encodes videos into .nlvc)"
+    return None
 
 
 def _unfinished(r: FileResult, max_frames: int | None) -> str | None:

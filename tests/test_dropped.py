@@ -55,6 +55,7 @@ def test_second_video_stream_is_refused_unless_chosen(tmp_path, cli_env):
                         "16x8); NLVC codes one: choose it with --video-stream N (0 to 1)\n")
     r = cli(transcode_main, [tmp_path / "two.mkv", tmp_path / "a.nlvc", "--video-stream", "1"])
     assert r.exit_code == 0, r.output
+    assert r.stderr.count("warning: ") == 1, r.stderr  # the other stream is named once
     assert f"warning: {tmp_path / 'two.mkv'}: video stream #0 ffv1 8x8 is not coded (--video-stream 1)" in r.stderr
     r = cli(transcode_main, [tmp_path / "a.nlvc", tmp_path / "a.y4m"])
     assert r.exit_code == 0, r.output

@@ -149,7 +149,7 @@ class InputFile:
         others = []
         for stream in src.streams:
             kind = COPIED_KINDS.get(stream.type)
-            if stream is video:
+            if stream is video or stream in videos:  # the other video streams: warned of once, above
                 continue
             if kind is None:
                 log.warning("%s: stream #%d (%s) is not copied", self.name, stream.index, stream.type)

@@ -148,3 +148,16 @@ def test_sequence_out_of_a_format_png_cannot_store_is_one_line(tmp_path, cli_env
     assert r.returncode == 1 and r.stderr.count("\n") == 1, r.stderr
     assert "PNG cannot store yuv420p10le (it stores: rgb24" in r.stderr
     assert not (tmp_path / "out").exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_a_file_literally_named_like_a_pattern_is_that_file(tmp_path):
+    from nlvc_av.io.imageseq import is_sequence
+
+    frame = bytes(range(64))
+    src = tmp_path / "a%d.y4m"
+    assert is_sequence(str(src))  # no such file: a pattern
+    src.write_bytes(b"YUV4MPEG2 W8 H8 F25:1 Cmono\nFRAME\n" + frame)
+    assert not is_sequence(str(src))
+    stats = encode_file(str(src), str(tmp_path / "a.nlvc"), gop=1, model="tiny")
+    assert (stats.frames, stats.width, stats.height) == (1, 8, 8)
+    assert compare(str(src), str(tmp_path / "a.nlvc"))[0]

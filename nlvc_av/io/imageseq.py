@@ -30,8 +30,9 @@ MAGIC = {".dpx": (b"SDPX", b"XPDS"), ".tif": (b"II*\0", b"MM\0*"), ".tiff": (b"I
 
 
 def is_sequence(path: str) -> bool:
-    """A folder, or a name with one printf number field (``%d``, ``%06d``)."""
-    if path == "-":
+    """A folder, or a name with one printf number field (``%d``, ``%06d``) that is not itself the
+    name of a file (a file literally named ``a%d.y4m`` is that file)."""
+    if path == "-" or os.path.isfile(path):
         return False
     return os.path.isdir(path) or len(PATTERN.findall(Path(path).name)) == 1
 

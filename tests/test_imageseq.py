@@ -161,3 +161,12 @@ def test_a_file_literally_named_like_a_pattern_is_that_file(tmp_path):
     stats = encode_file(str(src), str(tmp_path / "a.nlvc"), gop=1, model="tiny")
     assert (stats.frames, stats.width, stats.height) == (1, 8, 8)
     assert compare(str(src), str(tmp_path / "a.nlvc"))[0]
+
+
+@pytest.mark.parametrize("cut", [0, 2])
+def test_a_truncated_file_inside_a_sequence_is_named(tmp_path, cli_env, cut):
+    seq = write_sequence(tmp_path / "dtr", "dpx", "gbrp10le", "dpx", count=4, first=1, size=(32, 16))
+    bad = seq / f"scan_{cut + 1:06d}.dpx"
+    bad.write_bytes(bad.read_bytes()[:-200])  # cut inside the pixels: the header is intact
+    for src in (seq, seq / "scan_%06d.dpx"):
+        one_clean_line(cli(src, tmp_path / "a.nlvc"), tmp_path, f"error: {bad}: ")

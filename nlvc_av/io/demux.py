@@ -256,8 +256,9 @@ class InputFile:
         ``(pts or None, source duration, planes)``; copied packets as they are demuxed."""
         video = self._video_stream
         fmt = None
-        count = 0
-        with _reading(self.name, "error while reading"):
+        count = 0  # frames decoded; an image sequence's file count is the one being read
+        name = self.name if self.sequence is None else (lambda: self.sequence.file_at(count))
+        with _reading(name, "error while reading"):
             for packet in self._av.demux([video, *self._other_av]):
                 if packet.stream.index != video.index:
                     if packet.size:

@@ -31,12 +31,15 @@ def _describe(err: BaseException) -> str:
 
 
 @contextlib.contextmanager
-def _reading(name: str, what: str = "cannot read"):
+def _reading(name, what: str = "cannot read"):
+    """FFmpeg's errors as one InputError naming ``name``: the input, or a function giving the
+    file being read (an image sequence's, when the error comes)."""
     try:
         yield
     except (InputError, OutputError):
         raise
     except av.FFmpegError as err:
+        name = name() if callable(name) else name
         if isinstance(err, FileNotFoundError):
             raise InputError(f"{name}: no such file") from None
         if isinstance(err, av.InvalidDataError):

@@ -68,6 +68,11 @@ class ImageSequence:
     def files(self) -> list[Path]:
         return [self.folder / self.name(n) for n in self.numbers]
 
+    def file_at(self, index: int) -> str:
+        """The name of the sequence's file ``index`` (0: the first), or of the pattern past the end."""
+        return str(self.folder / self.name(self.numbers[index])) if index < len(self.numbers) else \
+            str(self.folder / self.pattern)
+
     @property
     def gaps(self) -> list[int]:
         present = set(self.numbers)

@@ -37,6 +37,7 @@ from .errors import OutputError, OutputExistsError, UnknownModelError, Unsupport
 from .io import demux
 from .io.mux import write_decoded
 from .io.streams import VideoFrameData
+from .io.y4m import Y4M_TAG
 from .io.rebuild import source_files, source_record
 from .jobs import GopRunner
 from .progress import NullProgress, ProgressBar
@@ -336,7 +337,8 @@ def decode_file(
         track = reader.video_track
         video = session.video_info_from_track(track, reader.tags)
         video.metadata = {k: v for k, v in video.metadata.items()  # images: the nlvc:sequence tags name the files
-                          if kind == "images" or not k.startswith(presets.TAG_PREFIX)}
+                          if kind == "images" or not k.startswith(presets.TAG_PREFIX)
+                          or (kind == "y4m" and k == Y4M_TAG)}  # y4m: the source's header line
         if kind == "y4m" and P.lookup(video.pix_fmt).family == "rgb":
             raise OutputError(f"YUV4MPEG2 cannot carry RGB video ({video.pix_fmt}); write a .mkv instead")
         if coder is None:

@@ -24,7 +24,7 @@ from .frames import _rational, _reading, frame_planes, log, nominal_rate
 from .streams import VIDEO_TRACK, StreamInfo, VideoFrameData, VideoInfo
 from .imageseq import sequence_of
 from . import siting
-from .y4m import Y4M_MAGIC, Y4mTracker, checked_head, y4m_header_fields
+from .y4m import Y4M_MAGIC, Y4mTracker, checked_head, kept_tags, y4m_header_fields
 
 #: Stream kinds copied packet for packet (PyAV stream.type -> container StreamTrack.kind).
 COPIED_KINDS = {"audio": "audio", "subtitle": "subtitle"}
@@ -232,7 +232,7 @@ class InputFile:
             chroma_location=chroma_location,
             sample_aspect_ratio=sar,
             metadata={str(k): str(v) for k, v in self._av.metadata.items()}
-            | (self.sequence.tags() if self.sequence else {}),
+            | (self.sequence.tags() if self.sequence else {}) | kept_tags(self._y4m_head),
             stream_metadata={str(k): str(v) for k, v in stream.metadata.items()},
             frames=_frame_count(stream, rate, self._av.duration),
             codec_name=_codec_name(stream),

@@ -86,6 +86,35 @@ def _pair(text: str | None) -> tuple[int, int] | None:
         return None
 
 
+#: The file tag that keeps a y4m source's stream header line as written (X parameters, C as
+#: spelled), for a decode to y4m to restore it byte for byte.
+Y4M_TAG = "nlvc:y4m"
+OWN_X = ("XCOLORRANGE", "XYSCSS")  # X parameters that describe the video (rewritten from it)
+
+
+def kept_tags(head: bytes) -> dict[str, str]:
+    """``{Y4M_TAG: header line}`` of a y4m source (printable ASCII, complete), else {}."""
+    line, newline, _ = head.partition(b"\n")
+    text = line.decode("ascii", "replace")
+    return {Y4M_TAG: text} if newline and text.startswith("YUV4MPEG2") and text.isprintable() else {}
+
+
+def _same_header(kept: dict[str, str], parts: list[str]) -> bool:
+    """Whether a kept header's W, H, F, I, A, C and colour range say what ``parts`` say."""
+    own = y4m_header_fields(" ".join(parts).encode("ascii"))
+
+    def ratio(text: str | None) -> Fraction | None:
+        pair = _pair(text)
+        return Fraction(*pair) if pair and pair[1] else None
+
+    chroma = kept.get("C", "420jpeg")
+    return (all(kept.get(k) == own[k] for k in ("W", "H"))
+            and ratio(kept.get("F")) == ratio(own["F"]) and kept.get("I", "p") == own["I"]
+            and (ratio(kept.get("A")) or 0) == (ratio(own["A"]) or 0)
+            and ("420jpeg" if chroma == "420" else chroma) == own["C"]
+            and kept.get("XCOLORRANGE") == own.get("XCOLORRANGE"))
+
+
 class Y4mWriter:
     """YUV4MPEG2 written directly (the planes are the format): the header carries the frame
     rate, the sample aspect ratio, the 4:2:0 chroma siting and the colour range."""
@@ -105,6 +134,8 @@ class Y4mWriter:
 
     @staticmethod
     def header(v: VideoInfo) -> bytes:
+        """The source's own header line (kept in ``nlvc:y4m``) when it says what this one would;
+        else this one, with the source's other X parameters."""
         rate = Fraction(v.frame_rate or 25).limit_denominator(1 << 30)
         sar = Fraction(v.sample_aspect_ratio).limit_denominator(1 << 30) if v.sample_aspect_ratio else None
         if v.pix_fmt == "yuv420p":
@@ -118,6 +149,10 @@ class Y4mWriter:
         ]
         if v.color_range in (1, 2):
             parts.append("XCOLORRANGE=" + ("LIMITED" if v.color_range == 1 else "FULL"))
+        kept = v.metadata.get(Y4M_TAG, "")
+        if kept and _same_header(y4m_header_fields(kept.encode("ascii", "replace")), parts):
+            return (kept + "\n").encode("ascii")
+        parts += [t for t in kept.split()[1:] if t.startswith("X") and t.partition("=")[0] not in OWN_X]
         return (" ".join(parts) + "\n").encode("ascii")
 
     def write(self, planes: Sequence[np.ndarray]) -> None:
@@ -165,8 +200,9 @@ class Y4mTracker:
 
     MAX_LINE = 4096
 
-    def __init__(self, raw: BinaryIO, own: bool = False):
-        self.raw, self.own = raw, own
+    def __init__(self, raw: BinaryIO, own: bool = False, name: str = "stdin"):
+        self.raw, self.own, self.name = raw, own, name
+        self.said_params = False  # FRAME parameters (not kept) are warned of once
         self.line = b""
         self.in_header = True
         self.frame_bytes: int | None = None
@@ -175,7 +211,7 @@ class Y4mTracker:
 
     @classmethod
     def open(cls, path: str) -> "Y4mTracker":
-        return cls(open(path, "rb"), own=True)
+        return cls(open(path, "rb"), own=True, name=path)
 
     def seekable(self) -> bool:
         return False
@@ -203,11 +239,17 @@ class Y4mTracker:
                 return
             if self.in_header:
                 self.in_header = False
-                self.frame_bytes = y4m_frame_bytes(y4m_header_fields(self.line + b"\n"))
+                fields = y4m_header_fields(self.line + b"\n")
+                self.said_params = fields.get("I") == "m"  # (Im: its own warning)
+                self.frame_bytes = y4m_frame_bytes(fields)
                 if self.frame_bytes is None:
                     return  # a format NLVC refuses anyway: nothing to track
             elif self.frame_bytes:
                 self.need = self.frame_bytes
+                if self.line.strip() != b"FRAME" and not self.said_params:
+                    self.said_params = True
+                    log.warning("%s: the y4m FRAME parameters (%s) are not kept; the frames are coded as they are",
+                                self.name, self.line[5:].strip().decode("ascii", "replace"))
             self.line = b""
 
     def check(self, name: str) -> None:

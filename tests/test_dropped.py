@@ -130,6 +130,24 @@ def test_mp4_on_stdin_needs_a_seekable_file(tmp_path, cli_env):
         "give its path, or pipe y4m (ffmpeg -i x -f yuv4mpegpipe -)\n")
 
 
+def test_mp4_on_stdin_from_a_file_is_read_like_the_file(tmp_path, cli_env):
+    """``- x.nlvc < clip.mp4``: a regular file on stdin can seek (the moov atom at its end)."""
+    from clipgen import make_clip
+
+    clip = tmp_path / "clip.mp4"
+    make_clip(clip, vcodec="png", pix_fmt="rgb24", frames=3, audio=None)
+    coded = {}
+    for how in ("path", "stdin"):
+        coded[how] = tmp_path / f"{how}.nlvc"
+        with open(clip, "rb") as f:
+            args = [str(clip) if how == "path" else "-", str(coded[how])]
+            p = subprocess.run([sys.executable, "-m", "nlvc_av.cli", *args], stdin=f, capture_output=True,
+                               cwd=REPO, env=cli_env)
+        assert p.returncode == 0, p.stderr.decode()
+    with container.open(str(coded["path"])) as a, container.open(str(coded["stdin"])) as b:
+        assert [c.frame_md5 for c in a.iter_clusters()] == [c.frame_md5 for c in b.iter_clusters()] != []
+
+
 def test_binary_output_to_a_terminal_is_refused():
     class Tty(io.BytesIO):
         def isatty(self) -> bool:

@@ -20,7 +20,7 @@ import container
 
 from ..codec import formats as P
 from ..errors import InputError, UnsupportedPixelFormatError
-from .frames import _rational, _reading, frame_planes, log, nominal_rate
+from .frames import _rational, _reading, frame_planes, is_regular_file, log, nominal_rate
 from .streams import VIDEO_TRACK, StreamInfo, VideoFrameData, VideoInfo
 from .imageseq import sequence_of
 from . import siting
@@ -118,7 +118,7 @@ class InputFile:
                 fmt = "yuv4mpegpipe" if head[: len(Y4M_MAGIC)] == Y4M_MAGIC else None
                 if not head:
                     raise InputError("stdin: no data (pipe y4m in, e.g. ffmpeg -i x -f yuv4mpegpipe -)")
-                if stdin.peek(12)[4:8] == b"ftyp":
+                if stdin.peek(12)[4:8] == b"ftyp" and not is_regular_file(stdin):  # (a file seeks)
                     raise InputError("stdin: an MP4/MOV file cannot be read from a pipe, it needs a seekable "
                                      "file: give its path, or pipe y4m (ffmpeg -i x -f yuv4mpegpipe -)")
                 self._y4m_head = checked_head(self.name, stdin.peek(1024)[:1024]) if fmt else b""

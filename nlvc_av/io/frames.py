@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import stat
 from fractions import Fraction
 from typing import Sequence
 
@@ -45,6 +47,15 @@ def _reading(name, what: str = "cannot read"):
         if isinstance(err, av.InvalidDataError):
             raise InputError(f"{name}: not a media file FFmpeg can read ({_describe(err)})") from None
         raise InputError(f"{name}: {what}: {_describe(err)}") from None
+
+
+def is_regular_file(stream) -> bool:
+    """Whether ``stream`` (stdin) is a regular file, which can seek (``- x.nlvc < clip.mp4``),
+    not a pipe."""
+    try:
+        return stat.S_ISREG(os.fstat(stream.fileno()).st_mode) and stream.seekable()
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def _rational(value) -> Fraction | None:

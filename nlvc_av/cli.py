@@ -25,7 +25,7 @@ from pathlib import Path
 import click
 
 from .cli_base import CONTEXT, STDIO, CliError, _errors, _human, _setup_logging, _show_progress  # noqa: F401
-from .text import plural
+from .text import escape, plural
 from .version import __version__
 
 # --------------------------------------------------------------------------- nlvc-transcode
@@ -34,6 +34,12 @@ from .cli_options import (_gaps_option, _gop_option, _groups_option, _jobs_optio
                           _max_frames_option, _model_option, _overwrite_option, _pixels_only_option,
                           _preset_option, _quiet_option, _rate_option, _recover_option, _threads_option,
                           _video_stream_option)
+
+
+def _say(text: str, err: bool = True) -> None:
+    """One message line; names in it (files, tags) with control characters escaped, the rule
+    of every message (warnings, errors, ``nlvc info``)."""
+    click.echo(escape(text), err=err)
 
 
 @click.command(context_settings=CONTEXT)
@@ -95,27 +101,27 @@ def _run_transcode(prog, src, dst, *, gop, groups, threads, max_frames, model, o
                                       pixels_only=pixels_only)
         if not quiet:
             size = f"{_human(stats.file_bytes)} file, " if stats.file_bytes else ""
-            click.echo(
+            _say(
                 f"{prog}: {dst if dst != STDIO else 'stdout'}: {plural(stats.frames, 'frame')} {stats.width}x{stats.height} "
                 f"{stats.pix_fmt} in {plural(stats.gops, 'GOP')}, {plural(stats.packets, 'other packet')}; {size}"
                 f"video {_human(stats.raw_bytes)} -> {_human(stats.payload_bytes)} ({stats.ratio:.2f}:1), "
-                f"{stats.fps:.2f} fps", err=True)
+                f"{stats.fps:.2f} fps")
     else:
         stats = transcode.decode_file(src, dst, overwrite=overwrite, jobs=jobs, threads=threads, max_frames=max_frames,
                                       progress=progress, recover=recover)
         nothing = stats.damage is not None and stats.damage.lost and not stats.frames
         if not quiet and not nothing:
-            click.echo(
+            _say(
                 f"{prog}: {dst if dst != STDIO else 'stdout'}: {plural(stats.frames, 'frame')} (MD5 verified), "
                 f"{plural(stats.packets, 'other packet')}"
                 + (f" ({stats.dropped_packets} not written{': y4m is video only' if dst == STDIO or dst.lower().endswith('.y4m') else ''})"
                    if stats.dropped_packets else "")
-                + f", {stats.fps:.2f} fps", err=True)
+                + f", {stats.fps:.2f} fps")
         if stats.damage is not None and stats.damage.damaged:  # --recover: never silent, even with -q
             for line in stats.damage.lines():
-                click.echo(f"{prog}: warning: {line}", err=True)
+                _say(f"{prog}: warning: {line}")
             if stats.damage.data_lost:
-                click.echo(f"{prog}: error: {'' if nothing else 'data lost: '}{stats.damage.written()}", err=True)
+                _say(f"{prog}: error: {'' if nothing else 'data lost: '}{stats.damage.written()}")
                 sys.exit(3)
 
 
@@ -238,11 +244,11 @@ def verify_cmd(reference, candidate, max_frames, as_json, threads, quiet, jobs):
                 click.echo(json.dumps(report, indent=2))
             elif report["ok"]:
                 if not quiet:
-                    click.echo(f"{reference}: intact: {report['summary']}; {report['checked']}")
+                    _say(f"{reference}: intact: {report['summary']}; {report['checked']}", err=False)
             else:
                 for line in report["lines"]:
-                    click.echo(f"{prog}: {line}", err=True)
-                click.echo(f"{prog}: {reference}: damaged: {report['summary']}", err=True)
+                    _say(f"{prog}: {line}")
+                _say(f"{prog}: {reference}: damaged: {report['summary']}")
             sys.exit(0 if report["ok"] else 1)
         if as_json:
             raise click.UsageError("--json goes with FILE.nlvc alone (the fixity report)")
@@ -253,9 +259,9 @@ def verify_cmd(reference, candidate, max_frames, as_json, threads, quiet, jobs):
                 bar.close()
         if identical:
             if not quiet:
-                click.echo(message)
+                _say(message, err=False)
         else:
-            click.echo(f"{prog}: {message}", err=True)
+            _say(f"{prog}: {message}")
             sys.exit(1)
 
 

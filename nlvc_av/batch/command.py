@@ -10,6 +10,7 @@ import click
 from ..cli_base import CONTEXT, CliError, _errors, _human, _setup_logging, _show_progress
 from ..cli_options import (_gop_option, _groups_option, _max_frames_option, _model_option, _overwrite_option,
                            _quiet_option)
+from ..text import escape
 from . import cluster
 
 PROG = "nlvc batch"
@@ -62,7 +63,7 @@ def batch(sources, out_dir, scheduler, workers, preset, gop, groups, model, max_
             elif r.note and not quiet:
                 line = f"{PROG}: warning: {r.output}: {r.note}"
             if line:
-                click.echo(("\r\x1b[K" if progress is not None else "") + line, err=True)
+                click.echo(("\r\x1b[K" if progress is not None else "") + escape(line), err=True)
 
         try:
             result = run_batch(list(sources), out_dir, scheduler=scheduler, workers=workers, preset=preset,

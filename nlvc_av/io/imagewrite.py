@@ -11,6 +11,7 @@ pixel format: the samples are exact, the headers are FFmpeg's.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 from pathlib import Path
 from typing import Sequence
@@ -19,6 +20,7 @@ import av
 import numpy as np
 
 from ..errors import OutputError
+from ..text import escape
 from .frames import _describe, to_frame
 from .imageseq import PATTERN
 from .rebuild import REBUILT, check, rebuild
@@ -26,6 +28,14 @@ from .streams import VideoInfo
 
 ENCODERS = {".dpx": "dpx", ".tif": "tiff", ".tiff": "tiff", ".png": "png"}
 DEFAULT_PATTERN = "frame_%06d.png"
+
+log = logging.getLogger("nlvc_av")
+
+
+def plain_name(name: str | None) -> bool:
+    """Whether a stored file name may be written as it is: a name (no folder, not ``.``/``..``)
+    of printable characters."""
+    return bool(name) and Path(name).name == name and name not in (".", "..") and escape(name) == name
 
 
 def frame_numbers(tags: dict[str, str]) -> list[int] | None:
@@ -43,9 +53,14 @@ def frame_numbers(tags: dict[str, str]) -> list[int] | None:
 class ImageSeqWriter:
     """Writes each frame as its own file in ``folder`` (a writer like Y4mWriter)."""
 
-    def __init__(self, folder: str, video: VideoInfo):
+    def __init__(self, folder: str, video: VideoInfo, name: str | None = None):
         tags = video.metadata
+        self.shown = str(name or folder)  # for warnings: the destination, not a temporary folder
         pattern = Path(tags.get("nlvc:sequence") or DEFAULT_PATTERN).name
+        if not plain_name(pattern):  # control characters: the name shown in messages is the one written
+            log.warning("%s: the stored sequence name '%s' has control characters; written spelled out, as %s",
+                        self.shown, pattern, escape(pattern))
+            pattern = escape(pattern)
         if len(PATTERN.findall(pattern)) != 1 or Path(pattern).suffix.lower() not in ENCODERS:
             pattern = DEFAULT_PATTERN
         self.folder, self.pattern, self.video = Path(folder), pattern, video
@@ -95,9 +110,12 @@ class ImageSeqWriter:
 
     def _rebuild(self, planes: Sequence[np.ndarray], source, number: int) -> None:
         """The source file again, byte for byte, under its own name (a plain name; else the
-        sequence's), its MD5 checked."""
-        name = source.name if source.name and Path(source.name).name == source.name and \
-            source.name not in (".", "..") else self.pattern % number
+        sequence's, with a warning), its MD5 checked."""
+        name = source.name
+        if not plain_name(name):
+            name = self.pattern % number
+            log.warning("%s: the stored file name '%s' is not a plain file name; written as %s",
+                        self.shown, source.name, name)
         data = rebuild(source, planes, self.video.width, self.video.height)
         if not check(source, data):
             raise OutputError(f"{self.folder}: {name}: the rebuilt file does not match its stored MD5; "

@@ -195,3 +195,4 @@ def test_the_fast_presets_estimate_skips_intra_trials_and_stays_exact(monkeypatc
         sizes[trials] = (len(payload), types, calls.count(True))
     assert sizes["all"][2] == 3 and sizes["estimate"][2] == 0  # intra trials of the 3 P-frames
     assert sizes["estimate"][1] == sizes["all"][1] == "IPPP"
+

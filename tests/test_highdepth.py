@@ -163,3 +163,16 @@ def test_hlg_mov_round_trips_with_its_tags(tmp_path):
         frame = next(c.decode(video=0))
         assert frame.format.name == "yuv420p10le"
         assert (frame.color_trc, frame.color_primaries, frame.colorspace, frame.color_range) == (18, 9, 9, 1)
+
+
+@pytest.mark.parametrize("model", ["nlvc-mdiff-lattice-v3hd-tiny0", "nlvc-adaptive-ls-v1"])
+def test_the_bit_report_reads_high_bit_depth_files(tmp_path, model):
+    """nlvc stats on a 10-bit file (0.2 failed on the split tables: 'no attribute counts')."""
+    from nlvc_av.bitreport import bit_report
+
+    _mkv(tmp_path / "a.mkv", "yuv420p10le", textured("yuv420p10le", 24, 16, 2), 24, 16)
+    encode_file(tmp_path / "a.mkv", tmp_path / "a.nlvc", model=model, gop=2, jobs=1)
+    d = bit_report(str(tmp_path / "a.nlvc"))
+    assert d["model_id"] == model and d["frames"] == 2
+    assert 0 < d["ideal_bits"] <= 8 * d["payload_bytes"] + 64
+    assert [r["frame"] for r in d["by_frame"]] == [0, 1]

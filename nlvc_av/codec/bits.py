@@ -52,7 +52,7 @@ class ProbeCoder:
 
     def code_group(self, tables, classes: np.ndarray, symbols: np.ndarray | None) -> np.ndarray:
         used = np.unique(classes)
-        rows = {int(c): tables.counts[c].copy() for c in used}
+        rows = {int(c): tables.row(int(c)).copy() for c in used}
         out = self.coder.code_group(tables, classes, symbols)
         bits = 0.0
         for c, row in rows.items():

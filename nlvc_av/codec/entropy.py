@@ -24,6 +24,10 @@ class AdaptiveTables:
         row = self.counts[cls]
         return constriction.stream.model.Categorical(row / float(row.sum()), perfect=False)
 
+    def row(self, cls: int) -> np.ndarray:
+        """The counts of class ``cls`` (what the bit report reads before a group is coded)."""
+        return self.counts[cls]
+
     def copy(self) -> "AdaptiveTables":
         twin = AdaptiveTables.__new__(AdaptiveTables)
         twin.counts = self.counts.copy()

@@ -72,6 +72,9 @@ class SplitTables:
     def model(self, cls: int):
         return self.hi.model(cls) if cls < self.n_hi else self.lo.model(cls - self.n_hi)
 
+    def row(self, cls: int) -> np.ndarray:
+        return self.hi.row(cls) if cls < self.n_hi else self.lo.row(cls - self.n_hi)
+
     def probability(self, classes: np.ndarray, symbols: np.ndarray) -> np.ndarray:
         if not classes.size:
             return np.ones(0)

@@ -29,7 +29,11 @@ MAX_WINDOW = 2047         # half window, values (4095 symbols at most)
 
 
 def logistic_table() -> np.ndarray:
-    """round(2^24 / (1 + exp(-k / 64))) for |k| <= 20 * 64 (what the model file ships)."""
+    """round(2^24 / (1 + exp(-k / 64))) for |k| <= 20 * 64: how the shipped table was made.
+
+    libm's exp may differ by an ulp between machines, so this never feeds the coder: the
+    coder reads the integer table shipped in the model file (its SHA-256 in the registry);
+    this function only documents it and lets a test check the two agree."""
     k = np.arange(-TABLE_RANGE * TABLE_STEPS, TABLE_RANGE * TABLE_STEPS + 1, dtype=np.float64)
     return np.rint(TABLE_ONE / (1.0 + np.exp(-k / TABLE_STEPS))).astype(np.int64)
 

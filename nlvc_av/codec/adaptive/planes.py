@@ -81,8 +81,8 @@ def plane_config(effort: int, n_sides: int, inter: bool, bits: int, chroma: bool
     return PlaneConfig(e, own, n_sides, prior, (1 << bits) - 1, own + 4 if inter else -1)
 
 
-def pad_sides(sides: list[np.ndarray], shape) -> np.ndarray:
-    h, w = shape
+def pad_sides(sides: list[np.ndarray]) -> np.ndarray:
+    """The side planes stacked, each edge-padded by one (their 3x3 reaches one beyond)."""
     if not sides:
         return np.zeros((1, 1, 1), np.int32)
     return np.stack([np.pad(s.astype(np.int32), 1, mode="edge") for s in sides])
@@ -93,7 +93,7 @@ def _run(plane, sides, cfg: PlaneConfig, table, decoding, buf):
     bits = np.zeros(1, np.float64)
     enc = rc.encoder_state()
     dec = rc.decoder_state(buf) if decoding else np.zeros(4, np.int64)
-    code_plane(plane, pad_sides(sides, plane.shape), len(sides), OFFSETS, cfg.own, cfg.prior, icfg, fcfg,
+    code_plane(plane, pad_sides(sides), len(sides), OFFSETS, cfg.own, cfg.prior, icfg, fcfg,
                THRESHOLDS, table, enc, dec, buf, decoding, bits)
     return enc, float(bits[0])
 

@@ -57,13 +57,21 @@ def read_side(data: bytes, shape, has_second: bool) -> tuple[int, dict]:
     return mode, vectors
 
 
-def build(mode: int, vectors: dict, prev: list[np.ndarray], prev2: list[np.ndarray] | None) -> list[list[np.ndarray]]:
-    """Per plane, the reference planes of ``mode`` (the same arithmetic when decoding)."""
+def reference_frames(names, vectors: dict, prev: list[np.ndarray], prev2: list[np.ndarray] | None) -> dict:
+    """Each named reference once, every plane: the earlier frame itself ("co", "co2") or its
+    motion-compensated prediction ("mc", "mc2"; the same arithmetic when decoding)."""
     made = {}
-    for ref in MODES[mode]:
-        frame = prev if ref in ("co", "mc") else prev2
-        made[ref] = MOTION.compensate(frame, vectors[ref]) if ref.startswith("mc") else frame
-    return [[made[r][k] for r in MODES[mode]] for k in range(len(prev))]
+    for ref in names:
+        if ref not in made:
+            frame = prev if ref in ("co", "mc") else prev2
+            made[ref] = MOTION.compensate(frame, vectors[ref]) if ref.startswith("mc") else frame
+    return made
+
+
+def build(mode: int, made: dict) -> list[list[np.ndarray]]:
+    """Per plane, the reference planes of ``mode``, from ``reference_frames``."""
+    nplanes = len(made[MODES[mode][0]])
+    return [[made[r][k] for r in MODES[mode]] for k in range(nplanes)]
 
 
 def estimate(cur: np.ndarray, prev: list[np.ndarray], prev2: list[np.ndarray] | None) -> dict:

@@ -88,20 +88,23 @@ class AdaptiveGop:
         a, b = unit.rows
         return decode_plane(data, (b - a, shape[1]), _crop(unit.sides, unit.rows), self._config(unit), self.table)
 
-    def choose_mode(self, planes, prev, prev2) -> tuple[int, dict]:
+    def choose_mode(self, planes, prev, prev2) -> tuple[int, dict, dict]:
         """Encoder: the reference mode whose luma trial (fastest effort, a bounded set of rows)
-        plus its side chunk is smallest."""
+        plus its side chunk is smallest; with its vectors and the references it may use
+        (each built once, for the trial and the coding alike)."""
         vectors = references.estimate(planes[0], prev, prev2)
+        modes = references.candidates(prev2 is not None)
+        made = references.reference_frames([r for m in modes for r in references.MODES[m]], vectors, prev, prev2)
         rows = references.trial_rows(planes[0].shape[0], TRIAL_STRIPE)
         best = None
-        for mode in references.candidates(prev2 is not None):
-            refs = references.build(mode, vectors, prev[:1], None if prev2 is None else prev2[:1])[0]
+        for mode in modes:
+            refs = references.build(mode, made)[0]
             cfg = plane_config(1, len(refs), True, self.bits)
             bits = encode_plane(planes[0][rows], [r[rows] for r in refs], cfg, self.table)[1]
             bits += 8 * len(references.side_chunk(mode, vectors, planes[0].shape))
             if best is None or bits < best[0]:
                 best = (bits, mode)
-        return best[1], vectors
+        return best[1], vectors, made
 
     # -- what GopCoder calls
 
@@ -121,12 +124,13 @@ class AdaptiveGop:
 
     # -- the syntax
 
-    def units(self, i: int, coded: list[np.ndarray], k: int, shape, refs, nplanes: int) -> list[Unit]:
+    def units(self, i: int, coded: list[np.ndarray], k: int, shape, refs, nplanes: int,
+              luma_height: int) -> list[Unit]:
         """The bands of plane k of frame i (the order of their chunks)."""
         chroma = nplanes >= 3 and k in (1, 2)
         plane_refs = refs[k][:references.CHROMA_REFS] if chroma else refs[k]
         sides = side_planes(coded, k, shape, plane_refs, nplanes)
-        n = bands(self._luma_height)
+        n = bands(luma_height)
         return [Unit(i, k, rows, sides, bool(plane_refs), chroma) for rows in band_rows(shape[0], n)]
 
     def encode_frames(self, frames: list[list[np.ndarray]], start: int, context: list[list[np.ndarray]]) -> list[bytes]:
@@ -136,15 +140,14 @@ class AdaptiveGop:
         chunks = []
         prev = context[-1] if context else None
         prev2 = context[-2] if len(context) >= 2 else None
-        self._luma_height = frames[0][0].shape[0]
         for i, planes in enumerate(frames, start):
             refs = [[] for _ in planes]
             if i > 0:
-                mode, vectors = self.choose_mode(planes, prev, prev2)
+                mode, vectors, made = self.choose_mode(planes, prev, prev2)
                 chunks.append(references.side_chunk(mode, vectors, planes[0].shape))
-                refs = references.build(mode, vectors, prev, prev2)
+                refs = references.build(mode, made)
             for k, plane in enumerate(planes):
-                for unit in self.units(i, planes[:k], k, plane.shape, refs, len(planes)):
+                for unit in self.units(i, planes[:k], k, plane.shape, refs, len(planes), planes[0].shape[0]):
                     chunks.append(self.encode_unit(plane, unit)[0])
             prev, prev2 = planes, prev
         return chunks
@@ -162,7 +165,6 @@ class AdaptiveGop:
         chunks = iter(payload.split(data, self.chunk_count(frame_types, shapes)))
         frames = []
         prev = prev2 = None
-        self._luma_height = shapes[0][0]
         for i, ftype in enumerate(frame_types):
             if ftype not in "IP":
                 raise ValueError(f"unknown frame type {ftype!r}")
@@ -175,11 +177,11 @@ class AdaptiveGop:
                 if probe is not None:
                     probe.at(frame=i, frame_type=ftype, plane="side", mode="", part="vectors and modes")
                     probe.add(8.0 * len(side), 1 + sum(v.size for v in vectors.values()))
-                refs = references.build(mode, vectors, prev, prev2)
+                refs = references.build(mode, references.reference_frames(references.MODES[mode], vectors, prev, prev2))
             planes: list[np.ndarray] = []
             for k, shape in enumerate(shapes):
                 out = np.empty(shape, np.int32)
-                for unit in self.units(i, planes, k, shape, refs, len(shapes)):
+                for unit in self.units(i, planes, k, shape, refs, len(shapes), shapes[0][0]):
                     chunk = next(chunks)
                     out[unit.rows[0]:unit.rows[1]] = self.decode_unit(chunk, shape, unit)
                     if probe is not None:

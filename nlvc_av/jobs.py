@@ -170,6 +170,12 @@ class GopRunner:
         """How many jobs run at once (what pieces of a GOP are sized for)."""
         return self.jobs if self.executor is None else max(1, self.executor.slots // 2)
 
+    @property
+    def inline_threads(self) -> int:
+        """Threads a job run in this process may use: a lone GOP runs inline (no pool is
+        worth starting for it), and it gets every worker's core; with an executor, none run here."""
+        return self.jobs if self.executor is None else 1
+
     def map(self, local: Callable, remote: Callable, tasks: Iterable[tuple[tuple, object]],
             count: int | None = None) -> Iterator[tuple[object, object]]:
         """``(meta, result)`` for each ``(args, meta)`` of ``tasks``, in order. ``result`` is
@@ -281,6 +287,7 @@ def iter_decoded(reader, coder, *, jobs: int = 1, runner: GopRunner | None = Non
             yield (dataclasses.replace(cluster, packets=[]),), cluster.packets
 
     count = _cluster_count(reader)
+    coder.band_threads = runner.inline_threads
     local = partial(_decode_local, coder, track)
     remote = partial(decode_gop_job, reader.codec_setup, track)
     n = 0

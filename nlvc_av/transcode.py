@@ -263,6 +263,7 @@ def _encode(source: demux.InputFile, out, *, coder, gop: int, progress, runner, 
                 context = planes[max(0, a - coder.PIECE_CONTEXT):a]
                 yield (planes[a:b], a, context), (cluster, n, len(ranges))
 
+    coder.band_threads = runner.inline_threads
     local = partial(_encode_local, coder, coding_fmt, trials=trials)
     remote = partial(jobs.encode_piece_job, setup, coding_fmt, trials=trials)
     n_gops = -(-total // gop)

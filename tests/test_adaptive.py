@@ -145,6 +145,21 @@ def test_tall_planes_are_coded_in_independent_bands():
     assert all(np.array_equal(a[0], b[0]) for a, b in zip(frames, back))
 
 
+def test_bands_on_threads_code_and_decode_the_same_bytes():
+    """A lone GOP's bands run on threads (coder.band_threads): the bytes and the frames are
+    those of one thread, for 4:2:0 (chroma bands beside luma bands) at an odd height."""
+    frames = _clip("yuv420p", 8, 1031, n=3)
+    one = GopCoder.for_encoding("default", 1)
+    data, types = one.encode_gop(frames, "yuv420p")
+    two = GopCoder.for_encoding("default", 1)
+    two.band_threads = 3
+    assert two.encode_gop(frames, "yuv420p") == (data, types)
+    for coder in (one, two):
+        back = coder.decode_gop(data, types, "yuv420p", 8, 1031)
+        assert all(np.array_equal(p, q) for a, b in zip(frames, back) for p, q in zip(a, b))
+    assert two._stage("yuv420p")._pool_size == 3   # the threads did run
+
+
 def test_a_damaged_chunk_table_is_one_error():
     coder = GopCoder.for_encoding("default", 2)
     frames = _clip("gray", 16, 8, n=2)

@@ -174,3 +174,21 @@ def test_the_adaptive_stage_splits_a_single_gop_over_the_workers_with_the_same_b
     assert (s1.gops, s2.gops, s2.frames) == (1, 1, 7)
     assert one.read_bytes() == two.read_bytes()
     assert _md5s(two, 2) == [P.frame_md5(p) for p in planes]
+
+
+def test_a_lone_tall_gop_decodes_its_bands_on_every_worker_s_core(tmp_path, monkeypatch):
+    """One GOP of a frame with two bands: decoded in this process on 2 band threads (no
+    pool), the frames those of one job; with a pool, each worker keeps one thread."""
+    planes = make_clip(tmp_path / "a.mkv", pix_fmt="gray", width=8, height=1030, frames=2, audio=None)
+    encode_file(tmp_path / "a.mkv", tmp_path / "a.nlvc", jobs=1)
+    seen = []
+    original = jobs._decode_local
+
+    def spy(coder, track, cluster):
+        seen.append(coder.band_threads)
+        return original(coder, track, cluster)
+
+    monkeypatch.setattr(jobs, "_decode_local", spy)
+    assert _md5s(tmp_path / "a.nlvc", 2) == [P.frame_md5(p) for p in planes]
+    assert seen == [2]
+    assert jobs.GopRunner(2).inline_threads == 2 and jobs.GopRunner(executor=ThreadExecutor(slots=4)).inline_threads == 1

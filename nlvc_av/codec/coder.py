@@ -81,6 +81,9 @@ class GopCoder:
         self.adaptive = model.entry.architecture == registry.ARCH_ADAPTIVE_LS_V1
         self._predictor = None
         self._contexts: dict[str, object] = {}
+        #: Threads the adaptive stage may code a GOP's bands on: the runner sets it to its
+        #: workers when a lone GOP runs in this process (a pool's workers keep 1).
+        self.band_threads = 1
 
     @classmethod
     def for_encoding(cls, model: str | registry.Model = registry.DEFAULT_MODEL,
@@ -155,7 +158,9 @@ class GopCoder:
         if pix_fmt not in self._contexts:
             from .adaptive.stage import AdaptiveGop
             self._contexts[pix_fmt] = AdaptiveGop(self.groups, lookup(pix_fmt).bit_depth, self.model.arrays["logistic"])
-        return self._contexts[pix_fmt]
+        stage = self._contexts[pix_fmt]
+        stage.threads = self.band_threads
+        return stage
 
     def encode_gop(self, frames: list[list[np.ndarray]], pix_fmt: str, trials: str = "all") -> tuple[bytes, str]:
         if self.adaptive:

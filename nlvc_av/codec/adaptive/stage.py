@@ -13,6 +13,7 @@ the second). Bands are independent: own adaptive state, own stream (the unit of 
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -70,12 +71,29 @@ def side_planes(coded: list[np.ndarray], k: int, shape, refs: list[np.ndarray], 
 
 
 class AdaptiveGop:
-    """Encode / decode GOPs of one pixel format with the adaptive stage at one effort."""
+    """Encode / decode GOPs of one pixel format with the adaptive stage at one effort.
+
+    ``threads``: the bands of a plane are coded on up to this many threads (the compiled loop
+    releases the GIL); the caller sets it to the cores a lone GOP may use, else leaves 1."""
 
     def __init__(self, effort: int, bit_depth: int, table: np.ndarray):
         self.effort = effort
         self.bits = bit_depth
         self.table = table
+        self.threads = 1
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_size = 0
+
+    def _map(self, fn, items: list) -> list:
+        """``fn`` over ``items``, on the band threads when there are several of each."""
+        if self.threads <= 1 or len(items) <= 1:
+            return [fn(item) for item in items]
+        if self._pool_size != self.threads:
+            if self._pool is not None:
+                self._pool.shutdown()
+            self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="nlvc-band")
+            self._pool_size = self.threads
+        return list(self._pool.map(fn, items))
 
     def _config(self, unit: Unit):
         return plane_config(self.effort, len(unit.sides), unit.inter, self.bits, unit.chroma)
@@ -147,8 +165,8 @@ class AdaptiveGop:
                 chunks.append(references.side_chunk(mode, vectors, planes[0].shape))
                 refs = references.build(mode, made)
             for k, plane in enumerate(planes):
-                for unit in self.units(i, planes[:k], k, plane.shape, refs, len(planes), planes[0].shape[0]):
-                    chunks.append(self.encode_unit(plane, unit)[0])
+                units = self.units(i, planes[:k], k, plane.shape, refs, len(planes), planes[0].shape[0])
+                chunks.extend(data for data, _ in self._map(lambda unit: self.encode_unit(plane, unit), units))
             prev, prev2 = planes, prev
         return chunks
 
@@ -181,9 +199,15 @@ class AdaptiveGop:
             planes: list[np.ndarray] = []
             for k, shape in enumerate(shapes):
                 out = np.empty(shape, np.int32)
-                for unit in self.units(i, planes, k, shape, refs, len(shapes), shapes[0][0]):
-                    chunk = next(chunks)
+                units = self.units(i, planes, k, shape, refs, len(shapes), shapes[0][0])
+                coded = [(unit, next(chunks)) for unit in units]
+
+                def decode_band(item, shape=shape, out=out):
+                    unit, chunk = item
                     out[unit.rows[0]:unit.rows[1]] = self.decode_unit(chunk, shape, unit)
+
+                self._map(decode_band, coded)
+                for unit, chunk in coded:
                     if probe is not None:
                         probe.at(frame=i, frame_type=ftype, plane=k, mode="inter" if unit.inter else "intra",
                                  part="samples")

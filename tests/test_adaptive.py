@@ -1,6 +1,7 @@
 """The adaptive stage (nlvc_av/codec/adaptive/): range coder, distributions, plane loop, GOP syntax."""
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -195,6 +196,46 @@ def test_effort_presets_differ_as_documented():
 
 
 def test_the_network_models_stay_selectable_by_alias():
-    assert registry.resolve("default").model_id == "nlvc-adaptive-ls-v1"
+    assert registry.resolve("default").model_id == "nlvc-adaptive-ls-v2"
     assert registry.resolve("mdiff").model_id == "nlvc-mdiff-lattice-v3-c32b5"
     assert registry.default_model(10, "mdiff") == "nlvc-mdiff-lattice-v3hd-c32b5"
+
+
+def _textured(h, w, seed):
+    rng = np.random.default_rng(seed)
+    big = rng.integers(0, 256, (h, w)).astype(np.float64)
+    for _ in range(3):
+        big = (big + np.roll(big, 1, 0) + np.roll(big, 1, 1) + np.roll(big, (1, 1), (0, 1))) / 4
+    return big.astype(np.int32)
+
+
+def test_ls_v2_codes_a_scene_cut_without_references_and_ls_v1_cannot():
+    """Mode 7 (ls-v2): a P-frame that earlier frames do not predict is coded as intra."""
+    from nlvc_av.codec.adaptive import references
+    first, cut = _textured(48, 64, 1), _textured(48, 64, 2)
+    frames = [[first], [np.roll(first, 1, 1)], [cut]]
+    v2 = AdaptiveGop(2, 8, TABLE, version=2)
+    assert v2.choose_mode(frames[2], frames[1], frames[0])[0] == len(references.MODES_V2) - 1
+    assert v2.choose_mode(frames[1], frames[0], None)[0] != len(references.MODES_V2) - 1
+    data = v2.encode(frames, "IPP")
+    back = v2.decode(data, "IPP", [(48, 64)])
+    assert all(np.array_equal(a[0], b[0]) for a, b in zip(frames, back))
+    v1 = AdaptiveGop(2, 8, TABLE, version=1)
+    assert v1.choose_mode(frames[2], frames[1], frames[0])[0] < len(references.MODES)
+    assert len(references.MODES) == 7 and references.MODES_V2[:7] == references.MODES and references.MODES_V2[7] == ()
+
+
+def test_ls_v2_is_ls_v1_plus_the_residual_corrector():
+    """The same efforts but for the corrector, and the corrector measurably pays here."""
+    for k in (1, 2, 3):
+        v1, v2 = planes.EFFORTS[k], planes.VERSIONS[2][k]
+        assert v1.corr_rate == 0.0 and v2.corr_rate > 0.0
+        assert dataclasses.replace(v2, corr_rate=0.0, corr_intra=0.0, corr_inter=0.0) == v1
+    plane = _textured(40, 48, 3)
+    sizes = []
+    for version in (1, 2):
+        cfg = planes.plane_config(2, 0, False, 8, version=version)
+        data, _ = planes.encode_plane(plane, [], cfg, TABLE)
+        assert np.array_equal(planes.decode_plane(data, plane.shape, [], cfg, TABLE), plane)
+        sizes.append(len(data))
+    assert sizes[1] < sizes[0]

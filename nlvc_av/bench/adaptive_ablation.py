@@ -33,6 +33,10 @@ ROWS = [
     ("narrowest scale 0.18 (not 0.07)", {"min_scale": 0.18}, None),
     ("one reference: co-located or motion-compensated", {}, (0, 1)),
     ("references of the previous frame only", {}, (0, 1, 2)),
+    ("no residual corrector", {"corr_rate": 0.0}, None),
+    ("corrector on P-frame samples of any scale (not >= 2)", {"corr_inter": 0.0}, None),
+    ("no mode without references (modes 0-6, as ls-v1)", {}, (0, 1, 2, 3, 4, 5, 6)),
+    ("neither (as ls-v1)", {"corr_rate": 0.0}, (0, 1, 2, 3, 4, 5, 6)),
 ]
 
 
@@ -53,21 +57,23 @@ def measure(frames, pix_fmt: str, changes: dict, modes) -> float:
 
     changes = dict(changes)
     effort = changes.pop("effort", 2)
-    saved, saved_candidates = dict(PL.EFFORTS), references.candidates
+    efforts = PL.VERSIONS[2]  # the shipped default, syntax ls-v2
+    saved, saved_candidates = dict(efforts), references.candidates
     try:
-        PL.EFFORTS[effort] = dataclasses.replace(PL.EFFORTS[effort], **changes)
+        efforts[effort] = dataclasses.replace(efforts[effort], **changes)
         if modes is not None:
-            references.candidates = lambda has_second: [m for m in modes if has_second or not references.needs_second(m)]
+            references.candidates = lambda has_second, all_modes: [
+                m for m in modes if has_second or not references.needs_second(m, all_modes)]
         fmt = lookup(pix_fmt)
-        stage = AdaptiveGop(effort, fmt.bit_depth, load("nlvc-adaptive-ls-v1").arrays["logistic"])
+        stage = AdaptiveGop(effort, fmt.bit_depth, load("nlvc-adaptive-ls-v2").arrays["logistic"], version=2)
         types = "I" + "P" * (len(frames) - 1)
         data = stage.encode(frames, types)
         back = stage.decode(data, types, [p.shape for p in frames[0]])
         if not all(np.array_equal(a, b) for fa, fb in zip(frames, back) for a, b in zip(fa, fb)):
             raise SystemExit("NOT EXACT")
     finally:
-        PL.EFFORTS.clear()
-        PL.EFFORTS.update(saved)
+        efforts.clear()
+        efforts.update(saved)
         references.candidates = saved_candidates
     return 8 * len(data) / sum(p.size for f in frames for p in f)
 

@@ -157,7 +157,9 @@ class GopCoder:
         """The adaptive stage's GOP syntax for a pixel format (nlvc_av/codec/adaptive/)."""
         if pix_fmt not in self._contexts:
             from .adaptive.stage import AdaptiveGop
-            self._contexts[pix_fmt] = AdaptiveGop(self.groups, lookup(pix_fmt).bit_depth, self.model.arrays["logistic"])
+            version = registry.LS_SYNTAX_VERSIONS[self.model.entry.coder_params["syntax"]]
+            self._contexts[pix_fmt] = AdaptiveGop(self.groups, lookup(pix_fmt).bit_depth, self.model.arrays["logistic"],
+                                                  version)
         stage = self._contexts[pix_fmt]
         stage.threads = self.band_threads
         return stage

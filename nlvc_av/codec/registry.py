@@ -46,6 +46,11 @@ CODER_PARAMS_V3HD = {**CODER_PARAMS_V3, "low_bits": "region4-v1"}
 #: "groups" names its effort (1 fast, 2 default, 3 slow); bands of 512 luma rows.
 CODER_PARAMS_LS1 = {"coder": "nlvc-range32-v1", "syntax": "ls-v1", "total": 1 << 16, "band_rows": 512,
                     "motion_block": 16}
+#: ls-v2: ls-v1 with the online residual corrector (adaptive/corrector.py) and reference mode 7
+#: (none) for P-frames; the same range coder, bands and logistic table.
+CODER_PARAMS_LS2 = {**CODER_PARAMS_LS1, "syntax": "ls-v2"}
+#: The adaptive stage's syntax versions (AdaptiveGop's ``version``).
+LS_SYNTAX_VERSIONS = {"ls-v1": 1, "ls-v2": 2}
 
 
 @dataclass(frozen=True)
@@ -90,9 +95,13 @@ MODELS: dict[str, ModelEntry] = {e.model_id: e for e in (
     ModelEntry("nlvc-adaptive-ls-v1", ARCH_ADAPTIVE_LS_V1, "nlvc-adaptive-ls-v1.npz",
                "60ea87fd6ee6c15651d54f7c5badb2c1e905b450ca161e1f927990c1aa4960bc",
                token_map="value-window-escape-v1", coder_params=dict(CODER_PARAMS_LS1), released="0.3.0"),
+    # 0.3: ls-v2, the stage with its online residual corrector (the same integer table).
+    ModelEntry("nlvc-adaptive-ls-v2", ARCH_ADAPTIVE_LS_V1, "nlvc-adaptive-ls-v1.npz",
+               "60ea87fd6ee6c15651d54f7c5badb2c1e905b450ca161e1f927990c1aa4960bc",
+               token_map="value-window-escape-v1", coder_params=dict(CODER_PARAMS_LS2), released="0.3.0"),
 )}
 
-DEFAULT_MODEL = "nlvc-adaptive-ls-v1"
+DEFAULT_MODEL = "nlvc-adaptive-ls-v2"
 TEST_MODEL = "nlvc-mdiff-lattice-v3-tiny0"
 #: "mdiff": the masked-diffusion network of 0.2 (still selectable, every file of it decodes).
 ALIASES = {"default": DEFAULT_MODEL, "shipped": DEFAULT_MODEL, "tiny": TEST_MODEL,

@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from . import corrector
 from .distribution import code_value
 
 PAD = 3                 # causal offsets reach 3 samples up, left and right
@@ -120,6 +121,15 @@ def code_plane(plane, sides, n_sides, offsets, n_own, prior, icfg, fcfg, thresho
     scale_mul, stat_limit, wide, narrow = fcfg[4], fcfg[5], fcfg[6], fcfg[7]
     grad_mix, ref_mix, min_scale, ls_mix = fcfg[8], fcfg[9], fcfg[10], fcfg[11]
     fit_sigma = 0.0
+    # ls-v2's residual corrector (corrector.py); a learning rate of 0 (ls-v1) leaves it out
+    corr_rate, corr_threshold, corr_floor = fcfg[12], fcfg[13], fcfg[14]
+    w1 = np.zeros((corrector.HIDDEN, corrector.INPUTS), np.float64)
+    v1 = np.zeros(corrector.HIDDEN, np.float64)
+    hid = np.zeros(corrector.HIDDEN, np.float64)
+    xin = np.zeros(corrector.INPUTS, np.float64)
+    corrector.start(w1, v1)
+    mu_corr = 0.0
+    sn = 1.0
     ref_at = icfg[4]   # feature index of the reference sample (-1: none)
     inv_unit = 1.0 / unit
     d = n_own + 9 * n_sides
@@ -200,10 +210,26 @@ def code_plane(plane, sides, n_sides, offsets, n_own, prior, icfg, fcfg, thresho
                 s = scale_mul * (scale_sum[ebin] + 0.5 * unit) / (scale_cnt[ebin] + 0.5)
             else:
                 s = scale_mul * (energy + unit)
+            if corr_rate != 0.0:
+                sn = s if s > corr_floor else corr_floor
+                xin[0] = (f[0] - pred) / sn
+                xin[1] = (f[1] - pred) / sn
+                xin[2] = (f[2] - pred) / sn
+                xin[3] = (f[3] - pred) / sn
+                xin[4] = (f[ref_at] - pred) / sn if ref_at >= 0 else 0.0
+                xin[5] = (mu - pred) / sn
+                xin[6] = 1.0
+                mu_corr = mu + sn * corrector.correction(w1, v1, xin, hid)
+                if s >= corr_threshold:
+                    mu = mu_corr
+                    if mu < -0.49:
+                        mu = -0.49
+                    elif mu > maxval + 0.49:
+                        mu = maxval + 0.49
             if s < min_scale:
                 s = min_scale
-            xin = np.int64(0) if decoding else np.int64(plane[y, x])
-            xv, bits = code_value(table, enc, dec, buf, decoding, xin, mu, s, maxval, wide, narrow)
+            xs = np.int64(0) if decoding else np.int64(plane[y, x])
+            xv, bits = code_value(table, enc, dec, buf, decoding, xs, mu, s, maxval, wide, narrow)
             total_bits += bits
             if decoding:
                 plane[y, x] = xv
@@ -214,6 +240,9 @@ def code_plane(plane, sides, n_sides, offsets, n_own, prior, icfg, fcfg, thresho
                     px[k, cx] = xf
             e = xf - mu
             ae = abs(e)
+            if corr_rate != 0.0:  # one step on -log p of the corrected mean (tanh(z/2) ~ z / (2 + |z|))
+                z = (xf - mu_corr) / s
+                corrector.learn(w1, v1, xin, hid, corr_rate * (z / (2.0 + abs(z))) * (sn / s))
             err[ry, cx] = ae
             scale_sum[ebin] += ae
             scale_cnt[ebin] += 1.0

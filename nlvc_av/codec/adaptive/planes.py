@@ -6,7 +6,7 @@
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -37,10 +37,20 @@ class Effort:
     min_scale: float = 0.07     # the narrowest logistic (samples predicted exactly cost ~ -log2 P(|e| < 1/2))
     ls_mix: float = 1.0         # energy += ls_mix * the fit's residual level (sqrt of its weighted mean square)
     chroma_own: int = 12        # causal neighbours of planes 1 and 2 (they have cross-plane features)
+    corr_rate: float = 0.0      # ls-v2: the residual corrector's learning rate (0: none, as ls-v1)
+    corr_intra: float = 0.0     # ... applied where the scale is at least this (8-bit units), intra planes
+    corr_inter: float = 0.0     # ... and planes with references
+    corr_floor: float = 0.3     # ... its inputs are differences over max(scale, this)
 
 
 _TUNED = dict(scale_mul=0.65, narrow=31, wide=3.0, ridge=8.0, grad_mix=0.1, ref_mix=0.25)
+#: ls-v1's efforts (frozen: files of nlvc-adaptive-ls-v1 decode with exactly these).
 EFFORTS = {1: Effort(12, 4, 10, 3, **_TUNED), 2: Effort(18, 2, 14, 3, **_TUNED), 3: Effort(18, 1, 14, 3, **_TUNED)}
+#: ls-v2: the same, with the online residual corrector (corrector.py; docs/ADAPTIVE.md).
+_CORRECTOR = dict(corr_rate=0.02, corr_intra=0.0, corr_inter=2.0)
+EFFORTS_V2 = {k: replace(e, **_CORRECTOR) for k, e in EFFORTS.items()}
+#: The efforts of each syntax version of the stage.
+VERSIONS = {1: EFFORTS, 2: EFFORTS_V2}
 
 
 def energy_thresholds() -> np.ndarray:
@@ -63,15 +73,18 @@ class PlaneConfig:
         e = self.effort
         icfg = np.array([self.maxval, e.solve_every, e.outer, e.inner, self.ref_at], np.int64)
         unit = float((self.maxval + 1) >> 8) if self.maxval >= 255 else 1.0
+        corr_at = (e.corr_inter if self.ref_at >= 0 else e.corr_intra) * unit
         fcfg = np.array([e.decay, e.ridge * unit * unit, float((self.maxval + 1) // 2), unit, e.scale_mul,
-                         e.stat_limit, e.wide, float(e.narrow), e.grad_mix, e.ref_mix, e.min_scale, e.ls_mix], np.float64)
+                         e.stat_limit, e.wide, float(e.narrow), e.grad_mix, e.ref_mix, e.min_scale, e.ls_mix,
+                         e.corr_rate, corr_at, e.corr_floor * unit], np.float64)
         return icfg, fcfg
 
 
-def plane_config(effort: int, n_sides: int, inter: bool, bits: int, chroma: bool = False) -> PlaneConfig:
+def plane_config(effort: int, n_sides: int, inter: bool, bits: int, chroma: bool = False,
+                 version: int = 1) -> PlaneConfig:
     """``inter``: the first side plane is a reference frame; ``chroma``: planes 1 and 2 of a
-    3-plane frame (fewer own neighbours)."""
-    e = EFFORTS[effort]
+    3-plane frame (fewer own neighbours); ``version``: the stage's syntax (VERSIONS)."""
+    e = VERSIONS[version][effort]
     own = min(e.own, e.chroma_own) if chroma else e.own
     prior = np.zeros(own + 9 * n_sides, np.float64)
     if inter:

@@ -17,43 +17,47 @@ from . import motionsearch
 
 MOTION = subpel.QuarterPelMotion()
 MODES = (("co",), ("mc",), ("co", "mc"), ("co", "co2"), ("mc", "mc2"), ("co", "mc", "mc2"), ("co", "co2", "mc"))
+#: ls-v2 adds mode 7, no reference: the P-frame is coded as an I-frame would be (content that
+#: earlier frames do not predict, a scene cut), at the speed of one.
+MODES_V2 = MODES + ((),)
 CHROMA_REFS = 2
 
 
-def needs_second(mode: int) -> bool:
-    return any(r.endswith("2") for r in MODES[mode])
+def needs_second(mode: int, modes=MODES) -> bool:
+    return any(r.endswith("2") for r in modes[mode])
 
 
-def available(has_second: bool) -> list[int]:
-    return [m for m in range(len(MODES)) if has_second or not needs_second(m)]
+def available(has_second: bool, modes=MODES) -> list[int]:
+    return [m for m in range(len(modes)) if has_second or not needs_second(m, modes)]
 
 
-def candidates(has_second: bool) -> list[int]:
+def candidates(has_second: bool, modes=MODES) -> list[int]:
     """The modes the encoder tries: with two earlier frames only those with two or more
-    references (one reference lost to the best pair on every clip measured)."""
-    return [m for m in available(has_second) if not has_second or len(MODES[m]) > 1]
+    references (one reference lost to the best pair on every clip measured), and the mode
+    without references where the syntax has it."""
+    return [m for m in available(has_second, modes) if not has_second or len(modes[m]) != 1]
 
 
 def _vector_table() -> AdaptiveTables:
     return AdaptiveTables(np.ones((1, MOTION.symbols), np.int64))
 
 
-def side_chunk(mode: int, vectors: dict, shape) -> bytes:
+def side_chunk(mode: int, vectors: dict, shape, modes=MODES) -> bytes:
     """The mode, then the vectors of each motion-compensated reference it uses."""
     coder = SymbolCoder()
-    coder.code_uniform(np.array([mode], np.int32), 1, len(MODES))
-    for ref in MODES[mode]:
+    coder.code_uniform(np.array([mode], np.int32), 1, len(modes))
+    for ref in modes[mode]:
         if ref.startswith("mc"):
             MOTION.code(coder, _vector_table(), shape, vectors[ref])
     return coder.payload()
 
 
-def read_side(data: bytes, shape, has_second: bool) -> tuple[int, dict]:
+def read_side(data: bytes, shape, has_second: bool, modes=MODES) -> tuple[int, dict]:
     coder = SymbolCoder(data)
-    mode = int(coder.code_uniform(None, 1, len(MODES))[0])
-    if mode not in available(has_second):
+    mode = int(coder.code_uniform(None, 1, len(modes))[0])
+    if mode not in available(has_second, modes):
         raise ValueError(f"P-frame reference mode {mode} needs a frame the GOP does not have")
-    vectors = {ref: MOTION.code(coder, _vector_table(), shape, None) for ref in MODES[mode] if ref.startswith("mc")}
+    vectors = {ref: MOTION.code(coder, _vector_table(), shape, None) for ref in modes[mode] if ref.startswith("mc")}
     return mode, vectors
 
 
@@ -68,10 +72,9 @@ def reference_frames(names, vectors: dict, prev: list[np.ndarray], prev2: list[n
     return made
 
 
-def build(mode: int, made: dict) -> list[list[np.ndarray]]:
+def build(mode: int, made: dict, nplanes: int, modes=MODES) -> list[list[np.ndarray]]:
     """Per plane, the reference planes of ``mode``, from ``reference_frames``."""
-    nplanes = len(made[MODES[mode][0]])
-    return [[made[r][k] for r in MODES[mode]] for k in range(nplanes)]
+    return [[made[r][k] for r in modes[mode]] for k in range(nplanes)]
 
 
 def estimate(cur: np.ndarray, prev: list[np.ndarray], prev2: list[np.ndarray] | None) -> dict:

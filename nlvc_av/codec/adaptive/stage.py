@@ -76,10 +76,12 @@ class AdaptiveGop:
     ``threads``: the bands of a plane are coded on up to this many threads (the compiled loop
     releases the GIL); the caller sets it to the cores a lone GOP may use, else leaves 1."""
 
-    def __init__(self, effort: int, bit_depth: int, table: np.ndarray):
+    def __init__(self, effort: int, bit_depth: int, table: np.ndarray, version: int = 1):
         self.effort = effort
         self.bits = bit_depth
         self.table = table
+        self.version = version    # 1: syntax ls-v1, 2: ls-v2 (the residual corrector, mode 7)
+        self.modes = references.MODES_V2 if version >= 2 else references.MODES
         self.threads = 1
         self._pool: ThreadPoolExecutor | None = None
         self._pool_size = 0
@@ -96,7 +98,7 @@ class AdaptiveGop:
         return list(self._pool.map(fn, items))
 
     def _config(self, unit: Unit):
-        return plane_config(self.effort, len(unit.sides), unit.inter, self.bits, unit.chroma)
+        return plane_config(self.effort, len(unit.sides), unit.inter, self.bits, unit.chroma, self.version)
 
     def encode_unit(self, plane: np.ndarray, unit: Unit) -> tuple[bytes, float]:
         a, b = unit.rows
@@ -111,15 +113,15 @@ class AdaptiveGop:
         plus its side chunk is smallest; with its vectors and the references it may use
         (each built once, for the trial and the coding alike)."""
         vectors = references.estimate(planes[0], prev, prev2)
-        modes = references.candidates(prev2 is not None)
-        made = references.reference_frames([r for m in modes for r in references.MODES[m]], vectors, prev, prev2)
+        modes = references.candidates(prev2 is not None, self.modes)
+        made = references.reference_frames([r for m in modes for r in self.modes[m]], vectors, prev, prev2)
         rows = references.trial_rows(planes[0].shape[0], TRIAL_STRIPE)
         best = None
         for mode in modes:
-            refs = references.build(mode, made)[0]
-            cfg = plane_config(1, len(refs), True, self.bits)
+            refs = references.build(mode, made, 1, self.modes)[0]
+            cfg = plane_config(1, len(refs), bool(refs), self.bits, version=self.version)
             bits = encode_plane(planes[0][rows], [r[rows] for r in refs], cfg, self.table)[1]
-            bits += 8 * len(references.side_chunk(mode, vectors, planes[0].shape))
+            bits += 8 * len(references.side_chunk(mode, vectors, planes[0].shape, self.modes))
             if best is None or bits < best[0]:
                 best = (bits, mode)
         return best[1], vectors, made
@@ -162,8 +164,8 @@ class AdaptiveGop:
             refs = [[] for _ in planes]
             if i > 0:
                 mode, vectors, made = self.choose_mode(planes, prev, prev2)
-                chunks.append(references.side_chunk(mode, vectors, planes[0].shape))
-                refs = references.build(mode, made)
+                chunks.append(references.side_chunk(mode, vectors, planes[0].shape, self.modes))
+                refs = references.build(mode, made, len(planes), self.modes)
             for k, plane in enumerate(planes):
                 units = self.units(i, planes[:k], k, plane.shape, refs, len(planes), planes[0].shape[0])
                 chunks.extend(data for data, _ in self._map(lambda unit: self.encode_unit(plane, unit), units))
@@ -191,11 +193,12 @@ class AdaptiveGop:
                 if prev is None:
                     raise ValueError("GOP starts with a P-frame")
                 side = next(chunks)
-                mode, vectors = references.read_side(side, shapes[0], prev2 is not None)
+                mode, vectors = references.read_side(side, shapes[0], prev2 is not None, self.modes)
                 if probe is not None:
                     probe.at(frame=i, frame_type=ftype, plane="side", mode="", part="vectors and modes")
                     probe.add(8.0 * len(side), 1 + sum(v.size for v in vectors.values()))
-                refs = references.build(mode, references.reference_frames(references.MODES[mode], vectors, prev, prev2))
+                made = references.reference_frames(self.modes[mode], vectors, prev, prev2)
+                refs = references.build(mode, made, len(shapes), self.modes)
             planes: list[np.ndarray] = []
             for k, shape in enumerate(shapes):
                 out = np.empty(shape, np.int32)

@@ -1,10 +1,14 @@
-"""The GOP syntax of the adaptive stage (syntax "ls-v1"): frames <-> chunks of range-coded bytes.
+"""The GOP syntax of the adaptive stage (syntaxes "ls-v1", "ls-v2"): frames <-> chunks of range-coded bytes.
 
 Frame by frame, in order (frame types travel in the cluster):
 
-    I-frame:  every plane, each split into ``tiles(height)`` bands of rows, one chunk a band
+    I-frame:  every plane, each split into ``bands(height)`` bands of rows, one chunk a band
     P-frame:  a side chunk (constriction: the reference mode and its vectors, references.py),
-              then every plane's bands with the mode's references as features
+              then every plane's bands with the mode's references as features (ls-v2's
+              mode 7 has none: the planes are coded as an I-frame's)
+
+ls-v2 also corrects each sample's mean with an online-trained network (corrector.py);
+``AdaptiveGop(version=...)`` picks the syntax, ``planes.VERSIONS`` its efforts.
 
 Features of a plane (``planes.plane_config``): its causal neighbours; in P-frames the 3x3 of
 each reference around the same position; the second and third planes of a 3-plane frame (U, V

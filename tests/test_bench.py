@@ -344,3 +344,16 @@ def test_a_bad_path_is_one_line_before_anything_runs(clip, tmp_path, args, messa
     r = CliRunner().invoke(nlvc_main, ["bench", str(clip), "-c", "ffv1", "--in-process", "-q", *args])
     assert r.exit_code == 1 and r.stderr == message.format(tmp=tmp_path), r.output
     assert "Traceback" not in r.output
+
+
+def test_peak_memory_counts_worker_processes():
+    """A phase's peak includes its workers (the GOP pool): ru_maxrss alone does not see them."""
+    import subprocess
+    import sys
+
+    pytest.importorskip("psutil")
+    from nlvc_av.bench.codecs import TreePeak, current_rss
+    with TreePeak(every=0.01) as tree:
+        subprocess.run([sys.executable, "-c", "import time; b = bytearray(300 << 20); b[::4096] = b'x' * len(b[::4096]); time.sleep(0.5)"],
+                       check=True)
+    assert tree.peak > (current_rss() or 0) + (250 << 20)

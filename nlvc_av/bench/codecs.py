@@ -3,7 +3,8 @@
 Each (clip, codec) pair is measured in two phases, **encode** and **decode**, and by default each
 phase runs in its own fresh Python process (``python -m nlvc_av.bench.codecs JOB RESULT``), so its
 peak memory is that process's own high-water mark (``getrusage(RUSAGE_SELF).ru_maxrss``; psutil's
-peak working set where ``resource`` is missing). That figure is the whole process: interpreter,
+peak working set where ``resource`` is missing) or, when larger, the peak of its resident size
+plus its worker processes' (NLVC's GOP pool), sampled every 50 ms (TreePeak). That figure is the whole process: interpreter,
 numpy, PyAV/FFmpeg (and torch for NLVC), plus for the classical codecs the source frames they are
 fed from memory. ``base_rss`` is the resident size just before the timed work starts.
 
@@ -147,6 +148,46 @@ def peak_rss() -> int | None:
         return int(getattr(info, "peak_wset", 0)) or None
     except Exception:
         return None
+
+
+class TreePeak:
+    """The peak of this process's resident size plus its worker processes' (the GOP pool's),
+    sampled every ``every`` seconds on a thread: ru_maxrss sees this process only. Without
+    psutil it samples this process alone."""
+
+    def __init__(self, every: float = 0.05):
+        import threading
+        self.every = every
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _total(self) -> int:
+        try:
+            import psutil
+        except ImportError:
+            return current_rss() or 0
+        me = psutil.Process()
+        total = 0
+        for proc in [me, *me.children(recursive=True)]:
+            try:
+                total += proc.memory_info().rss
+            except psutil.Error:  # a worker that just exited
+                pass
+        return total
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self._total())
+            self._stop.wait(self.every)
+
+    def __enter__(self) -> "TreePeak":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 def current_rss() -> int | None:
@@ -367,8 +408,9 @@ def main(argv: list[str]) -> int:
     """Worker entry: ``python -m nlvc_av.bench.codecs JOB.json RESULT.json``."""
     job = json.loads(Path(argv[0]).read_text())
     try:
-        result = run_phase(job)
-        result["peak_rss"] = peak_rss()
+        with TreePeak() as tree:
+            result = run_phase(job)
+        result["peak_rss"] = max(peak_rss() or 0, tree.peak) or None
         result["ok"] = True
     except BaseException as err:  # reported to the parent, which records it and goes on
         import traceback

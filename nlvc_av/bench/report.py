@@ -31,8 +31,9 @@ NOTES = [
     "was given. TOTAL fps = all frames / all seconds.",
     "Peak memory = peak resident set size (getrusage ru_maxrss) of a fresh Python process that ran "
     "only that phase (encode or decode) of that codec on that clip: the whole process (interpreter, "
-    "numpy, PyAV/FFmpeg, torch for NLVC; the source frames for the codecs fed from memory). TOTAL = "
-    "the largest.",
+    "numpy, PyAV/FFmpeg, torch for NLVC; the source frames for the codecs fed from memory), with "
+    "its worker processes (NLVC's GOP pool; their resident sizes summed, sampled every 50 ms) when "
+    "that is larger. TOTAL = the largest.",
     "Exact = every decoded frame's MD5 (planes in the native format) equals the source frame's.",
 ]
 

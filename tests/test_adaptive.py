@@ -196,7 +196,7 @@ def test_effort_presets_differ_as_documented():
 
 
 def test_the_network_models_stay_selectable_by_alias():
-    assert registry.resolve("default").model_id == "nlvc-adaptive-ls-v2"
+    assert registry.resolve("default").model_id == "nlvc-adaptive-ls-v3"
     assert registry.resolve("mdiff").model_id == "nlvc-mdiff-lattice-v3-c32b5"
     assert registry.default_model(10, "mdiff") == "nlvc-mdiff-lattice-v3hd-c32b5"
 
@@ -231,6 +231,7 @@ def test_ls_v2_is_ls_v1_plus_the_residual_corrector():
         v1, v2 = planes.EFFORTS[k], planes.VERSIONS[2][k]
         assert v1.corr_rate == 0.0 and v2.corr_rate > 0.0
         assert dataclasses.replace(v2, corr_rate=0.0, corr_intra=0.0, corr_inter=0.0) == v1
+        assert planes.VERSIONS[3][k] == dataclasses.replace(v2, corr_inter=0.0) and v2.corr_inter > 0.0
     plane = _textured(40, 48, 3)
     sizes = []
     for version in (1, 2):

@@ -34,7 +34,7 @@ ROWS = [
     ("one reference: co-located or motion-compensated", {}, (0, 1)),
     ("references of the previous frame only", {}, (0, 1, 2)),
     ("no residual corrector", {"corr_rate": 0.0}, None),
-    ("corrector on P-frame samples of any scale (not >= 2)", {"corr_inter": 0.0}, None),
+    ("corrector only where the scale is >= 2 in P-frames (as ls-v2)", {"corr_inter": 2.0}, None),
     ("no mode without references (modes 0-6, as ls-v1)", {}, (0, 1, 2, 3, 4, 5, 6)),
     ("neither (as ls-v1)", {"corr_rate": 0.0}, (0, 1, 2, 3, 4, 5, 6)),
 ]
@@ -57,7 +57,7 @@ def measure(frames, pix_fmt: str, changes: dict, modes) -> float:
 
     changes = dict(changes)
     effort = changes.pop("effort", 2)
-    efforts = PL.VERSIONS[2]  # the shipped default, syntax ls-v2
+    efforts = PL.VERSIONS[3]  # the shipped default, syntax ls-v3
     saved, saved_candidates = dict(efforts), references.candidates
     try:
         efforts[effort] = dataclasses.replace(efforts[effort], **changes)
@@ -65,7 +65,7 @@ def measure(frames, pix_fmt: str, changes: dict, modes) -> float:
             references.candidates = lambda has_second, all_modes: [
                 m for m in modes if has_second or not references.needs_second(m, all_modes)]
         fmt = lookup(pix_fmt)
-        stage = AdaptiveGop(effort, fmt.bit_depth, load("nlvc-adaptive-ls-v2").arrays["logistic"], version=2)
+        stage = AdaptiveGop(effort, fmt.bit_depth, load("nlvc-adaptive-ls-v3").arrays["logistic"], version=3)
         types = "I" + "P" * (len(frames) - 1)
         data = stage.encode(frames, types)
         back = stage.decode(data, types, [p.shape for p in frames[0]])

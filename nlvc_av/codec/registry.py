@@ -49,8 +49,10 @@ CODER_PARAMS_LS1 = {"coder": "nlvc-range32-v1", "syntax": "ls-v1", "total": 1 <<
 #: ls-v2: ls-v1 with the online residual corrector (adaptive/corrector.py) and reference mode 7
 #: (none) for P-frames; the same range coder, bands and logistic table.
 CODER_PARAMS_LS2 = {**CODER_PARAMS_LS1, "syntax": "ls-v2"}
+#: ls-v3: ls-v2 with the corrector applied on every sample (no scale threshold on P-frames).
+CODER_PARAMS_LS3 = {**CODER_PARAMS_LS1, "syntax": "ls-v3"}
 #: The adaptive stage's syntax versions (AdaptiveGop's ``version``).
-LS_SYNTAX_VERSIONS = {"ls-v1": 1, "ls-v2": 2}
+LS_SYNTAX_VERSIONS = {"ls-v1": 1, "ls-v2": 2, "ls-v3": 3}
 
 
 @dataclass(frozen=True)
@@ -99,9 +101,13 @@ MODELS: dict[str, ModelEntry] = {e.model_id: e for e in (
     ModelEntry("nlvc-adaptive-ls-v2", ARCH_ADAPTIVE_LS_V1, "nlvc-adaptive-ls-v1.npz",
                "60ea87fd6ee6c15651d54f7c5badb2c1e905b450ca161e1f927990c1aa4960bc",
                token_map="value-window-escape-v1", coder_params=dict(CODER_PARAMS_LS2), released="0.3.0"),
+    # 0.3: ls-v3, the corrector on every sample (docs/ADAPTIVE.md's ablation).
+    ModelEntry("nlvc-adaptive-ls-v3", ARCH_ADAPTIVE_LS_V1, "nlvc-adaptive-ls-v1.npz",
+               "60ea87fd6ee6c15651d54f7c5badb2c1e905b450ca161e1f927990c1aa4960bc",
+               token_map="value-window-escape-v1", coder_params=dict(CODER_PARAMS_LS3), released="0.3.0"),
 )}
 
-DEFAULT_MODEL = "nlvc-adaptive-ls-v2"
+DEFAULT_MODEL = "nlvc-adaptive-ls-v3"
 TEST_MODEL = "nlvc-mdiff-lattice-v3-tiny0"
 #: "mdiff": the masked-diffusion network of 0.2 (still selectable, every file of it decodes).
 ALIASES = {"default": DEFAULT_MODEL, "shipped": DEFAULT_MODEL, "tiny": TEST_MODEL,

@@ -84,7 +84,7 @@ class AdaptiveGop:
         self.effort = effort
         self.bits = bit_depth
         self.table = table
-        self.version = version    # 1: syntax ls-v1, 2: ls-v2 (the residual corrector, mode 7)
+        self.version = version    # 1: syntax ls-v1, 2: ls-v2 (the residual corrector, mode 7), 3: ls-v3
         self.modes = references.MODES_V2 if version >= 2 else references.MODES
         self.threads = 1
         self._pool: ThreadPoolExecutor | None = None

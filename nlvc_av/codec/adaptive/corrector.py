@@ -1,4 +1,4 @@
-"""The residual corrector of ls-v2: a small network trained online, sample by sample.
+"""The residual corrector of ls-v2 and ls-v3: a small network trained online, sample by sample.
 
 After the least-squares prediction and the bias cancellation give a mean ``mu`` and the
 contexts a scale ``s``, a 7-8-1 network corrects the mean:
@@ -10,11 +10,10 @@ contexts a scale ``s``, a 7-8-1 network corrects the mean:
 and, once the sample is known, one gradient step on its code length (the logistic's
 d(-log p)/d mu = -tanh(e / 2s) / s, tanh(z / 2) approximated by z / (2 + |z|)). It starts from
 the same fixed weights in every band of every plane (no state crosses a chunk), and uses only
-+, -, *, / on doubles, so encoder and decoder compute the same numbers everywhere. The
-correction is applied only where s >= ``threshold``: on samples predicted to within a fraction
-of a level (video decoded from H.264/HEVC) a sub-level shift of the mean costs more than it
-gains (docs/ADAPTIVE.md). Measured as an ablation (as cmix / NNCP-style mixing was asked):
--0.9 % on intra frames of every bench clip.
++, -, *, / on doubles, so encoder and decoder compute the same numbers everywhere. ls-v2
+applies the correction on P-frames only where s >= 2 levels (an experiment had it lose on
+near-exact predictions); ls-v3 everywhere, which the shipped code measured better on every
+clip tried (docs/ADAPTIVE.md). -0.9 % on the intra frames of every bench clip.
 """
 from __future__ import annotations
 

@@ -124,7 +124,9 @@ class AdaptiveGop:
         best = None
         for mode in modes:
             refs = references.build(mode, made, 1, self.modes)[0]
-            cfg = plane_config(1, len(refs), bool(refs), self.bits, version=self.version)
+            # ranked with ls-v1's model (no corrector) in every syntax: the corrector's noise on
+            # a few trial rows picked worse modes (park_joy, 10 frames: 1 % larger; docs/ADAPTIVE.md)
+            cfg = plane_config(1, len(refs), bool(refs), self.bits)
             bits = encode_plane(planes[0][rows], [r[rows] for r in refs], cfg, self.table)[1]
             bits += 8 * len(references.side_chunk(mode, vectors, planes[0].shape, self.modes))
             if best is None or bits < best[0]:

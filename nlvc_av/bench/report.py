@@ -28,7 +28,8 @@ NOTES = [
     "Speed = frames / wall seconds of the codec's own calls (source frames already in memory for "
     "FFV1/x264/x265/JPEG XL; for NLVC the transcoder's encode_file/decode_file from/to y4m, with torch "
     "imported beforehand). Every codec used its default threading on this machine unless --threads "
-    "was given. TOTAL fps = all frames / all seconds.",
+    "was given; NLVC runs as one job (jobs=1: one process, one core; nlvc-transcode's default "
+    "--jobs uses every core). TOTAL fps = all frames / all seconds.",
     "Peak memory = peak resident set size (getrusage ru_maxrss) of a fresh Python process that ran "
     "only that phase (encode or decode) of that codec on that clip: the whole process (interpreter, "
     "numpy, PyAV/FFmpeg, torch for NLVC; the source frames for the codecs fed from memory), with "

@@ -240,3 +240,16 @@ def test_ls_v2_is_ls_v1_plus_the_residual_corrector():
         assert np.array_equal(planes.decode_plane(data, plane.shape, [], cfg, TABLE), plane)
         sizes.append(len(data))
     assert sizes[1] < sizes[0]
+
+
+def test_the_fast_preset_tries_modes_on_one_stripe_of_rows():
+    """--preset fast ("estimate" trials): the mode trial codes a third of the rows; the file
+    still decodes exactly (the trial is the encoder's choice, not the syntax)."""
+    from nlvc_av.codec.adaptive import references
+    assert len(references.trial_rows(288, 32)) == 96 and len(references.trial_rows(288, 32, 1)) == 32
+    assert np.array_equal(references.trial_rows(100, 32, 1), np.arange(100))   # small frames: every row
+    coder = GopCoder.for_encoding("default", 1)
+    frames = _clip("yuv420p", 16, 160, n=3)
+    data, types = coder.encode_gop(frames, "yuv420p", "estimate")
+    back = coder.decode_gop(data, types, "yuv420p", 16, 160)
+    assert all(np.array_equal(p, q) for a, b in zip(frames, back) for p, q in zip(a, b))

@@ -166,7 +166,7 @@ class GopCoder:
 
     def encode_gop(self, frames: list[list[np.ndarray]], pix_fmt: str, trials: str = "all") -> tuple[bytes, str]:
         if self.adaptive:
-            return self._stage(pix_fmt).encode_gop(frames)
+            return self._stage(pix_fmt).encode_gop(frames, trials)
         from .encoder import chooser
         from .entropy import SymbolCoder
         from .gop import code_gop
@@ -193,7 +193,7 @@ class GopCoder:
                      trials: str = "all"):
         """Frames ``start``... of a GOP (``context``: up to PIECE_CONTEXT frames before them)."""
         if self.adaptive:
-            return self._stage(pix_fmt).encode_frames(frames, start, context)
+            return self._stage(pix_fmt).encode_frames(frames, start, context, trials)
         if start or context:
             raise ValueError(f"model '{self.model_id}' codes a GOP as one piece")
         return self.encode_gop(frames, pix_fmt, trials)

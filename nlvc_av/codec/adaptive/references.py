@@ -85,10 +85,12 @@ def estimate(cur: np.ndarray, prev: list[np.ndarray], prev2: list[np.ndarray] | 
     return out
 
 
-def trial_rows(height: int, stripe: int) -> np.ndarray:
+def trial_rows(height: int, stripe: int, stripes: int = 3) -> np.ndarray:
     """Rows of the luma plane the encoder's mode trial codes: all of a small frame, three
-    stripes of ``stripe`` rows (at 1/4, 1/2 and 3/4 of the height) of a larger one."""
+    stripes of ``stripe`` rows (at 1/4, 1/2 and 3/4 of the height) of a larger one, or
+    (``stripes=1``, ``--preset fast``) the middle one only."""
     if height <= 4 * stripe:
         return np.arange(height)
     half = stripe // 2
-    return np.concatenate([np.arange(c - half, c + half) for c in (height // 4, height // 2, 3 * height // 4)])
+    centres = (height // 4, height // 2, 3 * height // 4) if stripes >= 3 else (height // 2,)
+    return np.concatenate([np.arange(c - half, c + half) for c in centres])

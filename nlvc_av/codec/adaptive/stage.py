@@ -113,14 +113,15 @@ class AdaptiveGop:
         a, b = unit.rows
         return decode_plane(data, (b - a, shape[1]), _crop(unit.sides, unit.rows), self._config(unit), self.table)
 
-    def choose_mode(self, planes, prev, prev2) -> tuple[int, dict, dict]:
+    def choose_mode(self, planes, prev, prev2, trials: str = "all") -> tuple[int, dict, dict]:
         """Encoder: the reference mode whose luma trial (fastest effort, a bounded set of rows)
         plus its side chunk is smallest; with its vectors and the references it may use
         (each built once, for the trial and the coding alike)."""
         vectors = references.estimate(planes[0], prev, prev2)
         modes = references.candidates(prev2 is not None, self.modes)
         made = references.reference_frames([r for m in modes for r in self.modes[m]], vectors, prev, prev2)
-        rows = references.trial_rows(planes[0].shape[0], TRIAL_STRIPE)
+        # the fast preset's trials ("estimate"): one stripe of rows, a third of the work
+        rows = references.trial_rows(planes[0].shape[0], TRIAL_STRIPE, 1 if trials == "estimate" else 3)
         best = None
         for mode in modes:
             refs = references.build(mode, made, 1, self.modes)[0]
@@ -135,9 +136,9 @@ class AdaptiveGop:
 
     # -- what GopCoder calls
 
-    def encode_gop(self, frames: list[list[np.ndarray]]) -> tuple[bytes, str]:
+    def encode_gop(self, frames: list[list[np.ndarray]], trials: str = "all") -> tuple[bytes, str]:
         types = "I" + "P" * (len(frames) - 1)
-        return self.encode(frames, types), types
+        return self.encode(frames, types, trials), types
 
     @staticmethod
     def join_pieces(parts: list[list[bytes]], n_frames: int) -> tuple[bytes, str]:
@@ -160,7 +161,8 @@ class AdaptiveGop:
         n = bands(luma_height)
         return [Unit(i, k, rows, sides, bool(plane_refs), chroma) for rows in band_rows(shape[0], n)]
 
-    def encode_frames(self, frames: list[list[np.ndarray]], start: int, context: list[list[np.ndarray]]) -> list[bytes]:
+    def encode_frames(self, frames: list[list[np.ndarray]], start: int, context: list[list[np.ndarray]],
+                      trials: str = "all") -> list[bytes]:
         """The chunks of frames ``start``, ``start + 1``, ... of a GOP, given the (up to two)
         frames before ``start`` (the source's: the coding is lossless). Frame 0 is the I-frame.
         Each frame depends only on the source, so any split of a GOP codes the same bytes."""
@@ -170,7 +172,7 @@ class AdaptiveGop:
         for i, planes in enumerate(frames, start):
             refs = [[] for _ in planes]
             if i > 0:
-                mode, vectors, made = self.choose_mode(planes, prev, prev2)
+                mode, vectors, made = self.choose_mode(planes, prev, prev2, trials)
                 chunks.append(references.side_chunk(mode, vectors, planes[0].shape, self.modes))
                 refs = references.build(mode, made, len(planes), self.modes)
             for k, plane in enumerate(planes):
@@ -179,10 +181,10 @@ class AdaptiveGop:
             prev, prev2 = planes, prev
         return chunks
 
-    def encode(self, frames: list[list[np.ndarray]], frame_types: str) -> bytes:
+    def encode(self, frames: list[list[np.ndarray]], frame_types: str, trials: str = "all") -> bytes:
         if frame_types != "I" + "P" * (len(frames) - 1):
             raise ValueError("the adaptive stage codes a GOP as one I-frame and P-frames")
-        return payload.join(self.encode_frames(frames, 0, []))
+        return payload.join(self.encode_frames(frames, 0, [], trials))
 
     def chunk_count(self, frame_types: str, shapes) -> int:
         per_frame = sum(len(band_rows(s[0], bands(shapes[0][0]))) for s in shapes)

@@ -33,15 +33,19 @@ class TreePeak:
 
     def __init__(self, every: float = 0.05):
         import threading
+        try:
+            import psutil
+        except ImportError:
+            psutil = None
+        self._psutil = psutil
         self.every = every
         self.peak = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _total(self) -> int:
-        try:
-            import psutil
-        except ImportError:
+        psutil = self._psutil
+        if psutil is None:
             return current_rss() or 0
         me = psutil.Process()
         total = 0
@@ -77,6 +81,3 @@ def current_rss() -> int | None:
         return int(psutil.Process().memory_info().rss)
     except Exception:
         return None
-
-
-# --------------------------------------------------------------------------- helpers

@@ -35,6 +35,7 @@ def logistic_table() -> np.ndarray:
     coder reads the integer table shipped in the model file (its SHA-256 in the registry);
     this function only documents it and lets a test check the two agree."""
     k = np.arange(-TABLE_RANGE * TABLE_STEPS, TABLE_RANGE * TABLE_STEPS + 1, dtype=np.float64)
+    # libm exp: may differ between machines; fine only because this result never reaches the coder
     return np.rint(TABLE_ONE / (1.0 + np.exp(-k / TABLE_STEPS))).astype(np.int64)
 
 

@@ -112,7 +112,7 @@ def code_plane(plane, sides, n_sides, offsets, n_own, prior, icfg, fcfg, thresho
     """Code ``plane`` (int32 H x W; written when decoding). ``sides``: (>=1, H+2, W+2) int32,
     each edge-padded by one; ``icfg`` = [maxval, solve_every, outer, inner];
     ``fcfg`` = [decay, ridge, mid, unit, scale_mul, stat_limit, wide, narrow_weight, grad_mix,
-    ref_mix, min_scale, ls_mix]; ``unit``
+    ref_mix, min_scale, ls_mix, corr_rate, corr_threshold, corr_floor]; ``unit``
     = 2^(bits - 8) puts energies of every bit depth on the 8-bit scale. Returns the ideal code
     length in bits (statistics)."""
     h, w = plane.shape
@@ -121,7 +121,7 @@ def code_plane(plane, sides, n_sides, offsets, n_own, prior, icfg, fcfg, thresho
     scale_mul, stat_limit, wide, narrow = fcfg[4], fcfg[5], fcfg[6], fcfg[7]
     grad_mix, ref_mix, min_scale, ls_mix = fcfg[8], fcfg[9], fcfg[10], fcfg[11]
     fit_sigma = 0.0
-    # ls-v2's residual corrector (corrector.py); a learning rate of 0 (ls-v1) leaves it out
+    # the residual corrector of ls-v2 / ls-v3 (corrector.py); a learning rate of 0 (ls-v1) leaves it out
     corr_rate, corr_threshold, corr_floor = fcfg[12], fcfg[13], fcfg[14]
     w1 = np.zeros((corrector.HIDDEN, corrector.INPUTS), np.float64)
     v1 = np.zeros(corrector.HIDDEN, np.float64)

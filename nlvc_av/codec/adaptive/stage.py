@@ -1,4 +1,4 @@
-"""The GOP syntax of the adaptive stage (syntaxes "ls-v1", "ls-v2", "ls-v3"): frames <-> chunks of range-coded bytes.
+"""The GOP syntax of the adaptive stage (ls-v1, ls-v2, ls-v3): frames <-> chunks of range-coded bytes.
 
 Frame by frame, in order (frame types travel in the cluster):
 
@@ -8,8 +8,7 @@ Frame by frame, in order (frame types travel in the cluster):
               mode 7 has none: the planes are coded as an I-frame's)
 
 ls-v2 also corrects each sample's mean with an online-trained network (corrector.py; ls-v3
-on every sample);
-``AdaptiveGop(version=...)`` picks the syntax, ``planes.VERSIONS`` its efforts.
+on every sample). ``AdaptiveGop(version=...)`` picks the syntax, ``planes.VERSIONS`` its efforts.
 
 Features of a plane (``planes.plane_config``): its causal neighbours; in P-frames the 3x3 of
 each reference around the same position; the second and third planes of a 3-plane frame (U, V

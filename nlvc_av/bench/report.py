@@ -228,7 +228,7 @@ def markdown(doc: dict, plot_path: str | None = None, md_path: str | None = None
            f"Generated {doc['created']}" + (f" (run took {_clock(doc['seconds'])})" if doc.get("seconds") else "")
            + " from the repository root by:", "", "```", doc["command"], "```", "",
            "(`python -m nlvc_av.bench ...` in a checkout without the `nlvc` script.) Run it on an "
-           "otherwise idle machine: speeds are wall-clock. `python -m nlvc_av.bench_report BENCH.json "
+           "otherwise idle machine: speeds are wall-clock. `python -m nlvc_av.bench.report BENCH.json "
            "--markdown BENCH.md --plot BENCH.png` renders this page again from the run's JSON.", "",
            f"Machine: {_machine_line(m)}.", "",
            _model_line(doc.get("model") or {}), ""]
@@ -307,10 +307,10 @@ def plot(doc: dict, path: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m nlvc_av.bench_report SAVED.json [--markdown OUT.md] [--plot OUT.png]``: the
+    """``python -m nlvc_av.bench.report SAVED.json [--markdown OUT.md] [--plot OUT.png]``: the
     table of a saved run again (and its Markdown / plot), without running anything."""
     import argparse
-    parser = argparse.ArgumentParser(prog="python -m nlvc_av.bench_report", description=main.__doc__)
+    parser = argparse.ArgumentParser(prog="python -m nlvc_av.bench.report", description=main.__doc__)
     parser.add_argument("json_path")
     parser.add_argument("--markdown")
     parser.add_argument("--plot")

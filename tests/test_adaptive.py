@@ -131,7 +131,7 @@ def test_pieces_of_a_gop_code_the_same_bytes_as_the_whole():
     whole, types = coder.encode_gop(frames, "yuv420p")
     ranges = coder.pieces(len(frames), 2)
     assert len(ranges) > 2
-    parts = [coder.encode_piece(frames[a:b], a, frames[max(0, a - 2):a], "yuv420p") for a, b in ranges]
+    parts = [coder.encode_piece(frames[a:b], a, frames[max(0, a - coder.PIECE_CONTEXT):a], "yuv420p") for a, b in ranges]
     assert coder.join_pieces(parts, len(frames)) == (whole, types)
 
 
@@ -196,7 +196,7 @@ def test_effort_presets_differ_as_documented():
 
 
 def test_the_network_models_stay_selectable_by_alias():
-    assert registry.resolve("default").model_id == "nlvc-adaptive-ls-v3"
+    assert registry.resolve("default").model_id == "nlvc-adaptive-ls-v4"
     assert registry.resolve("mdiff").model_id == "nlvc-mdiff-lattice-v3-c32b5"
     assert registry.default_model(10, "mdiff") == "nlvc-mdiff-lattice-v3hd-c32b5"
 
@@ -215,13 +215,13 @@ def test_ls_v2_codes_a_scene_cut_without_references_and_ls_v1_cannot():
     first, cut = _textured(48, 64, 1), _textured(48, 64, 2)
     frames = [[first], [np.roll(first, 1, 1)], [cut]]
     v2 = AdaptiveGop(2, 8, TABLE, version=2)
-    assert v2.choose_mode(frames[2], frames[1], frames[0])[0] == len(references.MODES_V2) - 1
-    assert v2.choose_mode(frames[1], frames[0], None)[0] != len(references.MODES_V2) - 1
+    assert v2.choose_mode(frames[2], [frames[0], frames[1]])[0] == len(references.MODES_V2) - 1
+    assert v2.choose_mode(frames[1], [frames[0]])[0] != len(references.MODES_V2) - 1
     data = v2.encode(frames, "IPP")
     back = v2.decode(data, "IPP", [(48, 64)])
     assert all(np.array_equal(a[0], b[0]) for a, b in zip(frames, back))
     v1 = AdaptiveGop(2, 8, TABLE, version=1)
-    assert v1.choose_mode(frames[2], frames[1], frames[0])[0] < len(references.MODES)
+    assert v1.choose_mode(frames[2], [frames[0], frames[1]])[0] < len(references.MODES)
     assert len(references.MODES) == 7 and references.MODES_V2[:7] == references.MODES and references.MODES_V2[7] == ()
 
 

@@ -57,15 +57,15 @@ def measure(frames, pix_fmt: str, changes: dict, modes) -> float:
 
     changes = dict(changes)
     effort = changes.pop("effort", 2)
-    efforts = PL.VERSIONS[3]  # the shipped default, syntax ls-v3
+    efforts = PL.VERSIONS[4]  # the shipped default, syntax ls-v4
     saved, saved_candidates = dict(efforts), references.candidates
     try:
         efforts[effort] = dataclasses.replace(efforts[effort], **changes)
         if modes is not None:
-            references.candidates = lambda has_second, all_modes: [
-                m for m in modes if has_second or not references.needs_second(m, all_modes)]
+            references.candidates = lambda earlier, all_modes: [
+                m for m in modes if references.frames_needed(m, all_modes) <= earlier]
         fmt = lookup(pix_fmt)
-        stage = AdaptiveGop(effort, fmt.bit_depth, load("nlvc-adaptive-ls-v3").arrays["logistic"], version=3)
+        stage = AdaptiveGop(effort, fmt.bit_depth, load("nlvc-adaptive-ls-v4").arrays["logistic"], version=4)
         types = "I" + "P" * (len(frames) - 1)
         data = stage.encode(frames, types)
         back = stage.decode(data, types, [p.shape for p in frames[0]])

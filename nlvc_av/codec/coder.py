@@ -178,7 +178,7 @@ class GopCoder:
     # -- a GOP in pieces (parallel work inside a GOP)
 
     #: Context frames a piece needs before its first frame (the adaptive stage's references).
-    PIECE_CONTEXT = 2
+    PIECE_CONTEXT = 3
 
     def pieces(self, n_frames: int, workers: int) -> list[tuple[int, int]]:
         """Frame ranges of a GOP that can be encoded independently, as many as keep

@@ -52,7 +52,10 @@ CODER_PARAMS_LS2 = {**CODER_PARAMS_LS1, "syntax": "ls-v2"}
 #: ls-v3: ls-v2 with the corrector applied on every sample (no scale threshold on P-frames).
 CODER_PARAMS_LS3 = {**CODER_PARAMS_LS1, "syntax": "ls-v3"}
 #: The adaptive stage's syntax versions (AdaptiveGop's ``version``).
-LS_SYNTAX_VERSIONS = {"ls-v1": 1, "ls-v2": 2, "ls-v3": 3}
+#: ls-v4: ls-v3 plus four-reference P-frame modes (a third earlier frame) and predicted,
+#: adaptively coded motion vectors (adaptive/vectorcoder.py).
+CODER_PARAMS_LS4 = {**CODER_PARAMS_LS1, "syntax": "ls-v4"}
+LS_SYNTAX_VERSIONS = {"ls-v1": 1, "ls-v2": 2, "ls-v3": 3, "ls-v4": 4}
 
 
 @dataclass(frozen=True)
@@ -105,9 +108,13 @@ MODELS: dict[str, ModelEntry] = {e.model_id: e for e in (
     ModelEntry("nlvc-adaptive-ls-v3", ARCH_ADAPTIVE_LS_V1, "nlvc-adaptive-ls-v1.npz",
                "60ea87fd6ee6c15651d54f7c5badb2c1e905b450ca161e1f927990c1aa4960bc",
                token_map="value-window-escape-v1", coder_params=dict(CODER_PARAMS_LS3), released="0.3.0"),
+    # 0.3: ls-v4, four references and predicted vectors (docs/ADAPTIVE.md).
+    ModelEntry("nlvc-adaptive-ls-v4", ARCH_ADAPTIVE_LS_V1, "nlvc-adaptive-ls-v1.npz",
+               "60ea87fd6ee6c15651d54f7c5badb2c1e905b450ca161e1f927990c1aa4960bc",
+               token_map="value-window-escape-v1", coder_params=dict(CODER_PARAMS_LS4), released="0.3.0"),
 )}
 
-DEFAULT_MODEL = "nlvc-adaptive-ls-v3"
+DEFAULT_MODEL = "nlvc-adaptive-ls-v4"
 TEST_MODEL = "nlvc-mdiff-lattice-v3-tiny0"
 #: "mdiff": the masked-diffusion network of 0.2 (still selectable, every file of it decodes).
 ALIASES = {"default": DEFAULT_MODEL, "shipped": DEFAULT_MODEL, "tiny": TEST_MODEL,

@@ -52,8 +52,13 @@ EFFORTS_V2 = {k: replace(e, **_CORRECTOR) for k, e in EFFORTS.items()}
 #: ls-v3: the corrector on every sample of every plane (ls-v2 skipped P-frame samples of scale
 #: below 2 levels: measured 0.3-0.5 % worse than none, on the H.264-decoded clip as well).
 EFFORTS_V3 = {k: replace(e, corr_inter=0.0) for k, e in EFFORTS_V2.items()}
+#: ls-v4: ls-v3's efforts; its four-reference P-frame modes (references.MODES_V4) take
+#: ``MANY_REFS_OWN`` causal neighbours on the planes they reach (on calendar as good as 18, and
+#: the fit stays as fast as three references with 18).
+EFFORTS_V4 = dict(EFFORTS_V3)
+MANY_REFS_OWN = 12
 #: The efforts of each syntax version of the stage.
-VERSIONS = {1: EFFORTS, 2: EFFORTS_V2, 3: EFFORTS_V3}
+VERSIONS = {1: EFFORTS, 2: EFFORTS_V2, 3: EFFORTS_V3, 4: EFFORTS_V4}
 
 
 def energy_thresholds() -> np.ndarray:
@@ -89,6 +94,8 @@ def plane_config(effort: int, n_sides: int, inter: bool, bits: int, chroma: bool
     3-plane frame (fewer own neighbours); ``version``: the stage's syntax (VERSIONS)."""
     e = VERSIONS[version][effort]
     own = min(e.own, e.chroma_own) if chroma else e.own
+    if version >= 4 and inter and n_sides >= 4 and not chroma:
+        own = min(own, MANY_REFS_OWN)
     prior = np.zeros(own + 9 * n_sides, np.float64)
     if inter:
         prior[own + 4] = 1.0          # the reference sample itself

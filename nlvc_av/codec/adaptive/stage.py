@@ -27,6 +27,9 @@ from . import payload, references
 from .planes import decode_plane, encode_plane, plane_config
 
 TRIAL_STRIPE = 32    # rows per stripe of the encoder's mode trial (references.trial_rows)
+FINALISTS = 4        # ls-v4: modes trialled on the outer stripes after the middle one
+REF_COST = 0.015     # ls-v4: a mode's score grows by this fraction per reference (its time)
+CONTEXT = 3          # earlier frames a P-frame's references may reach (ls-v4's co3 / mc3)
 BAND_ROWS = 512     # bands per plane: luma height // 512 (at least 1), the same for every plane
 
 
@@ -85,7 +88,7 @@ class AdaptiveGop:
         self.bits = bit_depth
         self.table = table
         self.version = version    # 1: syntax ls-v1, 2: ls-v2 (the residual corrector, mode 7), 3: ls-v3
-        self.modes = references.MODES_V2 if version >= 2 else references.MODES
+        self.modes = references.MODES_V4 if version >= 4 else references.MODES_V2 if version >= 2 else references.MODES
         self.threads = 1
         self._pool: ThreadPoolExecutor | None = None
         self._pool_size = 0
@@ -112,26 +115,51 @@ class AdaptiveGop:
         a, b = unit.rows
         return decode_plane(data, (b - a, shape[1]), _crop(unit.sides, unit.rows), self._config(unit), self.table)
 
-    def choose_mode(self, planes, prev, prev2, trials: str = "all") -> tuple[int, dict, dict]:
+    def choose_mode(self, planes, earlier, trials: str = "all") -> tuple[int, dict, dict]:
         """Encoder: the reference mode whose luma trial (fastest effort, a bounded set of rows)
         plus its side chunk is smallest; with its vectors and the references it may use
-        (each built once, for the trial and the coding alike)."""
-        vectors = references.estimate(planes[0], prev, prev2)
-        modes = references.candidates(prev2 is not None, self.modes)
-        made = references.reference_frames([r for m in modes for r in self.modes[m]], vectors, prev, prev2)
-        # the fast preset's trials ("estimate"): one stripe of rows, a third of the work
-        rows = references.trial_rows(planes[0].shape[0], TRIAL_STRIPE, 1 if trials == "estimate" else 3)
-        best = None
-        for mode in modes:
-            refs = references.build(mode, made, 1, self.modes)[0]
-            # ranked with ls-v1's model (no corrector) in every syntax: the corrector's noise on
-            # a few trial rows picked worse modes (park_joy, 10 frames: 1 % larger; docs/ADAPTIVE.md)
-            cfg = plane_config(1, len(refs), bool(refs), self.bits)
-            bits = encode_plane(planes[0][rows], [r[rows] for r in refs], cfg, self.table)[1]
-            bits += 8 * len(references.side_chunk(mode, vectors, planes[0].shape, self.modes))
-            if best is None or bits < best[0]:
-                best = (bits, mode)
-        return best[1], vectors, made
+        (each built once, for the trial and the coding alike). ``earlier``: the GOP's frames
+        before this one (the last three at most), the nearest last."""
+        modes = references.candidates(len(earlier), self.modes)
+        if trials == "estimate":  # the fast preset spares the third frame's motion search
+            modes = [m for m in modes if references.frames_needed(m, self.modes) <= 2]
+        names = [r for m in modes for r in self.modes[m]]
+        vectors = references.estimate(planes[0], earlier, names)
+        made = references.reference_frames(names, vectors, earlier)
+        height = planes[0].shape[0]
+        if self.version < 4 or trials == "estimate":
+            # three stripes of rows (the fast preset's "estimate": the middle one), every mode,
+            # each with its whole side chunk
+            rows = references.trial_rows(height, TRIAL_STRIPE, 1 if trials == "estimate" else 3)
+            scores = {m: sum(self._trial(m, planes, made, vectors, rows)) for m in modes}
+        else:
+            # ls-v4's ten modes: every one on the middle stripe, the best ``FINALISTS`` on the
+            # outer two as well; the rows' bits scaled to the frame's height before the side
+            # chunk is added (a whole frame's vectors against a few rows' samples would decide
+            # alone), and each reference's cost in time charged as REF_COST of the bits
+            first = references.trial_rows(height, TRIAL_STRIPE, 1)
+            trial = {m: self._trial(m, planes, made, vectors, first) for m in modes}
+            rows = len(first)
+            if len(modes) > FINALISTS and rows < height:
+                rest = np.setdiff1d(references.trial_rows(height, TRIAL_STRIPE, 3), first)
+                keep = sorted(modes, key=lambda m: (self._score(m, trial[m], rows, height), m))[:FINALISTS]
+                trial = {m: (trial[m][0] + self._trial(m, planes, made, vectors, rest)[0], trial[m][1]) for m in keep}
+                rows += len(rest)
+            scores = {m: self._score(m, t, rows, height) for m, t in trial.items()}
+        return min(scores, key=lambda m: (scores[m], m)), vectors, made
+
+    def _score(self, mode: int, trial: tuple[float, float], rows: int, height: int) -> float:
+        bits, side = trial
+        return (bits * height / rows + side) * (1.0 + REF_COST * len(self.modes[mode]))
+
+    def _trial(self, mode: int, planes, made: dict, vectors: dict, rows: np.ndarray) -> tuple[float, float]:
+        """(bits of the luma rows, bits of the side chunk) of one mode."""
+        refs = references.build(mode, made, 1, self.modes)[0]
+        # ranked with ls-v1's model (no corrector) in every syntax: the corrector's noise on
+        # a few trial rows picked worse modes (park_joy, 10 frames: 1 % larger; docs/ADAPTIVE.md)
+        cfg = plane_config(1, len(refs), bool(refs), self.bits)
+        bits = encode_plane(planes[0][rows], [r[rows] for r in refs], cfg, self.table)[1]
+        return bits, 8.0 * len(references.side_chunk(mode, vectors, planes[0].shape, self.modes, self.version >= 4))
 
     # -- what GopCoder calls
 
@@ -162,22 +190,21 @@ class AdaptiveGop:
 
     def encode_frames(self, frames: list[list[np.ndarray]], start: int, context: list[list[np.ndarray]],
                       trials: str = "all") -> list[bytes]:
-        """The chunks of frames ``start``, ``start + 1``, ... of a GOP, given the (up to two)
-        frames before ``start`` (the source's: the coding is lossless). Frame 0 is the I-frame.
+        """The chunks of frames ``start``, ``start + 1``, ... of a GOP, given the (up to
+        ``CONTEXT``) frames before ``start`` (the source's: the coding is lossless). Frame 0 is the I-frame.
         Each frame depends only on the source, so any split of a GOP codes the same bytes."""
         chunks = []
-        prev = context[-1] if context else None
-        prev2 = context[-2] if len(context) >= 2 else None
+        earlier = list(context[-CONTEXT:])
         for i, planes in enumerate(frames, start):
             refs = [[] for _ in planes]
             if i > 0:
-                mode, vectors, made = self.choose_mode(planes, prev, prev2, trials)
-                chunks.append(references.side_chunk(mode, vectors, planes[0].shape, self.modes))
+                mode, vectors, made = self.choose_mode(planes, earlier, trials)
+                chunks.append(references.side_chunk(mode, vectors, planes[0].shape, self.modes, self.version >= 4))
                 refs = references.build(mode, made, len(planes), self.modes)
             for k, plane in enumerate(planes):
                 units = self.units(i, planes[:k], k, plane.shape, refs, len(planes), planes[0].shape[0])
                 chunks.extend(data for data, _ in self._map(lambda unit: self.encode_unit(plane, unit), units))
-            prev, prev2 = planes, prev
+            earlier = (earlier + [planes])[-CONTEXT:]
         return chunks
 
     def encode(self, frames: list[list[np.ndarray]], frame_types: str, trials: str = "all") -> bytes:
@@ -192,20 +219,20 @@ class AdaptiveGop:
     def decode(self, data: bytes, frame_types: str, shapes, probe=None) -> list[list[np.ndarray]]:
         chunks = iter(payload.split(data, self.chunk_count(frame_types, shapes)))
         frames = []
-        prev = prev2 = None
         for i, ftype in enumerate(frame_types):
             if ftype not in "IP":
                 raise ValueError(f"unknown frame type {ftype!r}")
             refs = [[] for _ in shapes]
             if ftype == "P":
-                if prev is None:
+                if not frames:
                     raise ValueError("GOP starts with a P-frame")
+                earlier = frames[-CONTEXT:]
                 side = next(chunks)
-                mode, vectors = references.read_side(side, shapes[0], prev2 is not None, self.modes)
+                mode, vectors = references.read_side(side, shapes[0], len(earlier), self.modes, self.version >= 4)
                 if probe is not None:
                     probe.at(frame=i, frame_type=ftype, plane="side", mode="", part="vectors and modes")
                     probe.add(8.0 * len(side), 1 + sum(v.size for v in vectors.values()))
-                made = references.reference_frames(self.modes[mode], vectors, prev, prev2)
+                made = references.reference_frames(self.modes[mode], vectors, earlier)
                 refs = references.build(mode, made, len(shapes), self.modes)
             planes: list[np.ndarray] = []
             for k, shape in enumerate(shapes):
@@ -225,5 +252,4 @@ class AdaptiveGop:
                         probe.add(8.0 * len(chunk), (unit.rows[1] - unit.rows[0]) * shape[1])
                 planes.append(out)
             frames.append(planes)
-            prev, prev2 = planes, prev
         return frames

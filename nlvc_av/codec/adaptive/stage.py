@@ -27,8 +27,10 @@ from . import payload, references
 from .planes import decode_plane, encode_plane, plane_config
 
 TRIAL_STRIPE = 32    # rows per stripe of the encoder's mode trial (references.trial_rows)
-FINALISTS = 4        # ls-v4: modes trialled on the outer stripes after the middle one
-REF_COST = 0.015     # ls-v4: a mode's score grows by this fraction per reference (its time)
+FINALISTS = 2        # ls-v4: modes trialled on the outer stripes after the middle one
+REF_COST = 0.015     # ls-v4: a mode's score grows by this fraction per reference (its time),
+REF_COST_LARGE = 0.05   # ... and by this from LARGE_FRAME luma samples on (1080p: the speed
+LARGE_FRAME = 1 << 20   # targets; blue_sky's P-frames then take mode 7, as in ls-v3)
 CONTEXT = 3          # earlier frames a P-frame's references may reach (ls-v4's co3 / mc3)
 BAND_ROWS = 512     # bands per plane: luma height // 512 (at least 1), the same for every plane
 
@@ -136,21 +138,22 @@ class AdaptiveGop:
             # ls-v4's ten modes: every one on the middle stripe, the best ``FINALISTS`` on the
             # outer two as well; the rows' bits scaled to the frame's height before the side
             # chunk is added (a whole frame's vectors against a few rows' samples would decide
-            # alone), and each reference's cost in time charged as REF_COST of the bits
+            # alone), and each reference's cost in time charged as a fraction of the bits
             first = references.trial_rows(height, TRIAL_STRIPE, 1)
             trial = {m: self._trial(m, planes, made, vectors, first) for m in modes}
             rows = len(first)
+            cost = REF_COST_LARGE if planes[0].size >= LARGE_FRAME else REF_COST
             if len(modes) > FINALISTS and rows < height:
                 rest = np.setdiff1d(references.trial_rows(height, TRIAL_STRIPE, 3), first)
-                keep = sorted(modes, key=lambda m: (self._score(m, trial[m], rows, height), m))[:FINALISTS]
+                keep = sorted(modes, key=lambda m: (self._score(m, trial[m], rows, height, cost), m))[:FINALISTS]
                 trial = {m: (trial[m][0] + self._trial(m, planes, made, vectors, rest)[0], trial[m][1]) for m in keep}
                 rows += len(rest)
-            scores = {m: self._score(m, t, rows, height) for m, t in trial.items()}
+            scores = {m: self._score(m, t, rows, height, cost) for m, t in trial.items()}
         return min(scores, key=lambda m: (scores[m], m)), vectors, made
 
-    def _score(self, mode: int, trial: tuple[float, float], rows: int, height: int) -> float:
+    def _score(self, mode: int, trial: tuple[float, float], rows: int, height: int, cost: float) -> float:
         bits, side = trial
-        return (bits * height / rows + side) * (1.0 + REF_COST * len(self.modes[mode]))
+        return (bits * height / rows + side) * (1.0 + cost * len(self.modes[mode]))
 
     def _trial(self, mode: int, planes, made: dict, vectors: dict, rows: np.ndarray) -> tuple[float, float]:
         """(bits of the luma rows, bits of the side chunk) of one mode."""

@@ -1,14 +1,16 @@
-"""The GOP syntax of the adaptive stage (ls-v1, ls-v2, ls-v3): frames <-> chunks of range-coded bytes.
+"""The GOP syntax of the adaptive stage (ls-v1 .. ls-v4): frames <-> chunks of range-coded bytes.
 
 Frame by frame, in order (frame types travel in the cluster):
 
     I-frame:  every plane, each split into ``bands(height)`` bands of rows, one chunk a band
-    P-frame:  a side chunk (constriction: the reference mode and its vectors, references.py),
+    P-frame:  a side chunk (the reference mode and its vectors, references.py; constriction
+              before ls-v4, the stage's range coder from it),
               then every plane's bands with the mode's references as features (ls-v2's
               mode 7 has none: the planes are coded as an I-frame's)
 
 ls-v2 also corrects each sample's mean with an online-trained network (corrector.py; ls-v3
-on every sample). ``AdaptiveGop(version=...)`` picks the syntax, ``planes.VERSIONS`` its efforts.
+on every sample); ls-v4 adds modes with four references (a third earlier frame) and codes the
+side chunk's vectors predicted (vectorcoder.py). ``AdaptiveGop(version=...)`` picks the syntax, ``planes.VERSIONS`` its efforts.
 
 Features of a plane (``planes.plane_config``): its causal neighbours; in P-frames the 3x3 of
 each reference around the same position; the second and third planes of a 3-plane frame (U, V
@@ -89,7 +91,8 @@ class AdaptiveGop:
         self.effort = effort
         self.bits = bit_depth
         self.table = table
-        self.version = version    # 1: syntax ls-v1, 2: ls-v2 (the residual corrector, mode 7), 3: ls-v3
+        # 1: syntax ls-v1, 2: ls-v2 (the residual corrector, mode 7), 3: ls-v3, 4: ls-v4 (modes 8, 9; predicted vectors)
+        self.version = version
         self.modes = references.MODES_V4 if version >= 4 else references.MODES_V2 if version >= 2 else references.MODES
         self.threads = 1
         self._pool: ThreadPoolExecutor | None = None

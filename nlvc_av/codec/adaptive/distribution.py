@@ -35,8 +35,8 @@ def logistic_table() -> np.ndarray:
     coder reads the integer table shipped in the model file (its SHA-256 in the registry);
     this function only documents it and lets a test check the two agree."""
     k = np.arange(-TABLE_RANGE * TABLE_STEPS, TABLE_RANGE * TABLE_STEPS + 1, dtype=np.float64)
-    # libm exp: may differ between machines; fine only because this result never reaches the coder
-    return np.rint(TABLE_ONE / (1.0 + np.exp(-k / TABLE_STEPS))).astype(np.int64)
+    table = np.rint(TABLE_ONE / (1.0 + np.exp(-k / TABLE_STEPS)))  # libm exp: never reaches the coder
+    return table.astype(np.int64)
 
 
 @njit(cache=True)

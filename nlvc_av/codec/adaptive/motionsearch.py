@@ -84,36 +84,22 @@ def _search(c, r, block, margin, start, offsets):
     return out
 
 
-def _offsets(radius: int) -> np.ndarray:
-    return np.array(sorted(((dy, dx) for dy in range(-radius, radius + 1) for dx in range(-radius, radius + 1)),
-                           key=lambda o: (abs(o[0]) + abs(o[1]), o)), np.int64)
-
-
 def _integer_search(cur: np.ndarray, ref: np.ndarray, block: int, radius: int, start) -> np.ndarray:
+    """``motion._search``'s signature and vectors, through the compiled loop."""
     h, w = cur.shape
     nby, nbx = -(-h // block), -(-w // block)
     if start is None:
         start = np.zeros((nby, nbx, 2), np.int64)
     margin = radius + int(np.abs(start).max(initial=0))
-    c = np.pad(cur, ((0, nby * block - h), (0, nbx * block - w)), mode="edge").astype(np.int64)
-    r = np.pad(ref, ((margin, margin + nby * block - h), (margin, margin + nbx * block - w)), mode="edge").astype(np.int64)
-    return _search(c, r, block, margin, np.ascontiguousarray(start, np.int64), _offsets(radius))
+    c = motion.padded(cur, nby * block, nbx * block, 0).astype(np.int64)
+    r = motion.padded(ref, nby * block, nbx * block, margin).astype(np.int64)
+    return _search(c, r, block, margin, np.ascontiguousarray(start, np.int64),
+                   np.array(motion.search_offsets(radius), np.int64))
 
 
 def integer_estimate(cur: np.ndarray, ref: np.ndarray) -> np.ndarray:
     """``predict.motion.estimate``'s vectors (integer pels), compiled."""
-    h, w = cur.shape
-    h2, w2 = h // 2 * 2, w // 2 * 2
-    if h2 >= 2 * BLOCK and w2 >= 2 * BLOCK:
-        def half(x: np.ndarray) -> np.ndarray:
-            x = x[:h2, :w2].astype(np.int32)
-            return (x[0::2, 0::2] + x[1::2, 0::2] + x[0::2, 1::2] + x[1::2, 1::2] + 2) >> 2
-        coarse = _integer_search(half(cur), half(ref), BLOCK // 2, motion.COARSE_RADIUS, None) * 2
-        nby, nbx = -(-h // BLOCK), -(-w // BLOCK)
-        start = np.zeros((nby, nbx, 2), np.int64)
-        start[:coarse.shape[0], :coarse.shape[1]] = coarse[:nby, :nbx]
-        return _integer_search(cur, ref, BLOCK, motion.FINE_RADIUS, start)
-    return _integer_search(cur, ref, BLOCK, motion.COARSE_RADIUS, None)
+    return motion.estimate(cur, ref, _integer_search).astype(np.int64)
 
 
 def estimate(cur: np.ndarray, ref: np.ndarray) -> np.ndarray:

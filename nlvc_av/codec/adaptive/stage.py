@@ -132,40 +132,41 @@ class AdaptiveGop:
         vectors = references.estimate(planes[0], earlier, names)
         made = references.reference_frames(names, vectors, earlier)
         height = planes[0].shape[0]
+        side = {m: 8.0 * len(references.side_chunk(m, vectors, planes[0].shape, self.modes, self.version >= 4))
+                for m in modes}
         if self.version < 4 or trials == "estimate":
             # three stripes of rows (the fast preset's "estimate": the middle one), every mode,
             # each with its whole side chunk
             rows = references.trial_rows(height, TRIAL_STRIPE, 1 if trials == "estimate" else 3)
-            scores = {m: sum(self._trial(m, planes, made, vectors, rows)) for m in modes}
+            scores = {m: self._trial(m, planes, made, rows) + side[m] for m in modes}
         else:
             # ls-v4's ten modes: every one on the middle stripe, the best ``FINALISTS`` on the
             # outer two as well; the rows' bits scaled to the frame's height before the side
             # chunk is added (a whole frame's vectors against a few rows' samples would decide
             # alone), and each reference's cost in time charged as a fraction of the bits
             first = references.trial_rows(height, TRIAL_STRIPE, 1)
-            trial = {m: self._trial(m, planes, made, vectors, first) for m in modes}
+            bits = {m: self._trial(m, planes, made, first) for m in modes}
             rows = len(first)
             cost = REF_COST_LARGE if planes[0].size >= LARGE_FRAME else REF_COST
+
+            def score(m: int) -> float:
+                return (bits[m] * height / rows + side[m]) * (1.0 + cost * len(self.modes[m]))
+
             if len(modes) > FINALISTS and rows < height:
                 rest = np.setdiff1d(references.trial_rows(height, TRIAL_STRIPE, 3), first)
-                keep = sorted(modes, key=lambda m: (self._score(m, trial[m], rows, height, cost), m))[:FINALISTS]
-                trial = {m: (trial[m][0] + self._trial(m, planes, made, vectors, rest)[0], trial[m][1]) for m in keep}
+                keep = sorted(modes, key=lambda m: (score(m), m))[:FINALISTS]
+                bits = {m: bits[m] + self._trial(m, planes, made, rest) for m in keep}
                 rows += len(rest)
-            scores = {m: self._score(m, t, rows, height, cost) for m, t in trial.items()}
+            scores = {m: score(m) for m in bits}
         return min(scores, key=lambda m: (scores[m], m)), vectors, made
 
-    def _score(self, mode: int, trial: tuple[float, float], rows: int, height: int, cost: float) -> float:
-        bits, side = trial
-        return (bits * height / rows + side) * (1.0 + cost * len(self.modes[mode]))
-
-    def _trial(self, mode: int, planes, made: dict, vectors: dict, rows: np.ndarray) -> tuple[float, float]:
-        """(bits of the luma rows, bits of the side chunk) of one mode."""
+    def _trial(self, mode: int, planes, made: dict, rows: np.ndarray) -> float:
+        """Bits of the luma ``rows`` coded with one mode's references."""
         refs = references.build(mode, made, 1, self.modes)[0]
         # ranked with ls-v1's model (no corrector) in every syntax: the corrector's noise on
         # a few trial rows picked worse modes (park_joy, 10 frames: 1 % larger; docs/ADAPTIVE.md)
         cfg = plane_config(1, len(refs), bool(refs), self.bits)
-        bits = encode_plane(planes[0][rows], [r[rows] for r in refs], cfg, self.table)[1]
-        return bits, 8.0 * len(references.side_chunk(mode, vectors, planes[0].shape, self.modes, self.version >= 4))
+        return encode_plane(planes[0][rows], [r[rows] for r in refs], cfg, self.table)[1]
 
     # -- what GopCoder calls
 

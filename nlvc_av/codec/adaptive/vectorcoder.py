@@ -7,10 +7,10 @@ order and for each component, the vector is predicted by the median of its left,
 top-right neighbours (H.264's rule; a missing neighbour counts as the left one, the first
 block predicts 0); for the second and third reference, whose motion is about twice and three
 times the first's, the median takes the first reference's vector at the block, scaled by the
-distance, in place of the top-right one (and the first block predicts that). The residual is coded with adaptive integer
-frequencies (every symbol >= 1, counts halved past 2^13) in one of six contexts (component x
-how far off the left and top residuals were): values within +-LIMIT directly, larger ones as
-an escape, a sign and 8 raw bits. The range coder is the stage's (rangecoder.py): integers
+distance, in place of the top-right one (and the first block predicts that). The residual is
+coded with adaptive integer frequencies (every symbol >= 1, counts halved past 2^13) in one of
+six contexts (component x how far off the left and top residuals were): values within +-LIMIT
+directly, larger ones as an escape, 9 raw bits of |r| - LIMIT - 1 and a sign bit. The range coder is the stage's (rangecoder.py): integers
 only, the same bytes everywhere.
 """
 from __future__ import annotations

@@ -18,9 +18,15 @@ def _block_sums(x: np.ndarray, block: int, nby: int, nbx: int) -> np.ndarray:
     return x.reshape(nby, block, nbx, block).sum(axis=(1, 3))
 
 
-def _padded(plane: np.ndarray, hp: int, wp: int, margin: int) -> np.ndarray:
+def padded(plane: np.ndarray, hp: int, wp: int, margin: int) -> np.ndarray:
     h, w = plane.shape
     return np.pad(plane, ((margin, margin + hp - h), (margin, margin + wp - w)), mode="edge")
+
+
+def search_offsets(radius: int) -> list[tuple[int, int]]:
+    """The candidate offsets of a search, in the order ties are decided: shortest first."""
+    return sorted(((dy, dx) for dy in range(-radius, radius + 1) for dx in range(-radius, radius + 1)),
+                  key=lambda o: (abs(o[0]) + abs(o[1]), o))
 
 
 def _search(cur: np.ndarray, ref: np.ndarray, block: int, radius: int,
@@ -30,14 +36,13 @@ def _search(cur: np.ndarray, ref: np.ndarray, block: int, radius: int,
     nby, nbx = -(-h // block), -(-w // block)
     hp, wp = nby * block, nbx * block
     margin = radius + (0 if start is None else int(np.abs(start).max(initial=0)))
-    c = _padded(cur, hp, wp, 0).astype(np.int32)
-    r = _padded(ref, hp, wp, margin).astype(np.int32)
+    c = padded(cur, hp, wp, 0).astype(np.int32)
+    r = padded(ref, hp, wp, margin).astype(np.int32)
     if start is None:
         start = np.zeros((nby, nbx, 2), np.int64)
     best = np.full((nby, nbx), np.iinfo(np.int64).max, np.int64)
     best_v = start.copy()
-    offsets = sorted(((dy, dx) for dy in range(-radius, radius + 1) for dx in range(-radius, radius + 1)),
-                     key=lambda o: (abs(o[0]) + abs(o[1]), o))
+    offsets = search_offsets(radius)
     # expand the per-block start vectors to per-pixel shifts
     sy = np.repeat(np.repeat(start[..., 0], block, 0), block, 1)
     sx = np.repeat(np.repeat(start[..., 1], block, 0), block, 1)
@@ -53,20 +58,22 @@ def _search(cur: np.ndarray, ref: np.ndarray, block: int, radius: int,
     return best_v
 
 
-def estimate(cur: np.ndarray, ref: np.ndarray) -> np.ndarray:
-    """Vectors (nby, nbx, 2) for BLOCK x BLOCK blocks of the luma plane ``cur`` against ``ref``."""
+def estimate(cur: np.ndarray, ref: np.ndarray, search=_search) -> np.ndarray:
+    """Vectors (nby, nbx, 2) for BLOCK x BLOCK blocks of the luma plane ``cur`` against ``ref``:
+    a search at half resolution, then +-1 at full. ``search(cur, ref, block, radius, start)``:
+    ``_search`` or a compiled equivalent (adaptive/motionsearch.py)."""
     h, w = cur.shape
     h2, w2 = h // 2 * 2, w // 2 * 2
     if h2 >= 2 * BLOCK and w2 >= 2 * BLOCK:
         def half(x: np.ndarray) -> np.ndarray:
             x = x[:h2, :w2].astype(np.int32)
             return (x[0::2, 0::2] + x[1::2, 0::2] + x[0::2, 1::2] + x[1::2, 1::2] + 2) >> 2
-        coarse = _search(half(cur), half(ref), BLOCK // 2, COARSE_RADIUS, None) * 2
+        coarse = search(half(cur), half(ref), BLOCK // 2, COARSE_RADIUS, None) * 2
         nby, nbx = -(-h // BLOCK), -(-w // BLOCK)
         start = np.zeros((nby, nbx, 2), np.int64)
         start[:coarse.shape[0], :coarse.shape[1]] = coarse[:nby, :nbx]
-        return _search(cur, ref, BLOCK, FINE_RADIUS, start)
-    return _search(cur, ref, BLOCK, COARSE_RADIUS, None)
+        return search(cur, ref, BLOCK, FINE_RADIUS, start)
+    return search(cur, ref, BLOCK, COARSE_RADIUS, None)
 
 
 def compensate(ref: np.ndarray, vectors: np.ndarray, sub_y: int = 1, sub_x: int = 1) -> np.ndarray:

@@ -258,7 +258,7 @@ def _encode(source: demux.InputFile, out, *, coder, gop: int, progress, runner, 
 
     def pieces():  # each GOP in the pieces its coder can code apart (GopCoder.pieces)
         for (planes,), cluster in gops():
-            ranges = coder.pieces(len(planes), workers)
+            ranges = coder.pieces(len(planes), workers, v.height)
             for n, (a, b) in enumerate(ranges):
                 context = planes[max(0, a - coder.PIECE_CONTEXT):a]
                 yield (planes[a:b], a, context), (cluster, n, len(ranges))
@@ -267,7 +267,7 @@ def _encode(source: demux.InputFile, out, *, coder, gop: int, progress, runner, 
     local = partial(_encode_local, coder, coding_fmt, trials=trials)
     remote = partial(jobs.encode_piece_job, setup, coding_fmt, trials=trials)
     n_gops = -(-total // gop)
-    count = n_gops * len(coder.pieces(min(gop, total), workers)) if total else None
+    count = n_gops * len(coder.pieces(min(gop, total), workers, v.height)) if total else None
     try:
         with container.open(out, "w", codec_setup=setup, tracks=tracks, info=info, tags=tags,
                             source_files=bool(files)) as writer:

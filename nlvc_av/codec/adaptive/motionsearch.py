@@ -4,7 +4,8 @@
 same candidates in the same order, the same bias towards short vectors, the same ties) and
 ``predict/subpel.estimate``'s quarter-pel refinement (SAD of the integer bilinear
 prediction, a length bias of 4 per quarter step), both evaluated block by block instead of
-over the whole frame per candidate: the same vectors, several times faster. Encoder only:
+over the whole frame per candidate: the same vectors, several times faster (GIL released:
+the references' searches run on threads). Encoder only:
 what it decides is sent as vectors, so its arithmetic never has to match anything.
 """
 from __future__ import annotations
@@ -18,7 +19,7 @@ BLOCK = motion.BLOCK
 PAD = 48
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _block_sad(cur, pad, y0, x0, vy, vx):
     h, w = cur.shape
     hp, wp = pad.shape
@@ -39,7 +40,7 @@ def _block_sad(cur, pad, y0, x0, vy, vx):
     return total
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _refine(cur, pad, vectors):
     nby, nbx = vectors.shape[0], vectors.shape[1]
     for by in range(nby):
@@ -61,7 +62,7 @@ def _refine(cur, pad, vectors):
     return vectors
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _search(c, r, block, margin, start, offsets):
     """``motion._search`` on padded planes: per block the first offset (in ``offsets``' order)
     of the smallest SAD + (|dy| + |dx|) * block, added to the block's start vector."""

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..entropy import AdaptiveTables, SymbolCoder
 from ..predict import subpel
-from . import motionsearch, vectorcoder
+from . import compensation, motionsearch, vectorcoder
 
 MOTION = subpel.QuarterPelMotion()
 MODES = (("co",), ("mc",), ("co", "mc"), ("co", "co2"), ("mc", "mc2"), ("co", "mc", "mc2"), ("co", "co2", "mc"))
@@ -96,7 +96,7 @@ def reference_frames(names, vectors: dict, earlier: list[list[np.ndarray]]) -> d
     for ref in names:
         if ref not in made:
             frame = earlier[-_age(ref)]
-            made[ref] = MOTION.compensate(frame, vectors[ref]) if ref.startswith("mc") else frame
+            made[ref] = compensation.compensate_frame(frame, vectors[ref]) if ref.startswith("mc") else frame
     return made
 
 
@@ -105,9 +105,11 @@ def build(mode: int, made: dict, nplanes: int, modes=MODES) -> list[list[np.ndar
     return [[made[r][k] for r in modes[mode]] for k in range(nplanes)]
 
 
-def estimate(cur: np.ndarray, earlier: list[list[np.ndarray]], names) -> dict:
-    """Encoder: the vectors of each motion-compensated reference in ``names`` (any arithmetic)."""
-    return {ref: motionsearch.estimate(cur, earlier[-_age(ref)][0]) for ref in sorted(set(names)) if ref.startswith("mc")}
+def estimate(cur: np.ndarray, earlier: list[list[np.ndarray]], names, mapper=map) -> dict:
+    """Encoder: the vectors of each motion-compensated reference in ``names`` (any arithmetic);
+    ``mapper(fn, items)`` runs the searches (the stage's threads: they release the GIL)."""
+    refs = [ref for ref in sorted(set(names)) if ref.startswith("mc")]
+    return dict(zip(refs, mapper(lambda ref: motionsearch.estimate(cur, earlier[-_age(ref)][0]), refs)))
 
 
 def trial_rows(height: int, stripe: int, stripes: int = 3) -> np.ndarray:

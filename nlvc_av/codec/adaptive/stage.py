@@ -129,7 +129,7 @@ class AdaptiveGop:
         if trials == "estimate":  # the fast preset spares the third frame's motion search
             modes = [m for m in modes if references.frames_needed(m, self.modes) <= 2]
         names = [r for m in modes for r in self.modes[m]]
-        vectors = references.estimate(planes[0], earlier, names)
+        vectors = references.estimate(planes[0], earlier, names, self._map)
         made = references.reference_frames(names, vectors, earlier)
         height = planes[0].shape[0]
         side = {m: 8.0 * len(references.side_chunk(m, vectors, planes[0].shape, self.modes, self.version >= 4))
@@ -138,14 +138,14 @@ class AdaptiveGop:
             # three stripes of rows (the fast preset's "estimate": the middle one), every mode,
             # each with its whole side chunk
             rows = references.trial_rows(height, TRIAL_STRIPE, 1 if trials == "estimate" else 3)
-            scores = {m: self._trial(m, planes, made, rows) + side[m] for m in modes}
+            scores = {m: b + side[m] for m, b in zip(modes, self._trials(modes, planes, made, rows))}
         else:
             # ls-v4's ten modes: every one on the middle stripe, the best ``FINALISTS`` on the
             # outer two as well; the rows' bits scaled to the frame's height before the side
             # chunk is added (a whole frame's vectors against a few rows' samples would decide
             # alone), and each reference's cost in time charged as a fraction of the bits
             first = references.trial_rows(height, TRIAL_STRIPE, 1)
-            bits = {m: self._trial(m, planes, made, first) for m in modes}
+            bits = dict(zip(modes, self._trials(modes, planes, made, first)))
             rows = len(first)
             cost = REF_COST_LARGE if planes[0].size >= LARGE_FRAME else REF_COST
 
@@ -155,10 +155,14 @@ class AdaptiveGop:
             if len(modes) > FINALISTS and rows < height:
                 rest = np.setdiff1d(references.trial_rows(height, TRIAL_STRIPE, 3), first)
                 keep = sorted(modes, key=lambda m: (score(m), m))[:FINALISTS]
-                bits = {m: bits[m] + self._trial(m, planes, made, rest) for m in keep}
+                bits = {m: bits[m] + b for m, b in zip(keep, self._trials(keep, planes, made, rest))}
                 rows += len(rest)
             scores = {m: score(m) for m in bits}
         return min(scores, key=lambda m: (scores[m], m)), vectors, made
+
+    def _trials(self, modes: list[int], planes, made: dict, rows: np.ndarray) -> list[float]:
+        """``_trial`` of each mode, on the band threads (independent: any order, same bits)."""
+        return self._map(lambda mode: self._trial(mode, planes, made, rows), list(modes))
 
     def _trial(self, mode: int, planes, made: dict, rows: np.ndarray) -> float:
         """Bits of the luma ``rows`` coded with one mode's references."""

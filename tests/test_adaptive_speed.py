@@ -1,0 +1,52 @@
+"""What the adaptive stage does for speed must not change a byte: compiled compensation,
+threaded motion searches and mode trials, one piece per tall GOP."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nlvc_av.codec.adaptive import compensation
+from nlvc_av.codec.adaptive.stage import AdaptiveGop
+from nlvc_av.codec.coder import GopCoder
+from nlvc_av.codec.predict import subpel
+from nlvc_av.codec import registry
+
+
+@pytest.mark.parametrize("h, w, sub_y, sub_x, dtype", [(37, 53, 1, 1, np.uint8), (19, 27, 2, 2, np.uint16),
+                                                       (37, 27, 1, 2, np.int32), (8, 5, 1, 1, np.uint8),
+                                                       (9, 14, 4, 4, np.uint8)])
+def test_compiled_compensation_is_subpel_compensation(h, w, sub_y, sub_x, dtype):
+    rng = np.random.default_rng(h * w)
+    ref = rng.integers(0, 1000 if dtype != np.uint8 else 256, (h, w)).astype(dtype)
+    # vectors up to the syntax's range, on a tiny plane: most predictions reach past the edges
+    vectors = rng.integers(-128, 128, (-(-h * sub_y // 16), -(-w * sub_x // 16), 2))
+    want = subpel.compensate(ref, vectors, sub_y, sub_x)
+    got = compensation.compensate(ref, vectors, sub_y, sub_x)
+    assert got.dtype == want.dtype and np.array_equal(got, want)
+
+
+def _pan(n=4, h=48, w=64):
+    rng = np.random.default_rng(5)
+    base = rng.integers(0, 256, (h + 8 * n, w + 8 * n)).astype(np.uint8)
+    base = ((base.astype(np.int32) + np.roll(base, 1, 0) + np.roll(base, 1, 1)) // 3).astype(np.uint8)
+    frames = []
+    for i in range(n):
+        y = base[2 * i:2 * i + h, 3 * i:3 * i + w]
+        frames.append([y, y[::2, ::2].copy(), y[1::2, ::2].copy()])
+    return frames
+
+
+def test_threaded_trials_and_searches_code_the_same_bytes():
+    table = registry.load("nlvc-adaptive-ls-v4").arrays["logistic"]
+    frames = _pan()
+    one = AdaptiveGop(1, 8, table, version=4)
+    two = AdaptiveGop(1, 8, table, version=4)
+    two.threads = 2
+    assert one.encode(frames, "IPPP") == two.encode(frames, "IPPP")
+
+
+def test_a_gop_with_a_band_per_worker_stays_one_piece():
+    coder = GopCoder.for_encoding("default", 2)
+    assert coder.pieces(8, 2, 1080) == [(0, 8)]            # 2 bands of 1080 rows: threads
+    assert len(coder.pieces(8, 2, 288)) > 2                  # CIF: one band, pieces on processes
+    assert len(coder.pieces(8, 4, 1080)) > 2                 # more workers than bands

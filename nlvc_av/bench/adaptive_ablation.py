@@ -57,7 +57,7 @@ def measure(frames, pix_fmt: str, changes: dict, modes) -> float:
 
     changes = dict(changes)
     effort = changes.pop("effort", 2)
-    efforts = PL.VERSIONS[4]  # the shipped default, syntax ls-v4
+    efforts = PL.VERSIONS[5]  # the shipped default, syntax ls-v5
     saved, saved_candidates = dict(efforts), references.candidates
     try:
         efforts[effort] = dataclasses.replace(efforts[effort], **changes)
@@ -65,7 +65,7 @@ def measure(frames, pix_fmt: str, changes: dict, modes) -> float:
             references.candidates = lambda earlier, all_modes: [
                 m for m in modes if references.frames_needed(m, all_modes) <= earlier]
         fmt = lookup(pix_fmt)
-        stage = AdaptiveGop(effort, fmt.bit_depth, load("nlvc-adaptive-ls-v4").arrays["logistic"], version=4)
+        stage = AdaptiveGop(effort, fmt.bit_depth, load("nlvc-adaptive-ls-v5").arrays["logistic"], version=5)
         types = "I" + "P" * (len(frames) - 1)
         data = stage.encode(frames, types)
         back = stage.decode(data, types, [p.shape for p in frames[0]])

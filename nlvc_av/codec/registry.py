@@ -55,7 +55,10 @@ CODER_PARAMS_LS3 = {**CODER_PARAMS_LS1, "syntax": "ls-v3"}
 #: ls-v4: ls-v3 plus four-reference P-frame modes (a third earlier frame) and predicted,
 #: adaptively coded motion vectors (adaptive/vectorcoder.py).
 CODER_PARAMS_LS4 = {**CODER_PARAMS_LS1, "syntax": "ls-v4"}
-LS_SYNTAX_VERSIONS = {"ls-v1": 1, "ls-v2": 2, "ls-v3": 3, "ls-v4": 4}
+#: ls-v5: ls-v4, with the planes of frames of 2^20 luma samples or more (1080p and up) refitting
+#: their weights half as often (adaptive/planes.py LARGE_SOLVE_FACTOR).
+CODER_PARAMS_LS5 = {**CODER_PARAMS_LS1, "syntax": "ls-v5"}
+LS_SYNTAX_VERSIONS = {"ls-v1": 1, "ls-v2": 2, "ls-v3": 3, "ls-v4": 4, "ls-v5": 5}
 
 
 @dataclass(frozen=True)
@@ -112,9 +115,13 @@ MODELS: dict[str, ModelEntry] = {e.model_id: e for e in (
     ModelEntry("nlvc-adaptive-ls-v4", ARCH_ADAPTIVE_LS_V1, "nlvc-adaptive-ls-v1.npz",
                "60ea87fd6ee6c15651d54f7c5badb2c1e905b450ca161e1f927990c1aa4960bc",
                token_map="value-window-escape-v1", coder_params=dict(CODER_PARAMS_LS4), released="0.3.0"),
+    # 0.3: ls-v5, ls-v4 with half as many refits on frames of 1080p and up (docs/ADAPTIVE.md).
+    ModelEntry("nlvc-adaptive-ls-v5", ARCH_ADAPTIVE_LS_V1, "nlvc-adaptive-ls-v1.npz",
+               "60ea87fd6ee6c15651d54f7c5badb2c1e905b450ca161e1f927990c1aa4960bc",
+               token_map="value-window-escape-v1", coder_params=dict(CODER_PARAMS_LS5), released="0.3.0"),
 )}
 
-DEFAULT_MODEL = "nlvc-adaptive-ls-v4"
+DEFAULT_MODEL = "nlvc-adaptive-ls-v5"
 TEST_MODEL = "nlvc-mdiff-lattice-v3-tiny0"
 #: "mdiff": the masked-diffusion network of 0.2 (still selectable, every file of it decodes).
 ALIASES = {"default": DEFAULT_MODEL, "shipped": DEFAULT_MODEL, "tiny": TEST_MODEL,

@@ -41,16 +41,29 @@ DEEP_CASES = {
     "gray16le_32x20": ("gray16le", 32, 20, 3, 3, 2),
     "gbrap12le_24x18": ("gbrap12le", 24, 18, 3, 3, 3),
 }
+#: A frame of 2^20 luma samples (ls-v5 and later code such large frames differently), nearly
+#: flat so that the file stays small.
+LARGE_CASES = {"gray_1024x1024": ("gray", 1024, 1024, 2, 2, 2)}
 
 
 def cases_for(model: str) -> dict:
     """The cases a model is asked to encode: old models only the formats they code."""
     try:
         from nlvc_av.codec import registry
-        deep = registry.resolve(model).token_map in ("residual-mod2^b-split-v1", "value-window-escape-v1")
+        entry = registry.resolve(model)
+        deep = entry.token_map in ("residual-mod2^b-split-v1", "value-window-escape-v1")
+        large = registry.LS_SYNTAX_VERSIONS.get(entry.coder_params.get("syntax"), 0) >= 5
     except Exception:  # a release without the registry or the model: the 8-bit cases
-        deep = False
-    return {**CASES, **DEEP_CASES} if deep else CASES
+        deep = large = False
+    return {**CASES, **(DEEP_CASES if deep else {}), **(LARGE_CASES if large else {})}
+
+
+def large_content(pix_fmt: str, width: int, height: int, index: int) -> list[np.ndarray]:
+    """A large case's frame: a flat field, a ramp patch and a block that moves each frame."""
+    luma = np.full((height, width), 128, np.uint8)
+    luma[100:228, 100:356] = (np.arange(256) // 2 + 40).astype(np.uint8)
+    luma[400 + 3 * index:520 + 3 * index, 500 + 5 * index:700 + 5 * index] = 60
+    return [luma]
 
 
 def deep_planes(pix_fmt: str, width: int, height: int, index: int) -> list[np.ndarray]:
@@ -114,13 +127,13 @@ def content(pix_fmt: str, width: int, height: int, index: int) -> list[np.ndarra
     return [luma, (luma // 2 + 100).astype(np.uint8), (255 - luma).astype(np.uint8)]
 
 
-def write_clip(path: Path, pix_fmt: str, width: int, height: int, frames: int) -> list[str]:
+def write_clip(path: Path, pix_fmt: str, width: int, height: int, frames: int, make=content) -> list[str]:
     """An FFV1/Matroska clip; returns the MD5 of each frame as PyAV reads it back."""
     with av.open(str(path), "w") as out:
         vs = out.add_stream("ffv1", rate=25)
         vs.width, vs.height, vs.pix_fmt = width, height, pix_fmt
         for i in range(frames):
-            planes = content(pix_fmt, width, height, i)
+            planes = make(pix_fmt, width, height, i)
             frame = av.VideoFrame(width, height, pix_fmt)
             if pix_fmt == "bgr0":
                 packed = np.zeros((height, width, 4), np.uint8)
@@ -168,8 +181,10 @@ def main(models: list[str]) -> int:
         with tempfile.TemporaryDirectory() as tmp:
             for case, (pix_fmt, width, height, frames, gop, groups) in cases_for(model).items():
                 src = Path(tmp) / f"{case}.mkv"
-                write = write_deep_clip if case in DEEP_CASES else write_clip
-                md5s = write(src, pix_fmt, width, height, frames)
+                if case in DEEP_CASES:
+                    md5s = write_deep_clip(src, pix_fmt, width, height, frames)
+                else:
+                    md5s = write_clip(src, pix_fmt, width, height, frames, large_content if case in LARGE_CASES else content)
                 coded = Path(tmp) / f"{case}.nlvc"
                 encode_file(str(src), str(coded), gop=gop, groups=groups, model=model)
                 with container.open(str(coded), "r") as r:

@@ -57,8 +57,20 @@ EFFORTS_V3 = {k: replace(e, corr_inter=0.0) for k, e in EFFORTS_V2.items()}
 #: the fit stays as fast as three references with 18).
 EFFORTS_V4 = dict(EFFORTS_V3)
 MANY_REFS_OWN = 12
+#: ls-v5: ls-v4's efforts, except that the planes of a frame of at least ``LARGE_FRAME`` luma
+#: samples (1080p and up) refit their weights ``LARGE_SOLVE_FACTOR`` times less often (1080p
+#: blue_sky, 4 frames: default +0.16 % bytes for 1.29x the speed, fast +0.30 % for 1.18x;
+#: docs/ADAPTIVE.md). Smaller frames are coded exactly as ls-v4 codes them.
+EFFORTS_V5 = dict(EFFORTS_V4)
+LARGE_FRAME = 1 << 20
+LARGE_SOLVE_FACTOR = 2
 #: The efforts of each syntax version of the stage.
-VERSIONS = {1: EFFORTS, 2: EFFORTS_V2, 3: EFFORTS_V3, 4: EFFORTS_V4}
+VERSIONS = {1: EFFORTS, 2: EFFORTS_V2, 3: EFFORTS_V3, 4: EFFORTS_V4, 5: EFFORTS_V5}
+
+
+def large_frame(luma_shape) -> bool:
+    """Whether a frame with this luma plane counts as large (ls-v5's slower refits)."""
+    return luma_shape[0] * luma_shape[1] >= LARGE_FRAME
 
 
 def energy_thresholds() -> np.ndarray:
@@ -89,10 +101,13 @@ class PlaneConfig:
 
 
 def plane_config(effort: int, n_sides: int, inter: bool, bits: int, chroma: bool = False,
-                 version: int = 1) -> PlaneConfig:
+                 version: int = 1, large: bool = False) -> PlaneConfig:
     """``inter``: the first side plane is a reference frame; ``chroma``: planes 1 and 2 of a
-    3-plane frame (fewer own neighbours); ``version``: the stage's syntax (VERSIONS)."""
+    3-plane frame (fewer own neighbours); ``version``: the stage's syntax (VERSIONS);
+    ``large``: the plane belongs to a large frame (``large_frame``; ls-v5 on)."""
     e = VERSIONS[version][effort]
+    if version >= 5 and large:
+        e = replace(e, solve_every=e.solve_every * LARGE_SOLVE_FACTOR)
     own = min(e.own, e.chroma_own) if chroma else e.own
     if version >= 4 and inter and n_sides >= 4 and not chroma:
         own = min(own, MANY_REFS_OWN)

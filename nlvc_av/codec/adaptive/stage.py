@@ -1,4 +1,4 @@
-"""The GOP syntax of the adaptive stage (ls-v1 .. ls-v4): frames <-> chunks of range-coded bytes.
+"""The GOP syntax of the adaptive stage (ls-v1 .. ls-v5): frames <-> chunks of range-coded bytes.
 
 Frame by frame, in order (frame types travel in the cluster):
 
@@ -10,7 +10,8 @@ Frame by frame, in order (frame types travel in the cluster):
 
 ls-v2 also corrects each sample's mean with an online-trained network (corrector.py; ls-v3
 on every sample); ls-v4 adds modes with four references (a third earlier frame) and codes the
-side chunk's vectors predicted (vectorcoder.py). ``AdaptiveGop(version=...)`` picks the syntax, ``planes.VERSIONS`` its efforts.
+side chunk's vectors predicted (vectorcoder.py); ls-v5 refits the planes of large frames
+(1080p and up) less often (planes.LARGE_SOLVE_FACTOR). ``AdaptiveGop(version=...)`` picks the syntax, ``planes.VERSIONS`` its efforts.
 
 Features of a plane (``planes.plane_config``): its causal neighbours; in P-frames the 3x3 of
 each reference around the same position; the second and third planes of a 3-plane frame (U, V
@@ -26,13 +27,13 @@ import numpy as np
 
 from ..formats import lookup, plane_shapes
 from . import payload, references
-from .planes import decode_plane, encode_plane, plane_config
+from .planes import decode_plane, encode_plane, large_frame, plane_config
 
 TRIAL_STRIPE = 32    # rows per stripe of the encoder's mode trial (references.trial_rows)
 FINALISTS = 2        # ls-v4: modes trialled on the outer stripes after the middle one
 REF_COST = 0.015     # ls-v4: a mode's score grows by this fraction per reference (its time),
-REF_COST_LARGE = 0.05   # ... and by this from LARGE_FRAME luma samples on (1080p: the speed
-LARGE_FRAME = 1 << 20   # targets; blue_sky's P-frames then take mode 7, as in ls-v3)
+REF_COST_LARGE = 0.05   # ... and by this from planes.LARGE_FRAME luma samples on (1080p: the
+                        # speed targets; blue_sky's P-frames then take mode 7, as in ls-v3)
 CONTEXT = 3          # earlier frames a P-frame's references may reach (ls-v4's co3 / mc3)
 BAND_ROWS = 512     # bands per plane: luma height // 512 (at least 1), the same for every plane
 
@@ -63,6 +64,7 @@ class Unit:
     sides: list[np.ndarray]   # full-plane side planes, before cropping
     inter: bool
     chroma: bool
+    large: bool = False   # a plane of a large frame (planes.large_frame)
 
 
 def _crop(sides: list[np.ndarray], rows: tuple[int, int]) -> list[np.ndarray]:
@@ -91,7 +93,8 @@ class AdaptiveGop:
         self.effort = effort
         self.bits = bit_depth
         self.table = table
-        # 1: syntax ls-v1, 2: ls-v2 (the residual corrector, mode 7), 3: ls-v3, 4: ls-v4 (modes 8, 9; predicted vectors)
+        # 1: syntax ls-v1, 2: ls-v2 (the residual corrector, mode 7), 3: ls-v3, 4: ls-v4 (modes 8, 9;
+        # predicted vectors), 5: ls-v5 (large frames refit less often: planes.LARGE_SOLVE_FACTOR)
         self.version = version
         self.modes = references.MODES_V4 if version >= 4 else references.MODES_V2 if version >= 2 else references.MODES
         self.threads = 1
@@ -110,7 +113,7 @@ class AdaptiveGop:
         return list(self._pool.map(fn, items))
 
     def _config(self, unit: Unit):
-        return plane_config(self.effort, len(unit.sides), unit.inter, self.bits, unit.chroma, self.version)
+        return plane_config(self.effort, len(unit.sides), unit.inter, self.bits, unit.chroma, self.version, unit.large)
 
     def encode_unit(self, plane: np.ndarray, unit: Unit) -> tuple[bytes, float]:
         a, b = unit.rows
@@ -147,7 +150,7 @@ class AdaptiveGop:
             first = references.trial_rows(height, TRIAL_STRIPE, 1)
             bits = dict(zip(modes, self._trials(modes, planes, made, first)))
             rows = len(first)
-            cost = REF_COST_LARGE if planes[0].size >= LARGE_FRAME else REF_COST
+            cost = REF_COST_LARGE if large_frame(planes[0].shape) else REF_COST
 
             def score(m: int) -> float:
                 return (bits[m] * height / rows + side[m]) * (1.0 + cost * len(self.modes[m]))
@@ -191,13 +194,13 @@ class AdaptiveGop:
     # -- the syntax
 
     def units(self, i: int, coded: list[np.ndarray], k: int, shape, refs, nplanes: int,
-              luma_height: int) -> list[Unit]:
+              luma_shape) -> list[Unit]:
         """The bands of plane k of frame i (the order of their chunks)."""
         chroma = nplanes >= 3 and k in (1, 2)
         plane_refs = refs[k][:references.CHROMA_REFS] if chroma else refs[k]
         sides = side_planes(coded, k, shape, plane_refs, nplanes)
-        n = bands(luma_height)
-        return [Unit(i, k, rows, sides, bool(plane_refs), chroma) for rows in band_rows(shape[0], n)]
+        n, large = bands(luma_shape[0]), large_frame(luma_shape)
+        return [Unit(i, k, rows, sides, bool(plane_refs), chroma, large) for rows in band_rows(shape[0], n)]
 
     def encode_frames(self, frames: list[list[np.ndarray]], start: int, context: list[list[np.ndarray]],
                       trials: str = "all") -> list[bytes]:
@@ -213,7 +216,7 @@ class AdaptiveGop:
                 chunks.append(references.side_chunk(mode, vectors, planes[0].shape, self.modes, self.version >= 4))
                 refs = references.build(mode, made, len(planes), self.modes)
             for k, plane in enumerate(planes):
-                units = self.units(i, planes[:k], k, plane.shape, refs, len(planes), planes[0].shape[0])
+                units = self.units(i, planes[:k], k, plane.shape, refs, len(planes), planes[0].shape)
                 chunks.extend(data for data, _ in self._map(lambda unit: self.encode_unit(plane, unit), units))
             earlier = (earlier + [planes])[-CONTEXT:]
         return chunks
@@ -248,7 +251,7 @@ class AdaptiveGop:
             planes: list[np.ndarray] = []
             for k, shape in enumerate(shapes):
                 out = np.empty(shape, np.int32)
-                units = self.units(i, planes, k, shape, refs, len(shapes), shapes[0][0])
+                units = self.units(i, planes, k, shape, refs, len(shapes), shapes[0])
                 coded = [(unit, next(chunks)) for unit in units]
 
                 def decode_band(item, shape=shape, out=out):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nlvc_av.codec.adaptive import compensation
+from nlvc_av.codec.adaptive import compensation, motionsearch
 from nlvc_av.codec.adaptive.stage import AdaptiveGop
 from nlvc_av.codec.coder import GopCoder
 from nlvc_av.codec.predict import subpel
@@ -50,3 +50,16 @@ def test_a_gop_with_a_band_per_worker_stays_one_piece():
     assert coder.pieces(8, 2, 1080) == [(0, 8)]            # 2 bands of 1080 rows: threads
     assert len(coder.pieces(8, 2, 288)) > 2                  # CIF: one band, pieces on processes
     assert len(coder.pieces(8, 4, 1080)) > 2                 # more workers than bands
+
+
+@pytest.mark.parametrize("h, w, shift, dtype", [(80, 96, (3, -5), np.uint8), (53, 70, (-11, 17), np.uint8),
+                                                (40, 48, (6, 2), np.uint16)])
+def test_the_compiled_quarter_pel_search_finds_the_numpy_search_vectors(h, w, shift, dtype):
+    """motionsearch.estimate (views, int32, the block's own phase) against subpel.estimate."""
+    rng = np.random.default_rng(h + w)
+    top = 4000 if dtype == np.uint16 else 256
+    big = rng.integers(0, top, (h + 60, w + 60)).astype(np.int64)
+    big = (big + np.roll(big, 1, 0) + np.roll(big, 1, 1) + np.roll(big, (1, 1), (0, 1))) // 4
+    ref = big[30:30 + h, 30:30 + w].astype(dtype)
+    cur = big[30 + shift[0]:30 + shift[0] + h, 30 + shift[1]:30 + shift[1] + w].astype(dtype)
+    assert np.array_equal(motionsearch.estimate(cur, ref), subpel.estimate(cur, ref))

@@ -21,22 +21,24 @@ PAD = 48
 
 @njit(cache=True, nogil=True)
 def _block_sad(cur, pad, y0, x0, vy, vx):
+    """SAD of one block against the bilinear prediction at quarter-pel (vy, vx). The phase
+    is the block's own; PAD (48) exceeds the longest vector (32 pixels) plus one, so the
+    clamp of subpel.compensate never binds and each row is a plain view."""
     h, w = cur.shape
-    hp, wp = pad.shape
+    fy, fx = vy & 3, vx & 3
+    wa, wb, wc, wd = (4 - fy) * (4 - fx), (4 - fy) * fx, fy * (4 - fx), fy * fx
+    x1 = min(x0 + BLOCK, w)
+    n = x1 - x0
+    ix = x0 + (vx >> 2) + PAD
     total = 0
     for y in range(y0, min(y0 + BLOCK, h)):
-        for x in range(x0, min(x0 + BLOCK, w)):
-            py = y * 4 + vy
-            px = x * 4 + vx
-            iy = (py >> 2) + PAD
-            ix = (px >> 2) + PAD
-            fy = py & 3
-            fx = px & 3
-            iy = min(max(iy, 0), hp - 2)
-            ix = min(max(ix, 0), wp - 2)
-            p = ((4 - fy) * (4 - fx) * pad[iy, ix] + (4 - fy) * fx * pad[iy, ix + 1]
-                 + fy * (4 - fx) * pad[iy + 1, ix] + fy * fx * pad[iy + 1, ix + 1] + 8) // 16
-            total += abs(np.int64(cur[y, x]) - p)
+        iy = y + (vy >> 2) + PAD
+        crow = cur[y, x0:x1]
+        a = pad[iy, ix:ix + n + 1]
+        c = pad[iy + 1, ix:ix + n + 1]
+        for t in range(n):
+            p = (wa * a[t] + wb * a[t + 1] + wc * c[t] + wd * c[t + 1] + 8) >> 4
+            total += abs(crow[t] - p)
     return total
 
 
@@ -65,20 +67,24 @@ def _refine(cur, pad, vectors):
 @njit(cache=True, nogil=True)
 def _search(c, r, block, margin, start, offsets):
     """``motion._search`` on padded planes: per block the first offset (in ``offsets``' order)
-    of the smallest SAD + (|dy| + |dx|) * block, added to the block's start vector."""
+    of the smallest SAD + (|dy| + |dx|) * block, added to the block's start vector. Rows are
+    taken as views from their first sample, so the inner sums vectorise."""
     nby, nbx = start.shape[0], start.shape[1]
     out = start.copy()
     for by in range(nby):
         for bx in range(nbx):
             sy, sx = start[by, bx, 0], start[by, bx, 1]
+            x0 = bx * block
             best = -1
             for o in range(offsets.shape[0]):
                 dy, dx = offsets[o, 0], offsets[o, 1]
                 sad = (abs(dy) + abs(dx)) * block
+                rx = x0 + margin + sx + dx
                 for y in range(by * block, by * block + block):
-                    ry = y + margin + sy + dy
-                    for x in range(bx * block, bx * block + block):
-                        sad += abs(c[y, x] - r[ry, x + margin + sx + dx])
+                    crow = c[y, x0:x0 + block]
+                    rrow = r[y + margin + sy + dy, rx:rx + block]
+                    for t in range(block):
+                        sad += abs(crow[t] - rrow[t])
                 if best < 0 or sad < best:
                     best = sad
                     out[by, bx, 0], out[by, bx, 1] = sy + dy, sx + dx
@@ -92,8 +98,8 @@ def _integer_search(cur: np.ndarray, ref: np.ndarray, block: int, radius: int, s
     if start is None:
         start = np.zeros((nby, nbx, 2), np.int64)
     margin = radius + int(np.abs(start).max(initial=0))
-    c = motion.padded(cur, nby * block, nbx * block, 0).astype(np.int64)
-    r = motion.padded(ref, nby * block, nbx * block, margin).astype(np.int64)
+    c = motion.padded(cur, nby * block, nbx * block, 0).astype(np.int32)   # int32: 8 lanes per vector
+    r = motion.padded(ref, nby * block, nbx * block, margin).astype(np.int32)
     return _search(c, r, block, margin, np.ascontiguousarray(start, np.int64),
                    np.array(motion.search_offsets(radius), np.int64))
 
@@ -106,5 +112,5 @@ def integer_estimate(cur: np.ndarray, ref: np.ndarray) -> np.ndarray:
 def estimate(cur: np.ndarray, ref: np.ndarray) -> np.ndarray:
     """Quarter-pel vectors (nby, nbx, 2) of ``cur`` against ``ref``: integer search, then refinement."""
     v = integer_estimate(cur, ref) * 4
-    pad = np.pad(ref.astype(np.int64), PAD, mode="edge")
-    return _refine(np.ascontiguousarray(cur, np.int64), pad, np.ascontiguousarray(v))
+    pad = np.pad(ref.astype(np.int32), PAD, mode="edge")   # int32: 8 lanes per vector
+    return _refine(np.ascontiguousarray(cur, np.int32), pad, np.ascontiguousarray(v))

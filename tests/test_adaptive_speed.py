@@ -63,3 +63,47 @@ def test_the_compiled_quarter_pel_search_finds_the_numpy_search_vectors(h, w, sh
     ref = big[30:30 + h, 30:30 + w].astype(dtype)
     cur = big[30 + shift[0]:30 + shift[0] + h, 30 + shift[1]:30 + shift[1] + w].astype(dtype)
     assert np.array_equal(motionsearch.estimate(cur, ref), subpel.estimate(cur, ref))
+
+
+def _gop_frames(pix_fmt: str, n: int = 4):
+    from nlvc_av.codec.formats import lookup, plane_shapes
+    fmt = lookup(pix_fmt)
+    top = (1 << fmt.bit_depth) - 1
+    frames = _pan(n, 40, 56)
+    out = []
+    for f in frames:
+        y = f[0].astype(np.int64) * top // 255
+        planes = []
+        for k, (h, w) in enumerate(plane_shapes(fmt, 56, 40)):
+            sy, sx = -(-40 // h), -(-56 // w)
+            planes.append(((y[::sy, ::sx][:h, :w] + 37 * k) % (top + 1)).astype(fmt.dtype))
+        out.append(planes)
+    return fmt, out
+
+
+@pytest.mark.parametrize("pix_fmt", ["yuv420p", "gbrp", "yuva420p", "yuv420p10le", "gray"])
+def test_the_two_lane_decoder_gives_the_one_lane_frames(pix_fmt):
+    fmt, frames = _gop_frames(pix_fmt)
+    table = registry.load("nlvc-adaptive-ls-v5").arrays["logistic"]
+    stage = AdaptiveGop(2, fmt.bit_depth, table, version=5)
+    data = stage.encode(frames, "IPPP")
+    shapes = [p.shape for p in frames[0]]
+    one = stage.decode(data, "IPPP", shapes)
+    stage.threads = 2
+    two = stage.decode(data, "IPPP", shapes)
+    for fa, fb, fc in zip(frames, one, two):
+        for a, b, c in zip(fa, fb, fc):
+            assert np.array_equal(a, b) and np.array_equal(b, c)
+
+
+def test_the_two_lane_decoder_reports_damage_and_stops():
+    fmt, frames = _gop_frames("yuv420p")
+    table = registry.load("nlvc-adaptive-ls-v5").arrays["logistic"]
+    stage = AdaptiveGop(2, 8, table, version=5)
+    stage.threads = 2
+    data = stage.encode(frames, "IPPP")
+    shapes = [p.shape for p in frames[0]]
+    with pytest.raises(ValueError):
+        stage.decode(data[:len(data) // 3], "IPPP", shapes)   # the payload's chunks are cut
+    with pytest.raises(ValueError):
+        stage.decode(data, "IPXP", shapes)

@@ -100,6 +100,20 @@ def reference_frames(names, vectors: dict, earlier: list[list[np.ndarray]]) -> d
     return made
 
 
+def reference_planes(names, vectors: dict, earlier: list[np.ndarray], luma_shape) -> list[np.ndarray]:
+    """One plane's references, in the order of ``names``: ``build(...)[k]`` from plane k of
+    the earlier frames alone (``earlier``, the nearest last), moved as ``reference_frames``
+    moves them (the plane's subsampling from ``luma_shape``)."""
+    h, w = luma_shape
+    made = {}
+    for ref in names:
+        if ref not in made:
+            plane = earlier[-_age(ref)]
+            made[ref] = (compensation.compensate(plane, vectors[ref], -(-h // plane.shape[0]), -(-w // plane.shape[1]))
+                         if ref.startswith("mc") else plane)
+    return [made[r] for r in names]
+
+
 def build(mode: int, made: dict, nplanes: int, modes=MODES) -> list[list[np.ndarray]]:
     """Per plane, the reference planes of ``mode``, from ``reference_frames``."""
     return [[made[r][k] for r in modes[mode]] for k in range(nplanes)]

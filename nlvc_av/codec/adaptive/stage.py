@@ -20,13 +20,14 @@ the second). Bands are independent: own adaptive state, own stream (the unit of 
 """
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..formats import lookup, plane_shapes
-from . import payload, references
+from . import lanes, payload, references
 from .planes import decode_plane, encode_plane, large_frame, plane_config
 
 TRIAL_STRIPE = 32    # rows per stripe of the encoder's mode trial (references.trial_rows)
@@ -100,17 +101,20 @@ class AdaptiveGop:
         self.threads = 1
         self._pool: ThreadPoolExecutor | None = None
         self._pool_size = 0
+        self._pool_lock = threading.Lock()   # the decoder's two lanes share the band threads
 
     def _map(self, fn, items: list) -> list:
         """``fn`` over ``items``, on the band threads when there are several of each."""
         if self.threads <= 1 or len(items) <= 1:
             return [fn(item) for item in items]
-        if self._pool_size != self.threads:
-            if self._pool is not None:
-                self._pool.shutdown()
-            self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="nlvc-band")
-            self._pool_size = self.threads
-        return list(self._pool.map(fn, items))
+        with self._pool_lock:
+            if self._pool_size != self.threads:
+                if self._pool is not None:
+                    self._pool.shutdown()
+                self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="nlvc-band")
+                self._pool_size = self.threads
+            pool = self._pool
+        return list(pool.map(fn, items))
 
     def _config(self, unit: Unit):
         return plane_config(self.effort, len(unit.sides), unit.inter, self.bits, unit.chroma, self.version, unit.large)
@@ -199,11 +203,12 @@ class AdaptiveGop:
 
     # -- the syntax
 
-    def units(self, i: int, coded: list[np.ndarray], k: int, shape, refs, nplanes: int,
+    def units(self, i: int, coded: list[np.ndarray], k: int, shape, refs: list[np.ndarray], nplanes: int,
               luma_shape) -> list[Unit]:
-        """The bands of plane k of frame i (the order of their chunks)."""
+        """The bands of plane k of frame i (the order of their chunks); ``refs``: the plane's
+        references (its planes of the mode's reference frames)."""
         chroma = nplanes >= 3 and k in (1, 2)
-        plane_refs = refs[k][:references.CHROMA_REFS] if chroma else refs[k]
+        plane_refs = refs[:references.CHROMA_REFS] if chroma else refs
         sides = side_planes(coded, k, shape, plane_refs, nplanes)
         n, large = bands(luma_shape[0]), large_frame(luma_shape)
         return [Unit(i, k, rows, sides, bool(plane_refs), chroma, large) for rows in band_rows(shape[0], n)]
@@ -222,7 +227,7 @@ class AdaptiveGop:
                 chunks.append(references.side_chunk(mode, vectors, planes[0].shape, self.modes, self.version >= 4))
                 refs = references.build(mode, made, len(planes), self.modes)
             for k, plane in enumerate(planes):
-                units = self.units(i, planes[:k], k, plane.shape, refs, len(planes), planes[0].shape)
+                units = self.units(i, planes[:k], k, plane.shape, refs[k], len(planes), planes[0].shape)
                 chunks.extend(data for data, _ in self._map(lambda unit: self.encode_unit(plane, unit), units))
             earlier = (earlier + [planes])[-CONTEXT:]
         return chunks
@@ -232,11 +237,19 @@ class AdaptiveGop:
             raise ValueError("the adaptive stage codes a GOP as one I-frame and P-frames")
         return payload.join(self.encode_frames(frames, 0, [], trials))
 
+    @staticmethod
+    def bands_per_plane(shapes) -> list[int]:
+        return [len(band_rows(s[0], bands(shapes[0][0]))) for s in shapes]
+
     def chunk_count(self, frame_types: str, shapes) -> int:
-        per_frame = sum(len(band_rows(s[0], bands(shapes[0][0]))) for s in shapes)
-        return len(frame_types) * per_frame + frame_types.count("P")
+        return len(frame_types) * sum(self.bands_per_plane(shapes)) + frame_types.count("P")
 
     def decode(self, data: bytes, frame_types: str, shapes, probe=None) -> list[list[np.ndarray]]:
+        """The GOP's frames (int32 planes). With band threads and several planes, plane 0
+        decodes in a lane ahead of the others (lanes.py: the same frames); ``probe`` (nlvc
+        stats) takes the one-lane path, which reports the chunks in their order."""
+        if self.threads > 1 and len(shapes) > 1 and probe is None:
+            return lanes.decode(self, data, frame_types, shapes, CONTEXT)
         chunks = iter(payload.split(data, self.chunk_count(frame_types, shapes)))
         frames = []
         for i, ftype in enumerate(frame_types):
@@ -257,7 +270,7 @@ class AdaptiveGop:
             planes: list[np.ndarray] = []
             for k, shape in enumerate(shapes):
                 out = np.empty(shape, np.int32)
-                units = self.units(i, planes, k, shape, refs, len(shapes), shapes[0])
+                units = self.units(i, planes, k, shape, refs[k], len(shapes), shapes[0])
                 coded = [(unit, next(chunks)) for unit in units]
 
                 def decode_band(item, shape=shape, out=out):

@@ -10,12 +10,15 @@ top-level function of picklable values, so any executor can run it:
 ``setup`` is the CodecSetup the file records: the model by id, or its weights embedded for
 custom models, so a worker rebuilds exactly the caller's coder (every field checked). Each
 worker process keeps one GopCoder per (model, weights, groups) and uses one intra-op torch
-thread (never oversubscribe: two threads per job on busy cores ran 1.9-13x slower).
+thread (never oversubscribe torch: two threads per job on busy cores ran 1.9-13x slower).
 
 :class:`GopRunner` runs a stream's jobs: inline with the caller's coder when ``jobs`` is 1
 or the stream holds a single GOP (no pool to start), else on a process pool of ``jobs``
 workers ("spawn": torch is not fork-safe) started for the stream, or on any executor given
-(``nlvc batch`` gives a Dask one). At most ``executor.slots`` GOPs are in flight (2 per
+(``nlvc batch`` gives a Dask one). Jobs whose compiled loops release the GIL (the adaptive
+stage's pieces of one GOP) may instead run on ``THREADS_PER_JOB`` threads per job in the
+caller's process (``map(..., threads=True)``): no worker to start or feed, and a core shared
+with another busy process still gives the stream most of its time (below). At most ``executor.slots`` GOPs are in flight (2 per
 worker), and results come back in stream order, so the output is byte-identical whatever
 the number of workers: the GOP coder is deterministic.
 """
@@ -27,7 +30,7 @@ import multiprocessing
 import os
 import signal
 from collections import deque
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from functools import partial
 from typing import Callable, Iterable, Iterator
@@ -41,6 +44,12 @@ __all__ = ["default_jobs", "encode_gop_job", "encode_piece_job", "decode_gop_job
            "iter_decoded", "iter_nlvc_planes", "WorkerLostError"]
 
 WAIT_S = 0.5  # how often a wait for a result looks at the stop event
+#: Threads per job when jobs run on threads. Linux shares a core among the threads ready to run,
+#: so with one other busy process on 2 cores, 2 threads get 2 x 2/3 of a core and 4 get
+#: 2 x 4/5: foreman's pieces in one process, 2 threads 8.4-8.6 s idle / 12.7-12.9 s busy
+#: (1.49x), 4 threads 8.7-8.9 s / 11.2 s (1.29x; docs/ADAPTIVE.md "Speed"). The compiled loops
+#: do not spin while waiting (torch's threads do: they are never oversubscribed).
+THREADS_PER_JOB = 2
 
 
 class WorkerLostError(NlvcAvError, RuntimeError):
@@ -150,6 +159,21 @@ class ProcessPool:
             p.join(5)
 
 
+class ThreadPool:
+    """``threads`` threads of this process, for jobs that release the GIL (the ProcessPool's interface)."""
+
+    def __init__(self, threads: int):
+        self.slots = 2 * threads
+        self._pool = ThreadPoolExecutor(threads, thread_name_prefix="nlvc-job")
+
+    def submit(self, fn: Callable, *args):
+        return self._pool.submit(fn, *args)
+
+    def close(self, abort: bool = False) -> None:
+        # a job in progress cannot be interrupted: an abort drops the queued ones and waits for it
+        self._pool.shutdown(wait=True, cancel_futures=abort)
+
+
 class GopRunner:
     """Runs a stream's GOP jobs and yields their results in stream order.
 
@@ -177,11 +201,13 @@ class GopRunner:
         return self.jobs if self.executor is None else 1
 
     def map(self, local: Callable, remote: Callable, tasks: Iterable[tuple[tuple, object]],
-            count: int | None = None) -> Iterator[tuple[object, object]]:
+            count: int | None = None, threads=False) -> Iterator[tuple[object, object]]:
         """``(meta, result)`` for each ``(args, meta)`` of ``tasks``, in order. ``result`` is
         ``local(*args)`` when run inline, else ``remote(*args)`` in a worker (a picklable
         function giving the same result). ``count``: the number of tasks, when known (no more
-        workers are started than there are GOPs)."""
+        workers are started than there are GOPs). ``threads``: ``local`` releases the GIL and
+        may run on ``THREADS_PER_JOB * jobs`` threads here instead of on worker processes (a
+        bool, or a function asked once the first two tasks are read)."""
         it = iter(tasks)
         if self.executor is not None:  # every GOP goes to it, even a single one
             yield from self._ordered(self.executor, remote, [], it)
@@ -203,10 +229,13 @@ class GopRunner:
             for args, meta in head:
                 yield meta, local(*args)
             return
-        executor = ProcessPool(min(self.jobs, count) if count and count >= 2 else self.jobs)
+        if threads() if callable(threads) else threads:
+            executor, fn = ThreadPool(THREADS_PER_JOB * self.jobs), local
+        else:
+            executor, fn = ProcessPool(min(self.jobs, count) if count and count >= 2 else self.jobs), remote
         ok = False
         try:
-            yield from self._ordered(executor, remote, head, it)
+            yield from self._ordered(executor, fn, head, it)
             ok = True
         finally:
             executor.close(abort=not ok)

@@ -112,6 +112,21 @@ def test_runner_inline_for_one_job_or_one_gop():
     assert list(jobs.GopRunner(8).map(_local, _remote, _tasks(0))) == []
 
 
+def test_runner_runs_local_jobs_on_threads_when_asked():
+    names = []
+
+    def local(k):
+        names.append(threading.current_thread().name)
+        return ("local", k)
+
+    out = list(jobs.GopRunner(2).map(local, _remote, _tasks(9), threads=True))
+    assert out == [(k, ("local", k)) for k in range(9)]
+    assert len(names) == 9 and all(n.startswith("nlvc-job") for n in names)
+    asked = []
+    out = list(jobs.GopRunner(2).map(local, _remote, _tasks(3), threads=lambda: asked.append(1) or True))
+    assert out == [(k, ("local", k)) for k in range(3)] and asked == [1]
+
+
 def test_a_reading_error_comes_after_the_gops_read_before_it():
     got = []
     with pytest.raises(ValueError, match="unreadable GOP"):
@@ -170,10 +185,23 @@ def test_the_adaptive_stage_splits_a_single_gop_over_the_workers_with_the_same_b
     planes = make_clip(tmp_path / "a.mkv", width=24, height=16, frames=7)
     one, two = tmp_path / "one.nlvc", tmp_path / "two.nlvc"
     s1 = encode_file(tmp_path / "a.mkv", one, jobs=1)
-    s2 = encode_file(tmp_path / "a.mkv", two, jobs=2)
-    assert (s1.gops, s2.gops, s2.frames) == (1, 1, 7)
+    pools = []
+    original = jobs.ThreadPool.__init__
+
+    def spy(self, threads):
+        pools.append(threads)
+        original(self, threads)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(jobs.ThreadPool, "__init__", spy)
+        s2 = encode_file(tmp_path / "a.mkv", two, jobs=2)
+        # two GOPs: worker processes, not threads
+        s3 = encode_file(tmp_path / "a.mkv", tmp_path / "three.nlvc", jobs=2, gop=4)
+    assert (s1.gops, s2.gops, s2.frames, s3.gops) == (1, 1, 7, 2)
+    assert pools == [2 * jobs.THREADS_PER_JOB]   # the single GOP's pieces ran on threads here
     assert one.read_bytes() == two.read_bytes()
     assert _md5s(two, 2) == [P.frame_md5(p) for p in planes]
+    assert _md5s(tmp_path / "three.nlvc", 2) == [P.frame_md5(p) for p in planes]
 
 
 def test_a_lone_tall_gop_decodes_its_bands_on_every_worker_s_core(tmp_path, monkeypatch):

@@ -33,7 +33,8 @@ def _default_jobs(ctx, param, value):
 _jobs_option = click.option("--jobs", "-j", type=click.IntRange(1, 1024), default=None, envvar="NLVC_JOBS",
                             show_envvar=True, callback=_default_jobs,
                             help="GOPs coded at once, each by a worker process with one thread (1: in this "
-                                 "process, with --threads) [default: the CPU cores this process may use].")
+                                 "process, with --threads; a clip of one GOP: its pieces on 2 threads per job "
+                                 "in this process) [default: the CPU cores this process may use].")
 _preset_option = click.option("--preset", type=click.Choice(["fast", "default", "slow"]), default=None,
                               help="Encoder speed/size: fast (1 group, fewer trials), default (2 groups, GOP 32), slow (3 groups, "
                                    "GOP 64); --groups and --gop override it [default: default].")

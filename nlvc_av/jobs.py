@@ -18,9 +18,9 @@ workers ("spawn": torch is not fork-safe) started for the stream, or on any exec
 (``nlvc batch`` gives a Dask one). Jobs whose compiled loops release the GIL (the adaptive
 stage's pieces of one GOP) may instead run on ``THREADS_PER_JOB`` threads per job in the
 caller's process (``map(..., threads=True)``): no worker to start or feed, and a core shared
-with another busy process still gives the stream most of its time (below). At most ``executor.slots`` GOPs are in flight (2 per
-worker), and results come back in stream order, so the output is byte-identical whatever
-the number of workers: the GOP coder is deterministic.
+with another busy process still gives the stream most of its time (below). At most
+``executor.slots`` GOPs are in flight (2 per worker), and results come back in stream order,
+so the output is byte-identical whatever the number of workers: the GOP coder is deterministic.
 """
 from __future__ import annotations
 

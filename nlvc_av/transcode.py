@@ -230,10 +230,10 @@ def _encode(source: demux.InputFile, out, *, coder, gop: int, progress, runner, 
     read = 0  # frames read: the bar moves with each one (any --jobs); the coded count is shown next to it
     files = source_files(source.sequence)  # the DPX/TIFF files to rebuild, one per frame (else empty)
 
-    whole = [False]  # set when the first GOP read turns out to be the stream's only one
+    only_gop = False  # set when the first GOP read turns out to be the stream's only one
 
     def gops():  # (args, meta) per GOP in read order; packets are routed at each GOP's end
-        nonlocal read
+        nonlocal read, only_gop
         frames: list[VideoFrameData] = []
         records: list[container.SourceFile] = []
         last_end: Fraction | None = None
@@ -253,7 +253,7 @@ def _encode(source: demux.InputFile, out, *, coder, gop: int, progress, runner, 
         if source.truncated:  # packets beyond the last kept frame are not part of the cut
             router.pending = router.take(last_end)
         if frames:
-            whole[0] = read == len(frames)
+            only_gop = read == len(frames)
             yield _gop_task(frames, router.take(None), records)  # the last GOP takes every remaining packet
 
     trials = presets.PRESETS[preset].trials
@@ -277,7 +277,7 @@ def _encode(source: demux.InputFile, out, *, coder, gop: int, progress, runner, 
             parts: list = []
             # a stream of one GOP codes its pieces on threads here (the adaptive stage releases
             # the GIL; jobs.THREADS_PER_JOB); longer streams use worker processes
-            threaded = (lambda: whole[0]) if coder.adaptive else False
+            threaded = (lambda: only_gop) if coder.adaptive else False
             for (cluster, n, n_pieces), part in runner.map(local, remote, pieces(), count=count, threads=threaded):
                 parts.append(part)
                 if n + 1 < n_pieces:

@@ -136,23 +136,28 @@ def sym(cur, pa, pb, base, B, R, prev):
                         out[y0 + i, x0 + j] = min(max((p[i, j] + q[i, j] + off) >> sh, 0), 1023)
     return out, won
 
-info, frames = _frames(sys.argv[1], 5)
-for c, a, b in [(2, 0, 4), (1, 0, 2), (3, 2, 4)]:
-    cur = frames[c][0].astype(np.int64)
-    pa, pb = stack(frames[a][0]), stack(frames[b][0])
-    ba = motionsearch.estimate(frames[c][0], frames[a][0]).astype(np.int64)
-    bb = motionsearch.estimate(frames[c][0], frames[b][0]).astype(np.int64)
-    for B, R, rounds in [(8, 4, 0), (8, 4, 2), (8, 16, 3), (4, 16, 3)]:
-        t = time.time()
-        pred, kind = search(cur, pa, pb, ba, bb, B, R, rounds)
+def main():
+    info, frames = _frames(sys.argv[1], 5)
+    for c, a, b in [(2, 0, 4), (1, 0, 2), (3, 2, 4)]:
+        cur = frames[c][0].astype(np.int64)
+        pa, pb = stack(frames[a][0]), stack(frames[b][0])
+        ba = motionsearch.estimate(frames[c][0], frames[a][0]).astype(np.int64)
+        bb = motionsearch.estimate(frames[c][0], frames[b][0]).astype(np.int64)
+        for B, R, rounds in [(8, 4, 0), (8, 4, 2), (8, 16, 3), (4, 16, 3)]:
+            t = time.time()
+            pred, kind = search(cur, pa, pb, ba, bb, B, R, rounds)
+            hh, ww = pred.shape
+            r = pred - cur[:hh, :ww]
+            print(f"frame {c} from {a},{b} {B}x{B} R={R} rounds={rounds}: bi share {np.mean(kind == 2):.2f} exact {np.mean(r == 0):.3f} |r|<=1 {np.mean(np.abs(r) <= 1):.3f} mean|r| {np.abs(r).mean():.3f} ({time.time()-t:.0f}s)", flush=True)
+        # symmetric bi-prediction (a at -v, b at +v: a frame midway on linear motion) over the 8x8 joint result
+        pred, _ = search(cur, pa, pb, ba, bb, 8, 16, 3)
         hh, ww = pred.shape
-        r = pred - cur[:hh, :ww]
-        print(f"frame {c} from {a},{b} {B}x{B} R={R} rounds={rounds}: bi share {np.mean(kind == 2):.2f} exact {np.mean(r == 0):.3f} |r|<=1 {np.mean(np.abs(r) <= 1):.3f} mean|r| {np.abs(r).mean():.3f} ({time.time()-t:.0f}s)", flush=True)
-    # symmetric bi-prediction (a at -v, b at +v: a frame midway on linear motion) over the 8x8 joint result
-    pred, _ = search(cur, pa, pb, ba, bb, 8, 16, 3)
-    hh, ww = pred.shape
-    out, won = sym(cur[:hh, :ww], pa, pb, bb, 8, 32, pred)
-    for name, pr in (("joint 8x8", pred), ("+ symmetric bi 8x8 +-8 pel", out)):
-        r = pr - cur[:hh, :ww]
-        z = (r.reshape(hh // 8, 8, ww // 8, 8) == 0).all(axis=(1, 3)).mean()
-        print(f"frame {c} from {a},{b} {name}: exact {np.mean(r == 0):.3f}, zero 8x8 blocks {z:.3f}, mean|r| {np.abs(r).mean():.2f}", flush=True)
+        out, won = sym(cur[:hh, :ww], pa, pb, bb, 8, 32, pred)
+        for name, pr in (("joint 8x8", pred), ("+ symmetric bi 8x8 +-8 pel", out)):
+            r = pr - cur[:hh, :ww]
+            z = (r.reshape(hh // 8, 8, ww // 8, 8) == 0).all(axis=(1, 3)).mean()
+            print(f"frame {c} from {a},{b} {name}: exact {np.mean(r == 0):.3f}, zero 8x8 blocks {z:.3f}, mean|r| {np.abs(r).mean():.2f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

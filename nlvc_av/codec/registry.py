@@ -58,7 +58,11 @@ CODER_PARAMS_LS4 = {**CODER_PARAMS_LS1, "syntax": "ls-v4"}
 #: ls-v5: ls-v4, with the planes of frames of 2^20 luma samples or more (1080p and up) refitting
 #: their weights half as often (adaptive/planes.py LARGE_SOLVE_FACTOR).
 CODER_PARAMS_LS5 = {**CODER_PARAMS_LS1, "syntax": "ls-v5"}
-LS_SYNTAX_VERSIONS = {"ls-v1": 1, "ls-v2": 2, "ls-v3": 3, "ls-v4": 4, "ls-v5": 5}
+#: ls-v6: ls-v5 with the frames of a GOP in hierarchical order (mini-GOPs of 4) and a P-frame
+#: mode predicting 8x8 blocks with HEVC's interpolation from the nearest earlier and later
+#: frames, its samples given a learnt point mass (adaptive/blockpred.py, docs/ADAPTIVE.md).
+CODER_PARAMS_LS6 = {**CODER_PARAMS_LS1, "syntax": "ls-v6"}
+LS_SYNTAX_VERSIONS = {"ls-v1": 1, "ls-v2": 2, "ls-v3": 3, "ls-v4": 4, "ls-v5": 5, "ls-v6": 6}
 
 
 @dataclass(frozen=True)
@@ -119,6 +123,10 @@ MODELS: dict[str, ModelEntry] = {e.model_id: e for e in (
     ModelEntry("nlvc-adaptive-ls-v5", ARCH_ADAPTIVE_LS_V1, "nlvc-adaptive-ls-v1.npz",
                "60ea87fd6ee6c15651d54f7c5badb2c1e905b450ca161e1f927990c1aa4960bc",
                token_map="value-window-escape-v1", coder_params=dict(CODER_PARAMS_LS5), released="0.3.0"),
+    # 0.3: ls-v6, hierarchical coding order and HEVC-interpolated block prediction (docs/ADAPTIVE.md).
+    ModelEntry("nlvc-adaptive-ls-v6", ARCH_ADAPTIVE_LS_V1, "nlvc-adaptive-ls-v1.npz",
+               "60ea87fd6ee6c15651d54f7c5badb2c1e905b450ca161e1f927990c1aa4960bc",
+               token_map="value-window-escape-v1", coder_params=dict(CODER_PARAMS_LS6), released="0.3.0"),
 )}
 
 DEFAULT_MODEL = "nlvc-adaptive-ls-v5"

@@ -131,3 +131,79 @@ def code_value(table, enc, dec, buf, decoding, x, mu, s, maxval, wide, narrow):
         idx = x if x < lo else x - nw
         rc.encode(enc, buf, idx, 1, outside)
     return x, bits + math.log2(outside)
+
+
+@njit(cache=True)
+def _cum_spike(table, j, lo, n, m0, denom, mu, inv_s, inv_wide, narrow, spike_at, spike):
+    """``_cum`` of the mixture with ``spike`` of the total on symbol ``spike_at`` (ls-v6)."""
+    if j == 0:
+        return np.int64(0)
+    if j >= n:
+        return np.int64(TOTAL)
+    rest = TOTAL - spike
+    if denom == 0:
+        c = (rest * j) // n
+    else:
+        mj = _mass(table, lo + j - 0.5, mu, inv_s, inv_wide, narrow)
+        c = ((rest - n) * (mj - m0)) // denom + j
+    if j > spike_at:
+        c += spike
+    return c
+
+
+@njit(cache=True)
+def code_value_spike(table, enc, dec, buf, decoding, x, mu, s, maxval, wide, narrow, ref, spike):
+    """``code_value`` with a point mass of ``spike`` / 2^16 on the value ``ref`` (a prediction
+    that is often exact: video decoded from a lossy codec); the window always holds ``ref``."""
+    lo, hi = window(mu, s * wide, maxval)
+    if ref < lo:
+        lo = ref
+    if ref > hi:
+        hi = ref
+    nw = hi - lo + 1
+    escape = nw < maxval + 1
+    n = nw + 1 if escape else nw
+    if spike > TOTAL - 8 * n:
+        spike = TOTAL - 8 * n
+    if spike < 0:
+        spike = 0
+    spike_at = ref - lo
+    inv_s = 1.0 / s
+    inv_wide = 1.0 / wide
+    narrow = np.int64(narrow)
+    m0 = _mass(table, lo - 0.5, mu, inv_s, inv_wide, narrow)
+    if escape:
+        denom = (narrow + 1) * TABLE_ONE
+    else:
+        denom = _mass(table, hi + 0.5, mu, inv_s, inv_wide, narrow) - m0
+    if decoding:
+        v = rc.target(dec, TOTAL)
+        a = np.int64(0)
+        b = n
+        while b - a > 1:
+            mid = (a + b) >> 1
+            if _cum_spike(table, mid, lo, n, m0, denom, mu, inv_s, inv_wide, narrow, spike_at, spike) <= v:
+                a = mid
+            else:
+                b = mid
+        j = a
+    else:
+        j = x - lo if (x >= lo and x <= hi) else nw
+    c0 = _cum_spike(table, j, lo, n, m0, denom, mu, inv_s, inv_wide, narrow, spike_at, spike)
+    c1 = _cum_spike(table, j + 1, lo, n, m0, denom, mu, inv_s, inv_wide, narrow, spike_at, spike)
+    if decoding:
+        rc.consume(dec, buf, c0, c1 - c0)
+    else:
+        rc.encode(enc, buf, c0, c1 - c0, TOTAL)
+    bits = math.log2(TOTAL / (c1 - c0))
+    if j < nw:
+        return lo + j, bits
+    outside = maxval + 1 - nw
+    if decoding:
+        idx = rc.target(dec, outside)
+        rc.consume(dec, buf, idx, 1)
+        x = idx if idx < lo else idx + nw
+    else:
+        idx = x if x < lo else x - nw
+        rc.encode(enc, buf, idx, 1, outside)
+    return x, bits + math.log2(outside)

@@ -23,10 +23,11 @@ import numpy as np
 from numba import njit
 
 from . import corrector
-from .distribution import code_value
+from .distribution import code_value, code_value_spike
 
 PAD = 3                 # causal offsets reach 3 samples up, left and right
 BIAS_BINS = 8           # energy bins of the bias contexts
+SPIKE_BINS = 3          # ls-v6: bins of |reference - mu| / scale of the point-mass contexts
 
 
 @njit(cache=True)
@@ -108,7 +109,7 @@ def _solve(acc, d, ridge, prior, chol, weights):
 
 @njit(cache=True, nogil=True)  # nogil: bands of a plane run on threads (stage.py)
 def code_plane(plane, sides, n_sides, offsets, n_own, prior, icfg, fcfg, thresholds, table,
-               enc, dec, buf, decoding, bits_out):
+               enc, dec, buf, decoding, bits_out, known):
     """Code ``plane`` (int32 H x W; written when decoding). ``sides``: (>=1, H+2, W+2) int32,
     each edge-padded by one; ``icfg`` = [maxval, solve_every, outer, inner];
     ``fcfg`` = [decay, ridge, mid, unit, scale_mul, stat_limit, wide, narrow_weight, grad_mix,
@@ -131,6 +132,15 @@ def code_plane(plane, sides, n_sides, offsets, n_own, prior, icfg, fcfg, thresho
     mu_corr = 0.0
     sn = 1.0
     ref_at = icfg[4]   # feature index of the reference sample (-1: none)
+    # ls-v6: samples marked in ``known`` (H x W) are the first side plane's (an exact
+    # prediction, signalled per block): not coded, otherwise treated as any coded sample
+    use_known = icfg.size > 5 and (icfg[5] & 1) != 0
+    # ls-v6: a point mass on the first side plane's sample, its weight learnt per context
+    # (how many of the causal neighbours W, N, NW, NE equalled theirs x how far it is from mu)
+    use_spike = icfg.size > 5 and (icfg[5] & 2) != 0
+    exact = np.zeros((h + PAD, w + 2 * PAD), np.int64)
+    spike_hit = np.zeros(5 * SPIKE_BINS, np.float64)
+    spike_cnt = np.zeros(5 * SPIKE_BINS, np.float64)
     inv_unit = 1.0 / unit
     d = n_own + 9 * n_sides
     msize = d * (d + 1) // 2 + d + 2    # packed A, b, then sum w x^2 and sum w
@@ -228,13 +238,36 @@ def code_plane(plane, sides, n_sides, offsets, n_own, prior, icfg, fcfg, thresho
                         mu = maxval + 0.49
             if s < min_scale:
                 s = min_scale
-            xs = np.int64(0) if decoding else np.int64(plane[y, x])
-            xv, bits = code_value(table, enc, dec, buf, decoding, xs, mu, s, maxval, wide, narrow)
-            total_bits += bits
+            ref = np.int64(sides[0, y + 1, x + 1]) if (use_known or use_spike) else np.int64(0)
+            sctx = 0
+            if use_known and known[y, x] != 0:
+                xv = ref
+            elif use_spike:
+                near = exact[ry, cx - 1] + exact[ry - 1, cx] + exact[ry - 1, cx - 1] + exact[ry - 1, cx + 1]
+                dist = abs(float(ref) - mu) / s
+                sbin = 0 if dist < 0.5 else 1 if dist < 2.0 else 2
+                sctx = near * SPIKE_BINS + sbin
+                pi = (spike_hit[sctx] + 0.2) / (spike_cnt[sctx] + 0.4)
+                xs = np.int64(0) if decoding else np.int64(plane[y, x])
+                xv, bits = code_value_spike(table, enc, dec, buf, decoding, xs, mu, s, maxval, wide, narrow,
+                                            ref, np.int64(pi * 65536.0))
+                total_bits += bits
+            else:
+                xs = np.int64(0) if decoding else np.int64(plane[y, x])
+                xv, bits = code_value(table, enc, dec, buf, decoding, xs, mu, s, maxval, wide, narrow)
+                total_bits += bits
             if decoding:
                 plane[y, x] = xv
             xf = float(xv)
             px[ry, cx] = xf
+            if use_spike:
+                hit = 1 if xv == ref else 0
+                exact[ry, cx] = hit
+                spike_hit[sctx] += hit
+                spike_cnt[sctx] += 1.0
+                if spike_cnt[sctx] > stat_limit:
+                    spike_hit[sctx] *= 0.5
+                    spike_cnt[sctx] *= 0.5
             if y == 0:  # the top pad follows the first row
                 for k in range(PAD):
                     px[k, cx] = xf

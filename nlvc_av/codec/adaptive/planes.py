@@ -64,8 +64,11 @@ MANY_REFS_OWN = 12
 EFFORTS_V5 = dict(EFFORTS_V4)
 LARGE_FRAME = 1 << 20
 LARGE_SOLVE_FACTOR = 2
+#: ls-v6: ls-v5's efforts (its new parts: the coding order, the block prediction and its point
+#: mass: stage.py, blockpred.py, lsplane.py).
+EFFORTS_V6 = dict(EFFORTS_V5)
 #: The efforts of each syntax version of the stage.
-VERSIONS = {1: EFFORTS, 2: EFFORTS_V2, 3: EFFORTS_V3, 4: EFFORTS_V4, 5: EFFORTS_V5}
+VERSIONS = {1: EFFORTS, 2: EFFORTS_V2, 3: EFFORTS_V3, 4: EFFORTS_V4, 5: EFFORTS_V5, 6: EFFORTS_V6}
 
 
 def large_frame(luma_shape) -> bool:
@@ -126,30 +129,37 @@ def pad_sides(sides: list[np.ndarray]) -> np.ndarray:
     return np.stack([np.pad(s.astype(np.int32), 1, mode="edge") for s in sides])
 
 
-def _run(plane, sides, cfg: PlaneConfig, table, decoding, buf):
+def _run(plane, sides, cfg: PlaneConfig, table, decoding, buf, known=None, spike=False):
     icfg, fcfg = cfg.arrays()
+    if known is not None or spike:
+        icfg = np.append(icfg, (1 if known is not None else 0) | (2 if spike else 0))
+    if known is None:
+        known = np.zeros((1, 1), np.uint8)
     bits = np.zeros(1, np.float64)
     enc = rc.encoder_state()
     dec = rc.decoder_state(buf) if decoding else np.zeros(4, np.int64)
     code_plane(plane, pad_sides(sides), len(sides), OFFSETS, cfg.own, cfg.prior, icfg, fcfg,
-               THRESHOLDS, table, enc, dec, buf, decoding, bits)
+               THRESHOLDS, table, enc, dec, buf, decoding, bits, np.ascontiguousarray(known, np.uint8))
     return enc, float(bits[0])
 
 
-def encode_plane(plane: np.ndarray, sides: list[np.ndarray], cfg: PlaneConfig, table) -> tuple[bytes, float]:
-    """The plane's range-coded bytes and their ideal code length in bits."""
+def encode_plane(plane: np.ndarray, sides: list[np.ndarray], cfg: PlaneConfig, table,
+                 known: np.ndarray | None = None, spike: bool = False) -> tuple[bytes, float]:
+    """The plane's range-coded bytes and their ideal code length in bits. ``known`` (ls-v6):
+    a mask of samples equal to the first side plane's, which are not coded."""
     src = np.ascontiguousarray(plane, np.int32)
     size = 5 * src.size + 64
     while True:
         buf = np.zeros(size, np.uint8)
-        enc, bits = _run(src, sides, cfg, table, False, buf)
+        enc, bits = _run(src, sides, cfg, table, False, buf, known, spike)
         n = rc.finish(enc, buf)
         if n <= size:
             return buf[:n].tobytes(), bits
         size = n + 64
 
 
-def decode_plane(data: bytes, shape, sides: list[np.ndarray], cfg: PlaneConfig, table) -> np.ndarray:
+def decode_plane(data: bytes, shape, sides: list[np.ndarray], cfg: PlaneConfig, table,
+                 known: np.ndarray | None = None, spike: bool = False) -> np.ndarray:
     plane = np.zeros(shape, np.int32)
-    _run(plane, sides, cfg, table, True, np.frombuffer(data, np.uint8).copy())
+    _run(plane, sides, cfg, table, True, np.frombuffer(data, np.uint8).copy(), known, spike)
     return plane

@@ -23,11 +23,15 @@ MODES_V2 = MODES + ((),)
 #: ls-v4 adds four references with the third earlier frame: modes 8 and 9 (luma of P-frames 3-6,
 #: against the best of modes 2-6: calendar -3.1 %, foreman -0.5 %; docs/ADAPTIVE.md).
 MODES_V4 = MODES_V2 + (("co", "mc", "mc2", "mc3"), ("co", "co2", "co3", "mc"))
+#: ls-v6 adds mode 10: the block prediction of blockpred.py ("hv": HEVC's interpolation on
+#: 8x8 blocks from the nearest earlier and later frames), its samples given a point mass.
+MODES_V6 = MODES_V4 + (("hv",),)
 CHROMA_REFS = 2
 
 
 def _age(ref: str) -> int:
-    """How many frames back a reference reaches: co/mc 1, co2/mc2 2, co3/mc3 3."""
+    """How many frames back a reference reaches: co/mc 1, co2/mc2 2, co3/mc3 3 (hv: its
+    first frame is the nearest; a second one is used where the frame has it)."""
     return int(ref[-1]) if ref[-1].isdigit() else 1
 
 
@@ -49,6 +53,11 @@ def candidates(earlier: int, modes=MODES) -> list[int]:
 
 def _vector_table() -> AdaptiveTables:
     return AdaptiveTables(np.ones((1, MOTION.symbols), np.int64))
+
+
+def uses_blocks(mode: int, modes) -> bool:
+    """Whether the mode takes ls-v6's block prediction (its field follows in the side chunk)."""
+    return "hv" in modes[mode]
 
 
 def _mc_refs(mode: int, modes) -> list[str]:
@@ -94,7 +103,7 @@ def reference_frames(names, vectors: dict, earlier: list[list[np.ndarray]]) -> d
     ``earlier``: the frames before this one, the nearest last."""
     made = {}
     for ref in names:
-        if ref not in made:
+        if ref not in made and ref != "hv":   # hv: built from its block field (stage.py)
             frame = earlier[-_age(ref)]
             made[ref] = compensation.compensate_frame(frame, vectors[ref]) if ref.startswith("mc") else frame
     return made

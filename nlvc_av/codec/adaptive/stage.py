@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..formats import lookup, plane_shapes
-from . import lanes, payload, references
+from . import blockpred, blocksearch, lanes, motionsearch, payload, references
 from .planes import decode_plane, encode_plane, large_frame, plane_config
 
 TRIAL_STRIPE = 32    # rows per stripe of the encoder's mode trial (references.trial_rows)
@@ -37,6 +37,49 @@ REF_COST_LARGE = 0.05   # ... and by this from planes.LARGE_FRAME luma samples o
                         # speed targets; blue_sky's P-frames then take mode 7, as in ls-v3)
 CONTEXT = 3          # earlier frames a P-frame's references may reach (ls-v4's co3 / mc3)
 BAND_ROWS = 512     # bands per plane: luma height // 512 (at least 1), the same for every plane
+MINI_GOP = 4         # ls-v6: frames coded in mini-GOPs of 4, the last first, then the midpoints
+
+
+def _midpoints(lo: int, hi: int) -> list[int]:
+    if hi - lo < 2:
+        return []
+    mid = (lo + hi) // 2
+    return [mid] + _midpoints(lo, mid) + _midpoints(mid, hi)
+
+
+def coding_order(start: int, end: int) -> list[int]:
+    """ls-v6: the frames start..end - 1 of a GOP in the order they are coded: frame 0, then per
+    mini-GOP (the frames after an anchor at a multiple of MINI_GOP, up to the next anchor or
+    the last frame) its last frame, then the midpoints between coded frames, as hierarchical
+    B-frames are (the HEVC clip's own order 0, 4, 2, 1, 3). ``start`` is 0 or just after an
+    anchor, and ``end`` the GOP's end or just after an anchor (GopCoder.pieces keeps to that)."""
+    if start and start % MINI_GOP != 1:
+        raise ValueError(f"an ls-v6 piece starts at frame 0 or just after a multiple of {MINI_GOP}, not {start}")
+    order = [0] if start == 0 else []
+    lo = max(0, start - 1)
+    while lo < end - 1:
+        hi = min(lo + MINI_GOP - lo % MINI_GOP, end - 1)
+        order += [hi] + _midpoints(lo, hi)
+        lo = hi
+    return order
+
+
+def _block_spans(rows: np.ndarray) -> list[tuple[int, int]]:
+    """The runs of 8x8 block rows that cover the luma ``rows`` (sorted)."""
+    blocks = np.unique(np.asarray(rows) // blockpred.BLOCK)
+    breaks = np.flatnonzero(np.diff(blocks) > 1) + 1
+    return [(int(run[0]), int(run[-1]) + 1) for run in np.split(blocks, breaks) if run.size]
+
+
+def neighbours(i: int, coded) -> tuple[list[int], int, int | None]:
+    """ls-v6: of the coded frames ``coded`` (indices), the CONTEXT nearest to frame i (the
+    nearest last; the earlier one first on ties) and the block prediction's two: the nearest
+    earlier frame and the nearest later one (else the second nearest earlier one, else None)."""
+    near = sorted(coded, key=lambda c: (abs(c - i), c > i))[:CONTEXT]
+    past = sorted((c for c in coded if c < i), reverse=True)
+    future = sorted(c for c in coded if c > i)
+    second = future[0] if future else (past[1] if len(past) > 1 else None)
+    return near[::-1], past[0], second
 
 
 def bands(luma_height: int) -> int:
@@ -66,6 +109,7 @@ class Unit:
     inter: bool
     chroma: bool
     large: bool = False   # a plane of a large frame (planes.large_frame)
+    spike: bool = False   # ls-v6: the first side plane is the block prediction (a point mass on it)
 
 
 def _crop(sides: list[np.ndarray], rows: tuple[int, int]) -> list[np.ndarray]:
@@ -97,7 +141,7 @@ class AdaptiveGop:
         # 1: syntax ls-v1, 2: ls-v2 (the residual corrector, mode 7), 3: ls-v3, 4: ls-v4 (modes 8, 9;
         # predicted vectors), 5: ls-v5 (large frames refit less often: planes.LARGE_SOLVE_FACTOR)
         self.version = version
-        self.modes = references.MODES_V4 if version >= 4 else references.MODES_V2 if version >= 2 else references.MODES
+        self.modes = references.MODES_V6 if version >= 6 else references.MODES_V4 if version >= 4 else references.MODES_V2 if version >= 2 else references.MODES
         self.threads = 1
         self._pool: ThreadPoolExecutor | None = None
         self._pool_size = 0
@@ -121,30 +165,44 @@ class AdaptiveGop:
 
     def encode_unit(self, plane: np.ndarray, unit: Unit) -> tuple[bytes, float]:
         a, b = unit.rows
-        return encode_plane(plane[a:b], _crop(unit.sides, unit.rows), self._config(unit), self.table)
+        return encode_plane(plane[a:b], _crop(unit.sides, unit.rows), self._config(unit), self.table,
+                            spike=unit.spike)
 
     def decode_unit(self, data: bytes, shape, unit: Unit) -> np.ndarray:
         a, b = unit.rows
-        return decode_plane(data, (b - a, shape[1]), _crop(unit.sides, unit.rows), self._config(unit), self.table)
+        return decode_plane(data, (b - a, shape[1]), _crop(unit.sides, unit.rows), self._config(unit), self.table,
+                            spike=unit.spike)
 
-    def choose_mode(self, planes, earlier, trials: str = "all") -> tuple[int, dict, dict]:
+    def choose_mode(self, planes, earlier, trials: str = "all", pair=None) -> tuple[int, dict, dict]:
         """Encoder: the reference mode whose luma trial (fastest effort, a bounded set of rows)
         plus its side chunk is smallest; with its vectors and the references it may use
         (each built once, for the trial and the coding alike). ``earlier``: the GOP's frames
         before this one (the last three at most), the nearest last."""
         modes = references.candidates(len(earlier), self.modes)
+        blocks = self.modes.index(("hv",)) if pair is not None else -1
+        if blocks >= 0 and blocks not in modes:
+            modes.append(blocks)
         if trials == "estimate" or large_frame(planes[0].shape):
             # the fast preset, and large frames, spare the third frame's motion search and trials:
             # at REF_COST_LARGE a four-reference mode must code 4.3 % fewer bits than the best
             # three-reference one to win (calendar's gain was 3.1 %); blue_sky (10 frames) and
             # the HEVC clip (5) never chose one
-            modes = [m for m in modes if references.frames_needed(m, self.modes) <= 2]
+            modes = [m for m in modes if references.frames_needed(m, self.modes) <= 2 or m == blocks]
         names = [r for m in modes for r in self.modes[m]]
         vectors = references.estimate(planes[0], earlier, names, self._map)
         made = references.reference_frames(names, vectors, earlier)
         height = planes[0].shape[0]
+        if blocks >= 0:  # the block prediction, searched on the trial's rows first
+            search = self._block_search(planes[0], pair)
+            trial_rows = references.trial_rows(height, TRIAL_STRIPE, 1 if trials == "estimate" else 3)
+            field = search(_block_spans(trial_rows))
+            made["hv"] = blockpred.predict(field, pair[0], pair[1], self.bits)
+            vectors["hv"] = field
+            field_bits = 8.0 * len(blockpred.encode_field(*field)) * height / max(1, len(trial_rows))
         side = {m: 8.0 * len(references.side_chunk(m, vectors, planes[0].shape, self.modes, self.version >= 4))
                 for m in modes}
+        if blocks >= 0:
+            side[blocks] += field_bits
         if self.version < 4 or trials == "estimate":
             # three stripes of rows (the fast preset's "estimate": the middle one, of half the
             # rows in a large frame: on blue_sky's 10 frames and the HEVC clip the same modes,
@@ -171,7 +229,37 @@ class AdaptiveGop:
                 bits = {m: bits[m] + b for m, b in zip(keep, self._trials(keep, planes, made, rest))}
                 rows += len(rest)
             scores = {m: score(m) for m in bits}
-        return min(scores, key=lambda m: (scores[m], m)), vectors, made
+        mode = min(scores, key=lambda m: (scores[m], m))
+        if mode == blocks:  # the whole frame's field, and its bytes in the side chunk
+            field = search(None)
+            made["hv"] = blockpred.predict(field, pair[0], pair[1], self.bits)
+            vectors["hv"] = field
+        return mode, vectors, made
+
+    def _block_search(self, cur: np.ndarray, pair):
+        """Encoder: ``search(spans)`` gives the block field of block-row spans (None: all)."""
+        first, second, symmetric = pair
+        ph0 = blocksearch.phases_of(first[0], self.bits)
+        ph1 = blocksearch.phases_of(second[0], self.bits) if second is not None else None
+        base0 = motionsearch.estimate(cur, first[0])
+        base1 = motionsearch.estimate(cur, second[0]) if second is not None else None
+        return lambda spans: blocksearch.search(cur, ph0, ph1, base0, base1, symmetric, self.bits, spans, self._map)
+
+    def _side(self, mode: int, vectors: dict, shape) -> bytes:
+        side = references.side_chunk(mode, vectors, shape, self.modes, self.version >= 4)
+        if self.version < 6:
+            return side
+        field = blockpred.encode_field(*vectors["hv"]) if references.uses_blocks(mode, self.modes) else b""
+        return payload.join([side, field])
+
+    def _read_side(self, data: bytes, shape, earlier: int) -> tuple[int, dict]:
+        if self.version < 6:
+            return references.read_side(data, shape, earlier, self.modes, self.version >= 4)
+        side, field = payload.split(data, 2)
+        mode, vectors = references.read_side(side, shape, earlier, self.modes, True)
+        if references.uses_blocks(mode, self.modes):
+            vectors["hv"] = blockpred.decode_field(field, blocksearch.grid(shape))
+        return mode, vectors
 
     def _trials(self, modes: list[int], planes, made: dict, rows: np.ndarray) -> list[float]:
         """``_trial`` of each mode, on the band threads (independent: any order, same bits)."""
@@ -183,7 +271,8 @@ class AdaptiveGop:
         # ranked with ls-v1's model (no corrector) in every syntax: the corrector's noise on
         # a few trial rows picked worse modes (park_joy, 10 frames: 1 % larger; docs/ADAPTIVE.md)
         cfg = plane_config(1, len(refs), bool(refs), self.bits)
-        return encode_plane(planes[0][rows], [r[rows] for r in refs], cfg, self.table)[1]
+        return encode_plane(planes[0][rows], [r[rows] for r in refs], cfg, self.table,
+                            spike=references.uses_blocks(mode, self.modes))[1]
 
     # -- what GopCoder calls
 
@@ -204,20 +293,22 @@ class AdaptiveGop:
     # -- the syntax
 
     def units(self, i: int, coded: list[np.ndarray], k: int, shape, refs: list[np.ndarray], nplanes: int,
-              luma_shape) -> list[Unit]:
+              luma_shape, spike: bool = False) -> list[Unit]:
         """The bands of plane k of frame i (the order of their chunks); ``refs``: the plane's
         references (its planes of the mode's reference frames)."""
         chroma = nplanes >= 3 and k in (1, 2)
         plane_refs = refs[:references.CHROMA_REFS] if chroma else refs
         sides = side_planes(coded, k, shape, plane_refs, nplanes)
         n, large = bands(luma_shape[0]), large_frame(luma_shape)
-        return [Unit(i, k, rows, sides, bool(plane_refs), chroma, large) for rows in band_rows(shape[0], n)]
+        return [Unit(i, k, rows, sides, bool(plane_refs), chroma, large, spike) for rows in band_rows(shape[0], n)]
 
     def encode_frames(self, frames: list[list[np.ndarray]], start: int, context: list[list[np.ndarray]],
                       trials: str = "all") -> list[bytes]:
         """The chunks of frames ``start``, ``start + 1``, ... of a GOP, given the (up to
         ``CONTEXT``) frames before ``start`` (the source's: the coding is lossless). Frame 0 is the I-frame.
         Each frame depends only on the source, so any split of a GOP codes the same bytes."""
+        if self.version >= 6:
+            return self._encode_in_order(frames, start, context, trials)
         chunks = []
         earlier = list(context[-CONTEXT:])
         for i, planes in enumerate(frames, start):
@@ -231,6 +322,41 @@ class AdaptiveGop:
                 chunks.extend(data for data, _ in self._map(lambda unit: self.encode_unit(plane, unit), units))
             earlier = (earlier + [planes])[-CONTEXT:]
         return chunks
+
+    def _encode_in_order(self, frames, start: int, context, trials: str) -> list[bytes]:
+        """ls-v6: the frames in ``coding_order``, each from its ``neighbours``."""
+        have = {start - len(context[-CONTEXT:]) + j: f for j, f in enumerate(context[-CONTEXT:])}
+        chunks = []
+        for i in coding_order(start, start + len(frames)):
+            planes = frames[i - start]
+            refs, spike = self._references(i, have, planes, chunks, trials)
+            for k, plane in enumerate(planes):
+                units = self.units(i, planes[:k], k, plane.shape, refs[k], len(planes), planes[0].shape, spike)
+                chunks.extend(data for data, _ in self._map(lambda unit: self.encode_unit(plane, unit), units))
+            have[i] = planes
+        return chunks
+
+    def _references(self, i: int, have: dict, planes, chunks: list | None, trials: str = "all"):
+        """ls-v6: frame i's reference planes per plane and whether they are the block
+        prediction; encoding (``planes`` given) appends the side chunk to ``chunks``, decoding
+        (``planes`` None) reads it from ``chunks`` (an iterator)."""
+        if i == 0:
+            return [[] for _ in (planes or have[min(have)])], False
+        near, first, second = neighbours(i, have)
+        earlier = [have[c] for c in near]
+        pair = (have[first], have[second] if second is not None else None,
+                second is not None and second - i == i - first)
+        if planes is not None:
+            mode, vectors, made = self.choose_mode(planes, earlier, trials, pair)
+            chunks.append(self._side(mode, vectors, planes[0].shape))
+        else:
+            shape = have[first][0].shape
+            mode, vectors = self._read_side(next(chunks), shape, len(earlier))
+            made = references.reference_frames(self.modes[mode], vectors, earlier)
+            if references.uses_blocks(mode, self.modes):
+                made["hv"] = blockpred.predict(vectors["hv"], pair[0], pair[1], self.bits)
+        blocks = references.uses_blocks(mode, self.modes)
+        return references.build(mode, made, len(have[first]), self.modes), blocks
 
     def encode(self, frames: list[list[np.ndarray]], frame_types: str, trials: str = "all") -> bytes:
         if frame_types != "I" + "P" * (len(frames) - 1):
@@ -248,6 +374,8 @@ class AdaptiveGop:
         """The GOP's frames (int32 planes). With band threads and several planes, plane 0
         decodes in a lane ahead of the others (lanes.py: the same frames); ``probe`` (nlvc
         stats) takes the one-lane path, which reports the chunks in their order."""
+        if self.version >= 6:
+            return self._decode_in_order(data, frame_types, shapes, probe)
         if self.threads > 1 and len(shapes) > 1 and probe is None:
             return lanes.decode(self, data, frame_types, shapes, CONTEXT)
         chunks = iter(payload.split(data, self.chunk_count(frame_types, shapes)))
@@ -286,3 +414,38 @@ class AdaptiveGop:
                 planes.append(out)
             frames.append(planes)
         return frames
+
+    def _decode_in_order(self, data: bytes, frame_types: str, shapes, probe=None) -> list[list[np.ndarray]]:
+        """ls-v6: the frames in ``coding_order``, returned in display order."""
+        if frame_types != "I" + "P" * (len(frame_types) - 1):
+            raise ValueError("the adaptive stage codes a GOP as one I-frame and P-frames")
+        chunks = iter(payload.split(data, self.chunk_count(frame_types, shapes)))
+        have: dict[int, list[np.ndarray]] = {}
+        for i in coding_order(0, len(frame_types)):
+            if i:
+                side = next(chunks)
+                if probe is not None:
+                    probe.at(frame=i, frame_type="P", plane="side", mode="", part="vectors and modes")
+                    probe.add(8.0 * len(side), 1)
+                refs, spike = self._references(i, have, None, iter([side]))
+            else:
+                refs, spike = [[] for _ in shapes], False
+            planes: list[np.ndarray] = []
+            for k, shape in enumerate(shapes):
+                out = np.empty(shape, np.int32)
+                units = self.units(i, planes, k, shape, refs[k], len(shapes), shapes[0], spike)
+                coded = [(unit, next(chunks)) for unit in units]
+
+                def decode_band(item, shape=shape, out=out):
+                    unit, chunk = item
+                    out[unit.rows[0]:unit.rows[1]] = self.decode_unit(chunk, shape, unit)
+
+                self._map(decode_band, coded)
+                for unit, chunk in coded:
+                    if probe is not None:
+                        probe.at(frame=i, frame_type=frame_types[i], plane=k, mode="inter" if unit.inter else "intra",
+                                 part="samples")
+                        probe.add(8.0 * len(chunk), (unit.rows[1] - unit.rows[0]) * shape[1])
+                planes.append(out)
+            have[i] = planes
+        return [have[i] for i in range(len(frame_types))]

@@ -1,0 +1,200 @@
+"""ls-v6's encoder: the block field of blockpred.py, searched for exact predictions.
+
+Per 8x8 luma block, by SAD against the HEVC interpolation of each reference (looked up in
+the reference's 16 quarter-pel phase planes, built once per frame): each reference's best
+vector +-``R`` quarter pels around the best start among ls-v5's 16x16 vector and the left and
+top blocks' vectors (HEVC's merge candidates, roughly); then the two averaged, refined one
+side at a time, and, for a frame midway between its references, the symmetric pairs (the
+first reference at -v, the second at +v) +-``R_SYM`` around the second's vector: the search
+measured on the HEVC clip found the most exact blocks that way (docs/ADAPTIVE.md). Encoder
+only: what it decides is sent, so its arithmetic never has to match anything.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from .blockpred import BLOCK, LUMA_TAPS, MAX_VECTOR, interpolate, shifts
+
+PAD = 80             # phase planes reach this far beyond the frame (candidates stay inside)
+R = 4                # quarter pels around the start, each reference alone
+R_JOINT = 2          # ... around each side's vector when refining the average
+R_SYM = 8            # ... around the second reference's vector, symmetric pairs
+
+
+@njit(cache=True, nogil=True)
+def phase_planes(ref, shift1, shift3, out):
+    """out[fy * 4 + fx, y, x]: the 14-bit intermediate at (y - PAD + fy / 4, x - PAD + fx / 4)."""
+    hp, wp = out.shape[1], out.shape[2]
+    for fy in range(4):
+        for fx in range(4):
+            interpolate(ref, -PAD, -PAD, hp, wp, fy, fx, 2, LUMA_TAPS, shift1, shift3, out[fy * 4 + fx])
+
+
+@njit(cache=True, nogil=True)
+def _inside(ph, y0, x0, vy, vx):
+    yy, xx = y0 + (vy >> 2) + PAD, x0 + (vx >> 2) + PAD
+    return (yy >= 0 and xx >= 0 and yy + BLOCK <= ph.shape[1] and xx + BLOCK <= ph.shape[2]
+            and abs(vy) <= MAX_VECTOR and abs(vx) <= MAX_VECTOR)
+
+
+@njit(cache=True, nogil=True)
+def _sad(cur, y0, x0, eh, ew, pa, va, pb, vb, kind, shift3, maxval):
+    """SAD of the block against kind 0 (pa at va), 1 (pb at vb) or 2 (both averaged)."""
+    total = 0
+    ka = (va[0] & 3) * 4 + (va[1] & 3)
+    kb = (vb[0] & 3) * 4 + (vb[1] & 3)
+    ya, xa = y0 + (va[0] >> 2) + PAD, x0 + (va[1] >> 2) + PAD
+    yb, xb = y0 + (vb[0] >> 2) + PAD, x0 + (vb[1] >> 2) + PAD
+    for i in range(eh):
+        for j in range(ew):
+            if kind == 2:
+                sh = shift3 + 1
+                p = (np.int64(pa[ka, ya + i, xa + j]) + pb[kb, yb + i, xb + j] + (1 << (sh - 1))) >> sh
+            elif kind == 0:
+                p = (np.int64(pa[ka, ya + i, xa + j]) + (1 << (shift3 - 1))) >> shift3
+            else:
+                p = (np.int64(pb[kb, yb + i, xb + j]) + (1 << (shift3 - 1))) >> shift3
+            p = min(max(p, 0), maxval)
+            total += abs(cur[y0 + i, x0 + j] - p)
+    return total
+
+
+@njit(cache=True, nogil=True)
+def search_rows(cur, ph0, ph1, base0, base1, symmetric, shift3, maxval, by0, by1, kinds, v0, v1):
+    """Fill kinds / v0 / v1 for block rows by0..by1 - 1. ``base0``/``base1``: 16x16 vectors
+    (quarter pels) of each reference; ``ph1`` may be ``ph0`` (one reference: kind 0 only)."""
+    h, w = cur.shape
+    nbx = kinds.shape[1]
+    two = ph1.shape[1] > 1
+    va = np.zeros(2, np.int64)
+    vb = np.zeros(2, np.int64)
+    cand = np.zeros(2, np.int64)
+    best_v = np.zeros((2, 2), np.int64)
+    best_s = np.zeros(2, np.int64)
+    for by in range(by0, by1):
+        for bx in range(nbx):
+            y0, x0 = by * BLOCK, bx * BLOCK
+            eh, ew = min(BLOCK, h - y0), min(BLOCK, w - x0)
+            gy, gx = min(y0 // 16, base0.shape[0] - 1), min(x0 // 16, base0.shape[1] - 1)
+            for side in range(2 if two else 1):
+                ph = ph0 if side == 0 else ph1
+                base = base0 if side == 0 else base1
+                v = v0 if side == 0 else v1
+                bs = np.int64(-1)
+                # the start: ls-v5's vector, or the left or top block's for this reference
+                for c in range(3):
+                    if c == 0:
+                        cand[0], cand[1] = base[gy, gx, 0], base[gy, gx, 1]
+                    elif c == 1:
+                        if bx == 0:
+                            continue
+                        cand[0], cand[1] = v[by, bx - 1, 0], v[by, bx - 1, 1]
+                    else:
+                        if by == by0:
+                            continue
+                        cand[0], cand[1] = v[by - 1, bx, 0], v[by - 1, bx, 1]
+                    if not _inside(ph, y0, x0, cand[0], cand[1]):
+                        continue
+                    s = _sad(cur, y0, x0, eh, ew, ph, cand, ph, cand, 0, shift3, maxval)
+                    if bs < 0 or s < bs:
+                        bs = s
+                        best_v[side, 0], best_v[side, 1] = cand[0], cand[1]
+                if bs < 0:
+                    best_v[side, 0], best_v[side, 1] = 0, 0
+                    bs = _sad(cur, y0, x0, eh, ew, ph, best_v[side], ph, best_v[side], 0, shift3, maxval)
+                cy, cx = best_v[side, 0], best_v[side, 1]
+                for dy in range(-R, R + 1):
+                    for dx in range(-R, R + 1):
+                        if bs == 0:
+                            break
+                        cand[0], cand[1] = cy + dy, cx + dx
+                        if not _inside(ph, y0, x0, cand[0], cand[1]):
+                            continue
+                        s = _sad(cur, y0, x0, eh, ew, ph, cand, ph, cand, 0, shift3, maxval)
+                        if s < bs:
+                            bs = s
+                            best_v[side, 0], best_v[side, 1] = cand[0], cand[1]
+                best_s[side] = bs
+            kind = 0
+            score = best_s[0]
+            va[:] = best_v[0]
+            vb[:] = best_v[0]
+            if two:
+                if best_s[1] < score:
+                    kind, score = 1, best_s[1]
+                vb[:] = best_v[1]
+                if score > 0:
+                    bi = _sad(cur, y0, x0, eh, ew, ph0, best_v[0], ph1, best_v[1], 2, shift3, maxval)
+                    pa, pb = best_v[0].copy(), best_v[1].copy()
+                    for side in range(2):  # the average, refined one side at a time
+                        mv = pa if side == 0 else pb
+                        cy, cx = mv[0], mv[1]
+                        for dy in range(-R_JOINT, R_JOINT + 1):
+                            for dx in range(-R_JOINT, R_JOINT + 1):
+                                cand[0], cand[1] = cy + dy, cx + dx
+                                if not _inside(ph0 if side == 0 else ph1, y0, x0, cand[0], cand[1]):
+                                    continue
+                                if side == 0:
+                                    s = _sad(cur, y0, x0, eh, ew, ph0, cand, ph1, pb, 2, shift3, maxval)
+                                else:
+                                    s = _sad(cur, y0, x0, eh, ew, ph0, pa, ph1, cand, 2, shift3, maxval)
+                                if s < bi:
+                                    bi = s
+                                    mv[0], mv[1] = cand[0], cand[1]
+                    if symmetric and bi > 0:
+                        sa = np.zeros(2, np.int64)
+                        sb = np.zeros(2, np.int64)
+                        cy, cx = base1[gy, gx, 0], base1[gy, gx, 1]
+                        for dy in range(-R_SYM, R_SYM + 1):
+                            for dx in range(-R_SYM, R_SYM + 1):
+                                sb[0], sb[1] = cy + dy, cx + dx
+                                sa[0], sa[1] = -sb[0], -sb[1]
+                                if not (_inside(ph1, y0, x0, sb[0], sb[1]) and _inside(ph0, y0, x0, sa[0], sa[1])):
+                                    continue
+                                s = _sad(cur, y0, x0, eh, ew, ph0, sa, ph1, sb, 2, shift3, maxval)
+                                if s < bi:
+                                    bi = s
+                                    pa[:] = sa
+                                    pb[:] = sb
+                    if bi < score:
+                        kind, score = 2, bi
+                        va[:] = pa
+                        vb[:] = pb
+                    else:
+                        va[:] = best_v[0]
+            kinds[by, bx] = kind
+            v0[by, bx, 0], v0[by, bx, 1] = va[0], va[1]
+            v1[by, bx, 0], v1[by, bx, 1] = vb[0], vb[1]
+
+
+def grid(luma_shape) -> tuple[int, int]:
+    """Blocks of the field: 8x8 luma blocks, the last row and column partial."""
+    return -(-luma_shape[0] // BLOCK), -(-luma_shape[1] // BLOCK)
+
+
+def phases_of(ref: np.ndarray, bits: int) -> np.ndarray:
+    shift1, shift3 = shifts(bits)
+    out = np.empty((16, ref.shape[0] + 2 * PAD, ref.shape[1] + 2 * PAD), np.int32)
+    phase_planes(np.ascontiguousarray(ref, np.int32), shift1, shift3, out)
+    return out
+
+
+def search(cur, ph0, ph1, base0, base1, symmetric: bool, bits: int, rows=None, mapper=map):
+    """The block field (kinds, v0, v1) of luma plane ``cur``; ``ph1`` None for one reference.
+    ``rows``: the block rows to search (a trial), else all; ``mapper`` runs halves of them
+    (the stage's threads: the search releases the GIL)."""
+    nby, nbx = grid(cur.shape)
+    kinds = np.zeros((nby, nbx), np.int64)
+    v0 = np.zeros((nby, nbx, 2), np.int64)
+    v1 = np.zeros((nby, nbx, 2), np.int64)
+    cur = np.ascontiguousarray(cur, np.int64)
+    one = np.zeros((1, 1, 1), np.int32)
+    b0 = np.ascontiguousarray(base0, np.int64)
+    b1 = np.ascontiguousarray(base1 if base1 is not None else base0, np.int64)
+    _, shift3 = shifts(bits)
+    spans = rows if rows is not None else [(0, nby // 2), (nby // 2, nby)]
+    list(mapper(lambda span: search_rows(cur, ph0, ph1 if ph1 is not None else one, b0, b1, symmetric, shift3,
+                                         (1 << bits) - 1, span[0], span[1], kinds, v0, v1),
+                [s for s in spans if s[1] > s[0]]))
+    return kinds, v0, v1

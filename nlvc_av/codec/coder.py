@@ -194,6 +194,12 @@ class GopCoder:
         if bands(luma_height) >= workers:
             return [(0, n_frames)]
         size = max(1, -(-n_frames // (4 * workers)))
+        if registry.LS_SYNTAX_VERSIONS[self.model.entry.coder_params["syntax"]] >= 6:
+            # ls-v6 codes mini-GOPs in hierarchical order: pieces end just after an anchor
+            from .adaptive.stage import MINI_GOP
+            size = -(-size // MINI_GOP) * MINI_GOP
+            cuts = [0] + list(range(1 + size, n_frames, size)) + [n_frames]
+            return list(zip(cuts, cuts[1:]))
         return [(a, min(a + size, n_frames)) for a in range(0, n_frames, size)]
 
     def encode_piece(self, frames: list[list[np.ndarray]], start: int, context: list, pix_fmt: str,

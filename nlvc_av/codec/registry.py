@@ -129,7 +129,7 @@ MODELS: dict[str, ModelEntry] = {e.model_id: e for e in (
                token_map="value-window-escape-v1", coder_params=dict(CODER_PARAMS_LS6), released="0.3.0"),
 )}
 
-DEFAULT_MODEL = "nlvc-adaptive-ls-v5"
+DEFAULT_MODEL = "nlvc-adaptive-ls-v6"
 TEST_MODEL = "nlvc-mdiff-lattice-v3-tiny0"
 #: "mdiff": the masked-diffusion network of 0.2 (still selectable, every file of it decodes).
 ALIASES = {"default": DEFAULT_MODEL, "shipped": DEFAULT_MODEL, "tiny": TEST_MODEL,

@@ -44,6 +44,9 @@ DEEP_CASES = {
 #: A frame of 2^20 luma samples (ls-v5 and later code such large frames differently), nearly
 #: flat so that the file stays small.
 LARGE_CASES = {"gray_1024x1024": ("gray", 1024, 1024, 2, 2, 2)}
+#: ls-v6 and later: frames that are HEVC-style predictions of one another (the block mode),
+#: 9 frames in one GOP (two mini-GOPs of the hierarchical order).
+BLOCK_CASES = {"yuv420p_moved_48x32": ("yuv420p", 48, 32, 9, 9, 2)}
 
 
 def cases_for(model: str) -> dict:
@@ -52,10 +55,45 @@ def cases_for(model: str) -> dict:
         from nlvc_av.codec import registry
         entry = registry.resolve(model)
         deep = entry.token_map in ("residual-mod2^b-split-v1", "value-window-escape-v1")
-        large = registry.LS_SYNTAX_VERSIONS.get(entry.coder_params.get("syntax"), 0) >= 5
+        version = registry.LS_SYNTAX_VERSIONS.get(entry.coder_params.get("syntax"), 0)
     except Exception:  # a release without the registry or the model: the 8-bit cases
-        deep = large = False
-    return {**CASES, **(DEEP_CASES if deep else {}), **(LARGE_CASES if large else {})}
+        deep, version = False, 0
+    return {**CASES, **(DEEP_CASES if deep else {}), **(LARGE_CASES if version >= 5 else {}),
+            **(BLOCK_CASES if version >= 6 else {})}
+
+
+def moved_content(pix_fmt: str, width: int, height: int, index: int) -> list[np.ndarray]:
+    """A block case's frame: the textured first frame moved by (index, 3 index) quarter pels
+    with HEVC's 8-tap and 4-tap filters (numpy, edges replicated), one noisy 8x8 block."""
+    first = content("yuv420p", width, height, 0)
+    if index == 0:
+        return first
+    taps = {2: np.array([[0, 0, 0, 64, 0, 0, 0, 0], [-1, 4, -10, 58, 17, -5, 1, 0],
+                         [-1, 4, -11, 40, 40, -11, 4, -1], [0, 1, -5, 17, 58, -10, 4, -1]]),
+            3: np.array([[0, 64, 0, 0], [-2, 58, 10, -2], [-4, 54, 16, -2], [-6, 46, 28, -4],
+                         [-4, 36, 36, -4], [-4, 28, 46, -6], [-2, 16, 54, -4], [-2, 10, 58, -2]])}
+    out = []
+    for k, plane in enumerate(first):
+        frac = 2 if k == 0 else 3
+        t = taps[frac]
+        n, off = t.shape[1], t.shape[1] // 2 - 1
+        p = np.pad(plane.astype(np.int64), 16, mode="edge")
+        vy, vx = index, 3 * index          # quarter luma pels = eighth chroma samples
+        fy, fx = vy & ((1 << frac) - 1), vx & ((1 << frac) - 1)
+        iy, ix = vy >> frac, vx >> frac
+        h, w = plane.shape
+
+        def win(dy, dx, hh):
+            return p[16 + iy + dy:16 + iy + dy + hh, 16 + ix + dx:16 + ix + dx + w]
+
+        # 8 bits: HEVC's first shift is 0 and the intermediate is the samples << 6
+        rows = sum(t[fx, j] * win(-off, j - off, h + n - 1) for j in range(n)) if fx else win(-off, 0, h + n - 1) << 6
+        inter = sum(t[fy, j] * rows[j:j + h] for j in range(n)) >> 6 if fy else rows[off:off + h]
+        moved = np.clip((inter + 32) >> 6, 0, 255).astype(np.uint8)
+        if k == 0:
+            moved[8:16, 8:16] = np.random.default_rng(index).integers(0, 256, (8, 8))
+        out.append(moved)
+    return out
 
 
 def large_content(pix_fmt: str, width: int, height: int, index: int) -> list[np.ndarray]:
@@ -184,7 +222,8 @@ def main(models: list[str]) -> int:
                 if case in DEEP_CASES:
                     md5s = write_deep_clip(src, pix_fmt, width, height, frames)
                 else:
-                    md5s = write_clip(src, pix_fmt, width, height, frames, large_content if case in LARGE_CASES else content)
+                    make = large_content if case in LARGE_CASES else moved_content if case in BLOCK_CASES else content
+                    md5s = write_clip(src, pix_fmt, width, height, frames, make)
                 coded = Path(tmp) / f"{case}.nlvc"
                 encode_file(str(src), str(coded), gop=gop, groups=groups, model=model)
                 with container.open(str(coded), "r") as r:

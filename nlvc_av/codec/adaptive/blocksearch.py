@@ -20,6 +20,7 @@ PAD = 80             # phase planes reach this far beyond the frame (candidates 
 R = 4                # quarter pels around the start, each reference alone
 R_JOINT = 2          # ... around each side's vector when refining the average
 R_SYM = 8            # ... around the second reference's vector, symmetric pairs
+TIE = 64             # SADs scaled by this, plus the distance from the start: ties go to short moves
 
 
 @njit(cache=True, nogil=True)
@@ -104,17 +105,18 @@ def search_rows(cur, ph0, ph1, base0, base1, symmetric, shift3, maxval, by0, by1
                     best_v[side, 0], best_v[side, 1] = 0, 0
                     bs = _sad(cur, y0, x0, eh, ew, ph, best_v[side], ph, best_v[side], 0, shift3, maxval)
                 cy, cx = best_v[side, 0], best_v[side, 1]
+                # ties go to the vector nearest the start (the neighbours' vectors: cheaper to code)
+                bs *= TIE
                 for dy in range(-R, R + 1):
                     for dx in range(-R, R + 1):
-                        if bs == 0:
-                            break
                         cand[0], cand[1] = cy + dy, cx + dx
-                        if not _inside(ph, y0, x0, cand[0], cand[1]):
+                        if bs < TIE or not _inside(ph, y0, x0, cand[0], cand[1]):
                             continue
-                        s = _sad(cur, y0, x0, eh, ew, ph, cand, ph, cand, 0, shift3, maxval)
+                        s = _sad(cur, y0, x0, eh, ew, ph, cand, ph, cand, 0, shift3, maxval) * TIE + abs(dy) + abs(dx)
                         if s < bs:
                             bs = s
                             best_v[side, 0], best_v[side, 1] = cand[0], cand[1]
+                bs //= TIE
                 best_s[side] = bs
             kind = 0
             score = best_s[0]

@@ -139,8 +139,8 @@ def code_plane(plane, sides, n_sides, offsets, n_own, prior, icfg, fcfg, thresho
     # (how many of the causal neighbours W, N, NW, NE equalled theirs x how far it is from mu)
     use_spike = icfg.size > 5 and (icfg[5] & 2) != 0
     exact = np.zeros((h + PAD, w + 2 * PAD), np.int64)
-    spike_hit = np.zeros(5 * SPIKE_BINS, np.float64)
-    spike_cnt = np.zeros(5 * SPIKE_BINS, np.float64)
+    spike_hit = np.zeros(7 * SPIKE_BINS, np.float64)
+    spike_cnt = np.zeros(7 * SPIKE_BINS, np.float64)
     inv_unit = 1.0 / unit
     d = n_own + 9 * n_sides
     msize = d * (d + 1) // 2 + d + 2    # packed A, b, then sum w x^2 and sum w
@@ -243,7 +243,8 @@ def code_plane(plane, sides, n_sides, offsets, n_own, prior, icfg, fcfg, thresho
             if use_known and known[y, x] != 0:
                 xv = ref
             elif use_spike:
-                near = exact[ry, cx - 1] + exact[ry - 1, cx] + exact[ry - 1, cx - 1] + exact[ry - 1, cx + 1]
+                near = (exact[ry, cx - 1] + exact[ry - 1, cx] + exact[ry - 1, cx - 1] + exact[ry - 1, cx + 1]
+                        + exact[ry, cx - 2] + exact[ry - 2, cx])
                 dist = abs(float(ref) - mu) / s
                 sbin = 0 if dist < 0.5 else 1 if dist < 2.0 else 2
                 sctx = near * SPIKE_BINS + sbin

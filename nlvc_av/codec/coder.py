@@ -198,7 +198,7 @@ class GopCoder:
             # ls-v6 codes mini-GOPs in hierarchical order: pieces end just after an anchor
             from .adaptive.stage import MINI_GOP
             size = -(-size // MINI_GOP) * MINI_GOP
-            cuts = [0] + list(range(1 + size, n_frames, size)) + [n_frames]
+            cuts = [0, 1] + list(range(1 + size, n_frames, size)) + [n_frames]   # the I-frame alone first
             return list(zip(cuts, cuts[1:]))
         return [(a, min(a + size, n_frames)) for a in range(0, n_frames, size)]
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from . import motionsearch
 from .blockpred import BLOCK, LUMA_TAPS, MAX_VECTOR, interpolate, shifts
 
 PAD = 80             # phase planes reach this far beyond the frame (candidates stay inside)
@@ -175,6 +176,14 @@ def grid(luma_shape) -> tuple[int, int]:
     return -(-luma_shape[0] // BLOCK), -(-luma_shape[1] // BLOCK)
 
 
+def spans_of(rows: np.ndarray) -> list[tuple[int, int]]:
+    """The runs of 8x8 block rows that cover the luma ``rows`` (sorted)."""
+    blocks = np.unique(np.asarray(rows) // BLOCK)
+    breaks = np.flatnonzero(np.diff(blocks) > 1) + 1
+    return [(int(run[0]), int(run[-1]) + 1) for run in np.split(blocks, breaks) if run.size]
+
+
+
 def phases_of(ref: np.ndarray, bits: int) -> np.ndarray:
     shift1, shift3 = shifts(bits)
     out = np.empty((16, ref.shape[0] + 2 * PAD, ref.shape[1] + 2 * PAD), np.int32)
@@ -200,3 +209,14 @@ def search(cur, ph0, ph1, base0, base1, symmetric: bool, bits: int, rows=None, m
                                          (1 << bits) - 1, span[0], span[1], kinds, v0, v1),
                 [s for s in spans if s[1] > s[0]]))
     return kinds, v0, v1
+
+
+def searcher(cur: np.ndarray, pair, bits: int, mapper=map):
+    """``search(spans)``: the block field of luma plane ``cur`` on block-row spans (None: all),
+    from ``pair`` = (first frame's planes, second's or None, whether ``cur`` is midway)."""
+    first, second, symmetric = pair
+    ph0 = phases_of(first[0], bits)
+    ph1 = phases_of(second[0], bits) if second is not None else None
+    base0 = motionsearch.estimate(cur, first[0])
+    base1 = motionsearch.estimate(cur, second[0]) if second is not None else None
+    return lambda spans: search(cur, ph0, ph1, base0, base1, symmetric, bits, spans, mapper)

@@ -109,7 +109,7 @@ def _solve(acc, d, ridge, prior, chol, weights):
 
 @njit(cache=True, nogil=True)  # nogil: bands of a plane run on threads (stage.py)
 def code_plane(plane, sides, n_sides, offsets, n_own, prior, icfg, fcfg, thresholds, table,
-               enc, dec, buf, decoding, bits_out, known):
+               enc, dec, buf, decoding, bits_out):
     """Code ``plane`` (int32 H x W; written when decoding). ``sides``: (>=1, H+2, W+2) int32,
     each edge-padded by one; ``icfg`` = [maxval, solve_every, outer, inner];
     ``fcfg`` = [decay, ridge, mid, unit, scale_mul, stat_limit, wide, narrow_weight, grad_mix,
@@ -132,12 +132,10 @@ def code_plane(plane, sides, n_sides, offsets, n_own, prior, icfg, fcfg, thresho
     mu_corr = 0.0
     sn = 1.0
     ref_at = icfg[4]   # feature index of the reference sample (-1: none)
-    # ls-v6: samples marked in ``known`` (H x W) are the first side plane's (an exact
-    # prediction, signalled per block): not coded, otherwise treated as any coded sample
-    use_known = icfg.size > 5 and (icfg[5] & 1) != 0
     # ls-v6: a point mass on the first side plane's sample, its weight learnt per context
-    # (how many of the causal neighbours W, N, NW, NE equalled theirs x how far it is from mu)
-    use_spike = icfg.size > 5 and (icfg[5] & 2) != 0
+    # (how many of the causal neighbours W, N, NW, NE, WW, NN equalled theirs x how far it is
+    # from mu): video decoded from a lossy codec, where the block prediction is often exact
+    use_spike = icfg.size > 5 and icfg[5] != 0
     exact = np.zeros((h + PAD, w + 2 * PAD), np.int64)
     spike_hit = np.zeros(7 * SPIKE_BINS, np.float64)
     spike_cnt = np.zeros(7 * SPIKE_BINS, np.float64)
@@ -238,11 +236,9 @@ def code_plane(plane, sides, n_sides, offsets, n_own, prior, icfg, fcfg, thresho
                         mu = maxval + 0.49
             if s < min_scale:
                 s = min_scale
-            ref = np.int64(sides[0, y + 1, x + 1]) if (use_known or use_spike) else np.int64(0)
+            ref = np.int64(sides[0, y + 1, x + 1]) if use_spike else np.int64(0)
             sctx = 0
-            if use_known and known[y, x] != 0:
-                xv = ref
-            elif use_spike:
+            if use_spike:
                 near = (exact[ry, cx - 1] + exact[ry - 1, cx] + exact[ry - 1, cx - 1] + exact[ry - 1, cx + 1]
                         + exact[ry, cx - 2] + exact[ry - 2, cx])
                 dist = abs(float(ref) - mu) / s

@@ -129,29 +129,27 @@ def pad_sides(sides: list[np.ndarray]) -> np.ndarray:
     return np.stack([np.pad(s.astype(np.int32), 1, mode="edge") for s in sides])
 
 
-def _run(plane, sides, cfg: PlaneConfig, table, decoding, buf, known=None, spike=False):
+def _run(plane, sides, cfg: PlaneConfig, table, decoding, buf, spike=False):
     icfg, fcfg = cfg.arrays()
-    if known is not None or spike:
-        icfg = np.append(icfg, (1 if known is not None else 0) | (2 if spike else 0))
-    if known is None:
-        known = np.zeros((1, 1), np.uint8)
+    if spike:
+        icfg = np.append(icfg, 1)
     bits = np.zeros(1, np.float64)
     enc = rc.encoder_state()
     dec = rc.decoder_state(buf) if decoding else np.zeros(4, np.int64)
     code_plane(plane, pad_sides(sides), len(sides), OFFSETS, cfg.own, cfg.prior, icfg, fcfg,
-               THRESHOLDS, table, enc, dec, buf, decoding, bits, np.ascontiguousarray(known, np.uint8))
+               THRESHOLDS, table, enc, dec, buf, decoding, bits)
     return enc, float(bits[0])
 
 
 def encode_plane(plane: np.ndarray, sides: list[np.ndarray], cfg: PlaneConfig, table,
-                 known: np.ndarray | None = None, spike: bool = False) -> tuple[bytes, float]:
-    """The plane's range-coded bytes and their ideal code length in bits. ``known`` (ls-v6):
-    a mask of samples equal to the first side plane's, which are not coded."""
+                 spike: bool = False) -> tuple[bytes, float]:
+    """The plane's range-coded bytes and their ideal code length in bits. ``spike`` (ls-v6):
+    a learnt point mass on the first side plane's sample (lsplane.py)."""
     src = np.ascontiguousarray(plane, np.int32)
     size = 5 * src.size + 64
     while True:
         buf = np.zeros(size, np.uint8)
-        enc, bits = _run(src, sides, cfg, table, False, buf, known, spike)
+        enc, bits = _run(src, sides, cfg, table, False, buf, spike)
         n = rc.finish(enc, buf)
         if n <= size:
             return buf[:n].tobytes(), bits
@@ -159,7 +157,7 @@ def encode_plane(plane: np.ndarray, sides: list[np.ndarray], cfg: PlaneConfig, t
 
 
 def decode_plane(data: bytes, shape, sides: list[np.ndarray], cfg: PlaneConfig, table,
-                 known: np.ndarray | None = None, spike: bool = False) -> np.ndarray:
+                 spike: bool = False) -> np.ndarray:
     plane = np.zeros(shape, np.int32)
-    _run(plane, sides, cfg, table, True, np.frombuffer(data, np.uint8).copy(), known, spike)
+    _run(plane, sides, cfg, table, True, np.frombuffer(data, np.uint8).copy(), spike)
     return plane

@@ -27,7 +27,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..formats import lookup, plane_shapes
-from . import blockpred, blocksearch, lanes, motionsearch, payload, references
+from . import blockpred, blocksearch, lanes, payload, references
+from .order import MINI_GOP, coding_order, neighbours  # noqa: F401  (MINI_GOP: GopCoder.pieces)
 from .planes import decode_plane, encode_plane, large_frame, plane_config
 
 TRIAL_STRIPE = 32    # rows per stripe of the encoder's mode trial (references.trial_rows)
@@ -37,51 +38,6 @@ REF_COST_LARGE = 0.05   # ... and by this from planes.LARGE_FRAME luma samples o
                         # speed targets; blue_sky's P-frames then take mode 7, as in ls-v3)
 CONTEXT = 3          # earlier frames a P-frame's references may reach (ls-v4's co3 / mc3)
 BAND_ROWS = 512     # bands per plane: luma height // 512 (at least 1), the same for every plane
-MINI_GOP = 4         # ls-v6: frames coded in mini-GOPs of 4, the last first, then the midpoints
-
-
-def _midpoints(lo: int, hi: int) -> list[int]:
-    if hi - lo < 2:
-        return []
-    mid = (lo + hi) // 2
-    return [mid] + _midpoints(lo, mid) + _midpoints(mid, hi)
-
-
-def coding_order(start: int, end: int) -> list[int]:
-    """ls-v6: the frames start..end - 1 of a GOP in the order they are coded: frame 0, then per
-    mini-GOP (the frames after an anchor at a multiple of MINI_GOP, up to the next anchor or
-    the last frame) its last frame, then the midpoints between coded frames, as hierarchical
-    B-frames are (the HEVC clip's own order 0, 4, 2, 1, 3). ``start`` is 0 or just after an
-    anchor, and ``end`` the GOP's end or just after an anchor (GopCoder.pieces keeps to that)."""
-    if start and start % MINI_GOP != 1:
-        raise ValueError(f"an ls-v6 piece starts at frame 0 or just after a multiple of {MINI_GOP}, not {start}")
-    order = [0] if start == 0 else []
-    lo = max(0, start - 1)
-    while lo < end - 1:
-        hi = min(lo + MINI_GOP - lo % MINI_GOP, end - 1)
-        order += [hi] + _midpoints(lo, hi)
-        lo = hi
-    return order
-
-
-def _block_spans(rows: np.ndarray) -> list[tuple[int, int]]:
-    """The runs of 8x8 block rows that cover the luma ``rows`` (sorted)."""
-    blocks = np.unique(np.asarray(rows) // blockpred.BLOCK)
-    breaks = np.flatnonzero(np.diff(blocks) > 1) + 1
-    return [(int(run[0]), int(run[-1]) + 1) for run in np.split(blocks, breaks) if run.size]
-
-
-def neighbours(i: int, coded) -> tuple[list[int], int, int | None]:
-    """ls-v6: of the coded frames ``coded`` (indices), the CONTEXT nearest to frame i (the
-    nearest last; the earlier one first on ties) and the block prediction's two: the nearest
-    earlier frame and the nearest later one (else the second nearest earlier one, else None)."""
-    near = sorted(coded, key=lambda c: (abs(c - i), c > i))[:CONTEXT]
-    past = sorted((c for c in coded if c < i), reverse=True)
-    future = sorted(c for c in coded if c > i)
-    second = future[0] if future else (past[1] if len(past) > 1 else None)
-    return near[::-1], past[0], second
-
-
 def bands(luma_height: int) -> int:
     return max(1, luma_height // BAND_ROWS)
 
@@ -193,9 +149,9 @@ class AdaptiveGop:
         made = references.reference_frames(names, vectors, earlier)
         height = planes[0].shape[0]
         if blocks >= 0:  # the block prediction, searched on the trial's rows first
-            search = self._block_search(planes[0], pair)
+            search = blocksearch.searcher(planes[0], pair, self.bits, self._map)
             trial_rows = references.trial_rows(height, TRIAL_STRIPE, 1 if trials == "estimate" else 3)
-            field = search(_block_spans(trial_rows))
+            field = search(blocksearch.spans_of(trial_rows))
             made["hv"] = blockpred.predict(field, pair[0], pair[1], self.bits)
             vectors["hv"] = field
             field_bits = 8.0 * len(blockpred.encode_field(*field)) * height / max(1, len(trial_rows))
@@ -235,15 +191,6 @@ class AdaptiveGop:
             made["hv"] = blockpred.predict(field, pair[0], pair[1], self.bits)
             vectors["hv"] = field
         return mode, vectors, made
-
-    def _block_search(self, cur: np.ndarray, pair):
-        """Encoder: ``search(spans)`` gives the block field of block-row spans (None: all)."""
-        first, second, symmetric = pair
-        ph0 = blocksearch.phases_of(first[0], self.bits)
-        ph1 = blocksearch.phases_of(second[0], self.bits) if second is not None else None
-        base0 = motionsearch.estimate(cur, first[0])
-        base1 = motionsearch.estimate(cur, second[0]) if second is not None else None
-        return lambda spans: blocksearch.search(cur, ph0, ph1, base0, base1, symmetric, self.bits, spans, self._map)
 
     def _side(self, mode: int, vectors: dict, shape) -> bytes:
         side = references.side_chunk(mode, vectors, shape, self.modes, self.version >= 4)
@@ -342,7 +289,7 @@ class AdaptiveGop:
         (``planes`` None) reads it from ``chunks`` (an iterator)."""
         if i == 0:
             return [[] for _ in (planes or have[min(have)])], False
-        near, first, second = neighbours(i, have)
+        near, first, second = neighbours(i, have, CONTEXT)
         earlier = [have[c] for c in near]
         pair = (have[first], have[second] if second is not None else None,
                 second is not None and second - i == i - first)

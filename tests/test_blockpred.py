@@ -6,6 +6,7 @@ import pytest
 
 from nlvc_av.codec import registry
 from nlvc_av.codec.adaptive import blockpred, payload, references
+from nlvc_av.codec.adaptive.order import mini_gops
 from nlvc_av.codec.adaptive.stage import AdaptiveGop, coding_order, neighbours
 
 TABLE = registry.load("nlvc-adaptive-ls-v6").arrays["logistic"]
@@ -140,3 +141,88 @@ def test_ls_v6_gop_is_exact_uses_the_blocks_and_codes_the_same_in_pieces():
     one = stage.encode_frames(frames[:1], 0, [])
     rest = stage.encode_frames(frames[1:], 1, frames[:1])
     assert payload.join(one + rest) == data
+
+
+def _order_flags(stage, data, frames):
+    """ls-v7: each mini-GOP's order byte, read from the chunk layout (I-frame, then per mini-GOP
+    its order chunk and its frames' chunks)."""
+    shapes = [p.shape for p in frames[0]]
+    types = "I" + "P" * (len(frames) - 1)
+    chunks = payload.split(data, stage.chunk_count(types, shapes))
+    per_frame = sum(stage.bands_per_plane(shapes))
+    pos, flags = per_frame, []
+    for lo, hi in mini_gops(0, len(frames)):
+        flags.append(chunks[pos][0])
+        pos += 1 + (hi - lo) * (per_frame + 1)
+    assert pos == len(chunks)
+    return flags
+
+
+def test_ls_v7_chooses_the_order_per_mini_gop():
+    table = registry.load("nlvc-adaptive-ls-v7").arrays["logistic"]
+    stage = AdaptiveGop(2, 8, table, version=7)
+    moved = hevc_like_clip(9)
+    data = stage.encode(moved, "I" + "P" * 8)
+    assert _order_flags(stage, data, moved) == [1, 1]       # the block prediction pays: hierarchical
+    assert payload.join(stage.encode_frames(moved[:5], 0, []) + stage.encode_frames(moved[5:], 5, moved[2:5])) == data
+    # the same bytes as ls-v6 but for the order chunks (ls-v6 is always hierarchical)
+    v6 = AdaptiveGop(2, 8, table, version=6).encode(moved, "I" + "P" * 8)
+    assert len(data) == len(v6) + 2 + 2     # two 1-byte chunks and their sizes in the chunk table
+    noisy = [[p.astype(np.int64) for p in f] for f in _noisy_clip(6)]
+    data = stage.encode(noisy, "I" + "P" * 5)
+    # frames 1-3 between 0 and 4: the average of both sides halves the noise, so the block
+    # prediction wins the middle frame; frame 5 alone: one after another (the same either way)
+    assert _order_flags(stage, data, noisy) == [1, 0]
+    for frames, blob in ((moved, stage.encode(moved, "I" + "P" * 8)), (noisy, data)):
+        back = stage.decode(blob, "I" + "P" * (len(frames) - 1), [p.shape for p in frames[0]])
+        assert all(np.array_equal(a, b) for fa, fb in zip(frames, back) for a, b in zip(fa, fb))
+    bad = bytearray(data)
+    shapes = [p.shape for p in noisy[0]]
+    chunks = payload.split(bytes(bad), stage.chunk_count("I" + "P" * 5, shapes))
+    chunks[3] = b"\x07"
+    with pytest.raises(ValueError, match="order"):
+        stage.decode(payload.join(chunks), "I" + "P" * 5, shapes)
+
+
+def _noisy_clip(n: int, shape=(32, 48)):
+    """Textured frames shifted by a pixel each, with noise (no prediction is exact)."""
+    rng = np.random.default_rng(3)
+    base = rng.integers(0, 256, (shape[0] + 16, shape[1] + 16)).astype(np.float64)
+    for _ in range(3):
+        base = (base + np.roll(base, 1, 0) + np.roll(base, 1, 1)) / 3
+    frames = []
+    for i in range(n):
+        y = np.clip(base[i:i + shape[0], i:i + shape[1]] + rng.normal(0, 3, shape), 0, 255).astype(np.int64)
+        frames.append([y, y[::2, ::2] // 2 + 60, 200 - y[1::2, 1::2] // 3])
+    return frames
+
+
+def test_ls_v7_codes_the_h264_clip_one_frame_after_another():
+    """The H.264 clip (I B B B P): its middle B-frame does not take the block prediction
+    (H.264's 6-tap filter is not HEVC's), so ls-v7 keeps ls-v5's order there."""
+    from clipgen import DATA
+    clip = DATA / "wild" / "bikes_640x272_h264.mp4"
+    if not clip.exists():
+        pytest.skip("needs ../shared/data")
+    from nlvc_av.bench.adaptive_ablation import _frames
+    _, frames = _frames(str(clip), 5)
+    stage = AdaptiveGop(1, 8, registry.load("nlvc-adaptive-ls-v7").arrays["logistic"], version=7)
+    assert _order_flags(stage, stage.encode(frames, "IPPPP"), frames) == [0]
+
+
+def test_ls_v7_decodes_mini_gops_coded_one_frame_after_another(monkeypatch):
+    """Whatever the encoder chooses, the decoder follows the order chunks: here every mini-GOP
+    forced to one frame after another (frames 1-4 from their previous ones), then forced
+    hierarchical; both decode exactly and differ."""
+    from nlvc_av.codec.adaptive import ordered
+    table = registry.load("nlvc-adaptive-ls-v7").arrays["logistic"]
+    frames = hevc_like_clip(7)
+    blobs = {}
+    for choice in (False, True):
+        monkeypatch.setattr(ordered, "_pays", lambda *args, choice=choice: choice)
+        stage = AdaptiveGop(2, 8, table, version=7)
+        blobs[choice] = stage.encode(frames, "I" + "P" * 6)
+        assert _order_flags(stage, blobs[choice], frames) == [int(choice), int(choice)]
+        back = stage.decode(blobs[choice], "I" + "P" * 6, [p.shape for p in frames[0]])
+        assert all(np.array_equal(a, b) for fa, fb in zip(frames, back) for a, b in zip(fa, fb))
+    assert blobs[False] != blobs[True]

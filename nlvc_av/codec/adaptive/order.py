@@ -8,6 +8,7 @@ has a frame on each side (measured with ls-v5's modes alone: -4.1 % on that clip
 """
 from __future__ import annotations
 
+CONTEXT = 3          # earlier frames a P-frame's references may reach (ls-v4's co3 / mc3)
 MINI_GOP = 4         # ls-v6: frames coded in mini-GOPs of 4, the last first, then the midpoints
 
 
@@ -18,20 +19,34 @@ def _midpoints(lo: int, hi: int) -> list[int]:
     return [mid] + _midpoints(lo, mid) + _midpoints(mid, hi)
 
 
-def coding_order(start: int, end: int) -> list[int]:
-    """ls-v6: the frames start..end - 1 of a GOP in the order they are coded: frame 0, then per
-    mini-GOP (the frames after an anchor at a multiple of MINI_GOP, up to the next anchor or
-    the last frame) its last frame, then the midpoints between coded frames, as hierarchical
-    B-frames are (the HEVC clip's own order 0, 4, 2, 1, 3). ``start`` is 0 or just after an
-    anchor, and ``end`` the GOP's end or just after an anchor (GopCoder.pieces keeps to that)."""
+def mini_gops(start: int, end: int) -> list[tuple[int, int]]:
+    """The mini-GOPs (lo, hi] of frames start..end - 1 of a GOP: lo an anchor (a multiple of
+    MINI_GOP, or 0), hi the next one or the last frame. ``start`` is 0 or just after an anchor,
+    and ``end`` the GOP's end or just after an anchor (GopCoder.pieces keeps to that)."""
     if start and start % MINI_GOP != 1:
         raise ValueError(f"an ls-v6 piece starts at frame 0 or just after a multiple of {MINI_GOP}, not {start}")
-    order = [0] if start == 0 else []
+    out = []
     lo = max(0, start - 1)
     while lo < end - 1:
         hi = min(lo + MINI_GOP - lo % MINI_GOP, end - 1)
-        order += [hi] + _midpoints(lo, hi)
+        out.append((lo, hi))
         lo = hi
+    return out
+
+
+def within(lo: int, hi: int, hierarchical: bool) -> list[int]:
+    """The frames of mini-GOP (lo, hi] in coding order: its last frame, then the midpoints
+    between coded frames (hierarchical, as B-frames are: the HEVC clip's own 4, 2, 1, 3), or
+    one after another (ls-v7's other choice)."""
+    return [hi] + _midpoints(lo, hi) if hierarchical else list(range(lo + 1, hi + 1))
+
+
+def coding_order(start: int, end: int) -> list[int]:
+    """ls-v6: the frames start..end - 1 of a GOP in the order they are coded: frame 0, then
+    every mini-GOP hierarchically (n = 5: 0, 4, 2, 1, 3)."""
+    order = [0] if start == 0 else []
+    for lo, hi in mini_gops(start, end):
+        order += within(lo, hi, True)
     return order
 
 

@@ -67,8 +67,10 @@ LARGE_SOLVE_FACTOR = 2
 #: ls-v6: ls-v5's efforts (its new parts: the coding order, the block prediction and its point
 #: mass: stage.py, blockpred.py, lsplane.py).
 EFFORTS_V6 = dict(EFFORTS_V5)
+#: ls-v7: ls-v6's (it chooses the coding order per mini-GOP: ordered.py).
+EFFORTS_V7 = dict(EFFORTS_V6)
 #: The efforts of each syntax version of the stage.
-VERSIONS = {1: EFFORTS, 2: EFFORTS_V2, 3: EFFORTS_V3, 4: EFFORTS_V4, 5: EFFORTS_V5, 6: EFFORTS_V6}
+VERSIONS = {1: EFFORTS, 2: EFFORTS_V2, 3: EFFORTS_V3, 4: EFFORTS_V4, 5: EFFORTS_V5, 6: EFFORTS_V6, 7: EFFORTS_V7}
 
 
 def large_frame(luma_shape) -> bool:

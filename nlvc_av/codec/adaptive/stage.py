@@ -27,8 +27,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..formats import lookup, plane_shapes
-from . import blockpred, blocksearch, lanes, payload, references
-from .order import MINI_GOP, coding_order, neighbours  # noqa: F401  (MINI_GOP: GopCoder.pieces)
+from . import blockpred, blocksearch, lanes, ordered, payload, references
+from .order import CONTEXT, MINI_GOP, coding_order, mini_gops, neighbours  # noqa: F401  (for GopCoder.pieces and the tests)
 from .planes import decode_plane, encode_plane, large_frame, plane_config
 
 TRIAL_STRIPE = 32    # rows per stripe of the encoder's mode trial (references.trial_rows)
@@ -36,7 +36,6 @@ FINALISTS = 2        # ls-v4: modes trialled on the outer stripes after the midd
 REF_COST = 0.015     # ls-v4: a mode's score grows by this fraction per reference (its time),
 REF_COST_LARGE = 0.05   # ... and by this from planes.LARGE_FRAME luma samples on (1080p: the
                         # speed targets; blue_sky's P-frames then take mode 7, as in ls-v3)
-CONTEXT = 3          # earlier frames a P-frame's references may reach (ls-v4's co3 / mc3)
 BAND_ROWS = 512     # bands per plane: luma height // 512 (at least 1), the same for every plane
 def bands(luma_height: int) -> int:
     return max(1, luma_height // BAND_ROWS)
@@ -129,7 +128,7 @@ class AdaptiveGop:
         return decode_plane(data, (b - a, shape[1]), _crop(unit.sides, unit.rows), self._config(unit), self.table,
                             spike=unit.spike)
 
-    def choose_mode(self, planes, earlier, trials: str = "all", pair=None) -> tuple[int, dict, dict]:
+    def choose_mode(self, planes, earlier, trials: str = "all", pair=None, whole: bool = True) -> tuple[int, dict, dict]:
         """Encoder: the reference mode whose luma trial (fastest effort, a bounded set of rows)
         plus its side chunk is smallest; with its vectors and the references it may use
         (each built once, for the trial and the coding alike). ``earlier``: the GOP's frames
@@ -186,7 +185,7 @@ class AdaptiveGop:
                 rows += len(rest)
             scores = {m: score(m) for m in bits}
         mode = min(scores, key=lambda m: (scores[m], m))
-        if mode == blocks:  # the whole frame's field, and its bytes in the side chunk
+        if mode == blocks and whole:  # the whole frame's field, and its bytes in the side chunk
             field = search(None)
             made["hv"] = blockpred.predict(field, pair[0], pair[1], self.bits)
             vectors["hv"] = field
@@ -255,7 +254,7 @@ class AdaptiveGop:
         ``CONTEXT``) frames before ``start`` (the source's: the coding is lossless). Frame 0 is the I-frame.
         Each frame depends only on the source, so any split of a GOP codes the same bytes."""
         if self.version >= 6:
-            return self._encode_in_order(frames, start, context, trials)
+            return ordered.encode(self, frames, start, context, trials)
         chunks = []
         earlier = list(context[-CONTEXT:])
         for i, planes in enumerate(frames, start):
@@ -270,41 +269,6 @@ class AdaptiveGop:
             earlier = (earlier + [planes])[-CONTEXT:]
         return chunks
 
-    def _encode_in_order(self, frames, start: int, context, trials: str) -> list[bytes]:
-        """ls-v6: the frames in ``coding_order``, each from its ``neighbours``."""
-        have = {start - len(context[-CONTEXT:]) + j: f for j, f in enumerate(context[-CONTEXT:])}
-        chunks = []
-        for i in coding_order(start, start + len(frames)):
-            planes = frames[i - start]
-            refs, spike = self._references(i, have, planes, chunks, trials)
-            for k, plane in enumerate(planes):
-                units = self.units(i, planes[:k], k, plane.shape, refs[k], len(planes), planes[0].shape, spike)
-                chunks.extend(data for data, _ in self._map(lambda unit: self.encode_unit(plane, unit), units))
-            have[i] = planes
-        return chunks
-
-    def _references(self, i: int, have: dict, planes, chunks: list | None, trials: str = "all"):
-        """ls-v6: frame i's reference planes per plane and whether they are the block
-        prediction; encoding (``planes`` given) appends the side chunk to ``chunks``, decoding
-        (``planes`` None) reads it from ``chunks`` (an iterator)."""
-        if i == 0:
-            return [[] for _ in (planes or have[min(have)])], False
-        near, first, second = neighbours(i, have, CONTEXT)
-        earlier = [have[c] for c in near]
-        pair = (have[first], have[second] if second is not None else None,
-                second is not None and second - i == i - first)
-        if planes is not None:
-            mode, vectors, made = self.choose_mode(planes, earlier, trials, pair)
-            chunks.append(self._side(mode, vectors, planes[0].shape))
-        else:
-            shape = have[first][0].shape
-            mode, vectors = self._read_side(next(chunks), shape, len(earlier))
-            made = references.reference_frames(self.modes[mode], vectors, earlier)
-            if references.uses_blocks(mode, self.modes):
-                made["hv"] = blockpred.predict(vectors["hv"], pair[0], pair[1], self.bits)
-        blocks = references.uses_blocks(mode, self.modes)
-        return references.build(mode, made, len(have[first]), self.modes), blocks
-
     def encode(self, frames: list[list[np.ndarray]], frame_types: str, trials: str = "all") -> bytes:
         if frame_types != "I" + "P" * (len(frames) - 1):
             raise ValueError("the adaptive stage codes a GOP as one I-frame and P-frames")
@@ -315,14 +279,17 @@ class AdaptiveGop:
         return [len(band_rows(s[0], bands(shapes[0][0]))) for s in shapes]
 
     def chunk_count(self, frame_types: str, shapes) -> int:
-        return len(frame_types) * sum(self.bands_per_plane(shapes)) + frame_types.count("P")
+        """Band chunks, a side chunk per P-frame, and (ls-v7) an order chunk per mini-GOP."""
+        n = len(frame_types)
+        extra = len(mini_gops(0, n)) if self.version >= 7 else 0
+        return n * sum(self.bands_per_plane(shapes)) + frame_types.count("P") + extra
 
     def decode(self, data: bytes, frame_types: str, shapes, probe=None) -> list[list[np.ndarray]]:
         """The GOP's frames (int32 planes). With band threads and several planes, plane 0
         decodes in a lane ahead of the others (lanes.py: the same frames); ``probe`` (nlvc
         stats) takes the one-lane path, which reports the chunks in their order."""
         if self.version >= 6:
-            return self._decode_in_order(data, frame_types, shapes, probe)
+            return ordered.decode(self, data, frame_types, shapes, probe)
         if self.threads > 1 and len(shapes) > 1 and probe is None:
             return lanes.decode(self, data, frame_types, shapes, CONTEXT)
         chunks = iter(payload.split(data, self.chunk_count(frame_types, shapes)))
@@ -342,57 +309,26 @@ class AdaptiveGop:
                     probe.add(8.0 * len(side), 1 + sum(v.size for v in vectors.values()))
                 made = references.reference_frames(self.modes[mode], vectors, earlier)
                 refs = references.build(mode, made, len(shapes), self.modes)
-            planes: list[np.ndarray] = []
-            for k, shape in enumerate(shapes):
-                out = np.empty(shape, np.int32)
-                units = self.units(i, planes, k, shape, refs[k], len(shapes), shapes[0])
-                coded = [(unit, next(chunks)) for unit in units]
-
-                def decode_band(item, shape=shape, out=out):
-                    unit, chunk = item
-                    out[unit.rows[0]:unit.rows[1]] = self.decode_unit(chunk, shape, unit)
-
-                self._map(decode_band, coded)
-                for unit, chunk in coded:
-                    if probe is not None:
-                        probe.at(frame=i, frame_type=ftype, plane=k, mode="inter" if unit.inter else "intra",
-                                 part="samples")
-                        probe.add(8.0 * len(chunk), (unit.rows[1] - unit.rows[0]) * shape[1])
-                planes.append(out)
-            frames.append(planes)
+            frames.append(self.decode_planes(i, ftype, refs, shapes, chunks, probe))
         return frames
 
-    def _decode_in_order(self, data: bytes, frame_types: str, shapes, probe=None) -> list[list[np.ndarray]]:
-        """ls-v6: the frames in ``coding_order``, returned in display order."""
-        if frame_types != "I" + "P" * (len(frame_types) - 1):
-            raise ValueError("the adaptive stage codes a GOP as one I-frame and P-frames")
-        chunks = iter(payload.split(data, self.chunk_count(frame_types, shapes)))
-        have: dict[int, list[np.ndarray]] = {}
-        for i in coding_order(0, len(frame_types)):
-            if i:
-                side = next(chunks)
+    def decode_planes(self, i: int, ftype: str, refs, shapes, chunks, probe=None, spike: bool = False):
+        """Frame i's planes from their band chunks (the next ones of the iterator ``chunks``)."""
+        planes: list[np.ndarray] = []
+        for k, shape in enumerate(shapes):
+            out = np.empty(shape, np.int32)
+            units = self.units(i, planes, k, shape, refs[k], len(shapes), shapes[0], spike)
+            coded = [(unit, next(chunks)) for unit in units]
+
+            def decode_band(item, shape=shape, out=out):
+                unit, chunk = item
+                out[unit.rows[0]:unit.rows[1]] = self.decode_unit(chunk, shape, unit)
+
+            self._map(decode_band, coded)
+            for unit, chunk in coded:
                 if probe is not None:
-                    probe.at(frame=i, frame_type="P", plane="side", mode="", part="vectors and modes")
-                    probe.add(8.0 * len(side), 1)
-                refs, spike = self._references(i, have, None, iter([side]))
-            else:
-                refs, spike = [[] for _ in shapes], False
-            planes: list[np.ndarray] = []
-            for k, shape in enumerate(shapes):
-                out = np.empty(shape, np.int32)
-                units = self.units(i, planes, k, shape, refs[k], len(shapes), shapes[0], spike)
-                coded = [(unit, next(chunks)) for unit in units]
-
-                def decode_band(item, shape=shape, out=out):
-                    unit, chunk = item
-                    out[unit.rows[0]:unit.rows[1]] = self.decode_unit(chunk, shape, unit)
-
-                self._map(decode_band, coded)
-                for unit, chunk in coded:
-                    if probe is not None:
-                        probe.at(frame=i, frame_type=frame_types[i], plane=k, mode="inter" if unit.inter else "intra",
-                                 part="samples")
-                        probe.add(8.0 * len(chunk), (unit.rows[1] - unit.rows[0]) * shape[1])
-                planes.append(out)
-            have[i] = planes
-        return [have[i] for i in range(len(frame_types))]
+                    probe.at(frame=i, frame_type=ftype, plane=k, mode="inter" if unit.inter else "intra",
+                             part="samples")
+                    probe.add(8.0 * len(chunk), (unit.rows[1] - unit.rows[0]) * shape[1])
+            planes.append(out)
+        return planes

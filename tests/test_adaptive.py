@@ -199,7 +199,7 @@ def test_effort_presets_differ_as_documented():
 
 
 def test_the_network_models_stay_selectable_by_alias():
-    assert registry.resolve("default").model_id == "nlvc-adaptive-ls-v7"
+    assert registry.resolve("default").model_id == "nlvc-adaptive-ls-v8"
     assert registry.resolve("mdiff").model_id == "nlvc-mdiff-lattice-v3-c32b5"
     assert registry.default_model(10, "mdiff") == "nlvc-mdiff-lattice-v3hd-c32b5"
 

@@ -75,14 +75,15 @@ def test_block_field_round_trips_and_damage_stays_in_bounds():
     v0 = rng.integers(-300, 301, grid + (2,))
     v1 = np.where(rng.random(grid + (2,)) < 0.5, 4, rng.integers(-1023, 1024, grid + (2,)))
     data = blockpred.encode_field(kinds, v0, v1)
-    k2, a, b = blockpred.decode_field(data, grid)
+    (k2, a, b), none = blockpred.decode_field(data, grid)
+    assert none is None
     assert np.array_equal(k2, kinds)
     assert np.array_equal(a[kinds != 1], v0[kinds != 1]) and np.array_equal(b[kinds != 0], v1[kinds != 0])
     for seed in range(20):
         bad = bytearray(data)
         bad[np.random.default_rng(seed).integers(0, len(bad))] ^= 0x5A
         try:
-            k3, a3, b3 = blockpred.decode_field(bytes(bad), grid)
+            (k3, a3, b3), _ = blockpred.decode_field(bytes(bad), grid)
         except ValueError:
             continue
         assert k3.max() < 3 and np.abs(a3).max() <= blockpred.MAX_VECTOR and np.abs(b3).max() <= blockpred.MAX_VECTOR

@@ -65,7 +65,10 @@ CODER_PARAMS_LS6 = {**CODER_PARAMS_LS1, "syntax": "ls-v6"}
 #: ls-v7: ls-v6 choosing per mini-GOP between the hierarchical order and one frame after
 #: another (adaptive/ordered.py): the H.264 clip lost 3.4 % to ls-v6's fixed order.
 CODER_PARAMS_LS7 = {**CODER_PARAMS_LS1, "syntax": "ls-v7"}
-LS_SYNTAX_VERSIONS = {"ls-v1": 1, "ls-v2": 2, "ls-v3": 3, "ls-v4": 4, "ls-v5": 5, "ls-v6": 6, "ls-v7": 7}
+#: ls-v8: ls-v7 with HEVC's edge offsets (sample adaptive offset) on the block prediction's luma,
+#: per 64x64 block, sent after the block field (adaptive/sao.py).
+CODER_PARAMS_LS8 = {**CODER_PARAMS_LS1, "syntax": "ls-v8"}
+LS_SYNTAX_VERSIONS = {"ls-v1": 1, "ls-v2": 2, "ls-v3": 3, "ls-v4": 4, "ls-v5": 5, "ls-v6": 6, "ls-v7": 7, "ls-v8": 8}
 
 
 @dataclass(frozen=True)
@@ -134,9 +137,13 @@ MODELS: dict[str, ModelEntry] = {e.model_id: e for e in (
     ModelEntry("nlvc-adaptive-ls-v7", ARCH_ADAPTIVE_LS_V1, "nlvc-adaptive-ls-v1.npz",
                "60ea87fd6ee6c15651d54f7c5badb2c1e905b450ca161e1f927990c1aa4960bc",
                token_map="value-window-escape-v1", coder_params=dict(CODER_PARAMS_LS7), released="0.3.0"),
+    # 0.3: ls-v8, ls-v7 with HEVC's edge offsets on the block prediction (docs/ADAPTIVE.md).
+    ModelEntry("nlvc-adaptive-ls-v8", ARCH_ADAPTIVE_LS_V1, "nlvc-adaptive-ls-v1.npz",
+               "60ea87fd6ee6c15651d54f7c5badb2c1e905b450ca161e1f927990c1aa4960bc",
+               token_map="value-window-escape-v1", coder_params=dict(CODER_PARAMS_LS8), released="0.3.0"),
 )}
 
-DEFAULT_MODEL = "nlvc-adaptive-ls-v7"
+DEFAULT_MODEL = "nlvc-adaptive-ls-v8"
 TEST_MODEL = "nlvc-mdiff-lattice-v3-tiny0"
 #: "mdiff": the masked-diffusion network of 0.2 (still selectable, every file of it decodes).
 ALIASES = {"default": DEFAULT_MODEL, "shipped": DEFAULT_MODEL, "tiny": TEST_MODEL,

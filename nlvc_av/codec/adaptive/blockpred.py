@@ -20,6 +20,7 @@ import numpy as np
 from numba import njit
 
 from . import rangecoder as rc
+from . import sao
 from .vectorcoder import _code_bits, _code_symbol, _context, _median, start_counts, LIMIT, SYMBOLS
 
 BLOCK = 8
@@ -198,25 +199,36 @@ def field_counts() -> tuple[np.ndarray, np.ndarray]:
     return kinds, np.concatenate([start_counts(), start_counts()])
 
 
-def encode_field(kinds: np.ndarray, v0: np.ndarray, v1: np.ndarray) -> bytes:
-    """The block field's bytes (the stage's range coder)."""
-    buf = np.zeros(8 * kinds.size + 64, np.uint8)
+def encode_field(kinds: np.ndarray, v0: np.ndarray, v1: np.ndarray, offsets=None, bits: int = 8) -> bytes:
+    """The block field's bytes (the stage's range coder); ls-v8 codes the luma's edge offsets
+    (sao.py: ``offsets`` = (types, offsets)) after it in the same stream."""
+    buf = np.zeros(8 * kinds.size + 64 + (0 if offsets is None else 8 * offsets[1].size), np.uint8)
     kc, vc = field_counts()
     enc = rc.encoder_state()
     code_block_field(kinds, v0.copy(), v1.copy(), kc, vc, enc, np.zeros(4, np.int64), buf, False)
+    if offsets is not None:
+        sao.code_params(offsets[0], offsets[1], sao.max_offset(bits), enc, np.zeros(4, np.int64), buf, False)
     return buf[:rc.finish(enc, buf)].tobytes()
 
 
-def decode_field(data: bytes, grid: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def decode_field(data: bytes, grid: tuple[int, int], offsets_grid=None, bits: int = 8):
+    """(kinds, v0, v1), and with ``offsets_grid`` (ls-v8) the edge offsets' (types, offsets)."""
     buf = np.frombuffer(data, np.uint8).copy()
     kinds = np.zeros(grid, np.int64)
     v0 = np.zeros(grid + (2,), np.int64)
     v1 = np.zeros(grid + (2,), np.int64)
     kc, vc = field_counts()
-    code_block_field(kinds, v0, v1, kc, vc, np.zeros(5, np.int64), rc.decoder_state(buf), buf, True)
+    dec = rc.decoder_state(buf)
+    enc = np.zeros(5, np.int64)
+    code_block_field(kinds, v0, v1, kc, vc, enc, dec, buf, True)
     if kinds.max(initial=0) >= KINDS:
         raise ValueError("damaged block field: a block kind out of range")
-    return kinds, v0, v1
+    if offsets_grid is None:
+        return (kinds, v0, v1), None
+    types = np.zeros(offsets_grid, np.int64)
+    offsets = np.zeros(offsets_grid + (5,), np.int64)
+    sao.code_params(types, offsets, sao.max_offset(bits), enc, dec, buf, True)
+    return (kinds, v0, v1), (types, offsets)
 
 
 def predict(field, first: list[np.ndarray], second: list[np.ndarray] | None, bits: int) -> list[np.ndarray]:

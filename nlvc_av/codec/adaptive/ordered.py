@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import blockpred, payload, references
+from . import payload, references
 from .order import CONTEXT, mini_gops, neighbours, within
 
 
@@ -88,7 +88,7 @@ def decode(stage, data: bytes, frame_types: str, shapes, probe=None) -> list[lis
             mode, vectors = stage._read_side(side, shapes[0], len(earlier))
             made = references.reference_frames(stage.modes[mode], vectors, earlier)
             if references.uses_blocks(mode, stage.modes):
-                made["hv"] = blockpred.predict(vectors["hv"], pair[0], pair[1], stage.bits)
+                made["hv"] = stage.block_reference(vectors, pair)
             refs = references.build(mode, made, len(shapes), stage.modes)
             have[i] = stage.decode_planes(i, "P", refs, shapes, chunks, probe, references.uses_blocks(mode, stage.modes))
     return [have[i] for i in range(len(frame_types))]

@@ -69,8 +69,11 @@ LARGE_SOLVE_FACTOR = 2
 EFFORTS_V6 = dict(EFFORTS_V5)
 #: ls-v7: ls-v6's (it chooses the coding order per mini-GOP: ordered.py).
 EFFORTS_V7 = dict(EFFORTS_V6)
+#: ls-v8: ls-v7's (it adds HEVC's edge offsets to the block prediction's luma: sao.py).
+EFFORTS_V8 = dict(EFFORTS_V7)
 #: The efforts of each syntax version of the stage.
-VERSIONS = {1: EFFORTS, 2: EFFORTS_V2, 3: EFFORTS_V3, 4: EFFORTS_V4, 5: EFFORTS_V5, 6: EFFORTS_V6, 7: EFFORTS_V7}
+VERSIONS = {1: EFFORTS, 2: EFFORTS_V2, 3: EFFORTS_V3, 4: EFFORTS_V4, 5: EFFORTS_V5, 6: EFFORTS_V6, 7: EFFORTS_V7,
+            8: EFFORTS_V8}
 
 
 def large_frame(luma_shape) -> bool:

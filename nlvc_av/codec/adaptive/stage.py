@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..formats import lookup, plane_shapes
-from . import blockpred, blocksearch, lanes, ordered, payload, references
+from . import blockpred, blocksearch, lanes, ordered, payload, references, sao
 from .order import CONTEXT, MINI_GOP, coding_order, mini_gops, neighbours  # noqa: F401  (for GopCoder.pieces and the tests)
 from .planes import decode_plane, encode_plane, large_frame, plane_config
 
@@ -150,10 +150,8 @@ class AdaptiveGop:
         if blocks >= 0:  # the block prediction, searched on the trial's rows first
             search = blocksearch.searcher(planes[0], pair, self.bits, self._map)
             trial_rows = references.trial_rows(height, TRIAL_STRIPE, 1 if trials == "estimate" else 3)
-            field = search(blocksearch.spans_of(trial_rows))
-            made["hv"] = blockpred.predict(field, pair[0], pair[1], self.bits)
-            vectors["hv"] = field
-            field_bits = 8.0 * len(blockpred.encode_field(*field)) * height / max(1, len(trial_rows))
+            made["hv"] = self._blocks(planes[0], pair, search(blocksearch.spans_of(trial_rows)), vectors, trial_rows)
+            field_bits = 8.0 * len(self._field_bytes(vectors)) * height / max(1, len(trial_rows))
         side = {m: 8.0 * len(references.side_chunk(m, vectors, planes[0].shape, self.modes, self.version >= 4))
                 for m in modes}
         if blocks >= 0:
@@ -186,16 +184,33 @@ class AdaptiveGop:
             scores = {m: score(m) for m in bits}
         mode = min(scores, key=lambda m: (scores[m], m))
         if mode == blocks and whole:  # the whole frame's field, and its bytes in the side chunk
-            field = search(None)
-            made["hv"] = blockpred.predict(field, pair[0], pair[1], self.bits)
-            vectors["hv"] = field
+            made["hv"] = self._blocks(planes[0], pair, search(None), vectors)
         return mode, vectors, made
+
+    def _blocks(self, cur: np.ndarray, pair, field, vectors: dict, rows=None) -> list[np.ndarray]:
+        """Encoder: the block prediction of ``field`` (into ``vectors``), and from ls-v8 on its
+        luma's edge offsets fitted to ``cur`` (on ``rows``, a trial's; else all)."""
+        vectors["hv"] = field
+        if self.version >= 8:
+            raw = blockpred.predict(field, pair[0], pair[1], self.bits)[0]
+            vectors["sao"] = sao.fit(cur, raw, self.bits, rows)
+        return self.block_reference(vectors, pair)
+
+    def block_reference(self, vectors: dict, pair) -> list[np.ndarray]:
+        """The reference "hv": every plane of the block prediction (ls-v8: luma edge-offset)."""
+        made = blockpred.predict(vectors["hv"], pair[0], pair[1], self.bits)
+        if "sao" in vectors:
+            made[0] = sao.filtered(made[0], vectors["sao"], self.bits)
+        return made
+
+    def _field_bytes(self, vectors: dict) -> bytes:
+        return blockpred.encode_field(*vectors["hv"], vectors.get("sao"), self.bits)
 
     def _side(self, mode: int, vectors: dict, shape) -> bytes:
         side = references.side_chunk(mode, vectors, shape, self.modes, self.version >= 4)
         if self.version < 6:
             return side
-        field = blockpred.encode_field(*vectors["hv"]) if references.uses_blocks(mode, self.modes) else b""
+        field = self._field_bytes(vectors) if references.uses_blocks(mode, self.modes) else b""
         return payload.join([side, field])
 
     def _read_side(self, data: bytes, shape, earlier: int) -> tuple[int, dict]:
@@ -204,7 +219,10 @@ class AdaptiveGop:
         side, field = payload.split(data, 2)
         mode, vectors = references.read_side(side, shape, earlier, self.modes, True)
         if references.uses_blocks(mode, self.modes):
-            vectors["hv"] = blockpred.decode_field(field, blocksearch.grid(shape))
+            offsets_grid = sao.grid(shape) if self.version >= 8 else None
+            vectors["hv"], offsets = blockpred.decode_field(field, blocksearch.grid(shape), offsets_grid, self.bits)
+            if offsets is not None:
+                vectors["sao"] = offsets
         return mode, vectors
 
     def _trials(self, modes: list[int], planes, made: dict, rows: np.ndarray) -> list[float]:

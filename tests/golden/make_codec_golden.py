@@ -47,6 +47,8 @@ LARGE_CASES = {"gray_1024x1024": ("gray", 1024, 1024, 2, 2, 2)}
 #: ls-v6 and later: frames that are HEVC-style predictions of one another (the block mode),
 #: 9 frames in one GOP (two mini-GOPs of the hierarchical order).
 BLOCK_CASES = {"yuv420p_moved_48x32": ("yuv420p", 48, 32, 9, 9, 2)}
+#: ls-v8 and later: the same with HEVC's edge offset (horizontal) added to the moved luma.
+OFFSET_CASES = {"yuv420p_moved_offset_48x32": ("yuv420p", 48, 32, 5, 5, 2)}
 
 
 def cases_for(model: str) -> dict:
@@ -59,7 +61,22 @@ def cases_for(model: str) -> dict:
     except Exception:  # a release without the registry or the model: the 8-bit cases
         deep, version = False, 0
     return {**CASES, **(DEEP_CASES if deep else {}), **(LARGE_CASES if version >= 5 else {}),
-            **(BLOCK_CASES if version >= 6 else {})}
+            **(BLOCK_CASES if version >= 6 else {}), **(OFFSET_CASES if version >= 8 else {})}
+
+
+def offset_content(pix_fmt: str, width: int, height: int, index: int) -> list[np.ndarray]:
+    """An offset case's frame: ``moved_content`` with HEVC's horizontal edge offset on the luma
+    of the moved frames (+2 at local minima, +1 at concave corners, -1 convex, -2 maxima; the
+    first and last columns unchanged), as an HEVC decoder's SAO adds it."""
+    planes = moved_content(pix_fmt, width, height, index)
+    if index == 0:
+        return planes
+    y = planes[0].astype(np.int64)
+    mid, left, right = y[:, 1:-1], y[:, :-2], y[:, 2:]
+    edge = 2 + np.sign(mid - left) + np.sign(mid - right)
+    offset = np.array([2, 1, 0, -1, -2])[edge]
+    y[:, 1:-1] = np.clip(mid + offset, 0, 255)
+    return [y.astype(np.uint8)] + planes[1:]
 
 
 def moved_content(pix_fmt: str, width: int, height: int, index: int) -> list[np.ndarray]:
@@ -222,7 +239,8 @@ def main(models: list[str]) -> int:
                 if case in DEEP_CASES:
                     md5s = write_deep_clip(src, pix_fmt, width, height, frames)
                 else:
-                    make = large_content if case in LARGE_CASES else moved_content if case in BLOCK_CASES else content
+                    make = (large_content if case in LARGE_CASES else moved_content if case in BLOCK_CASES
+                            else offset_content if case in OFFSET_CASES else content)
                     md5s = write_clip(src, pix_fmt, width, height, frames, make)
                 coded = Path(tmp) / f"{case}.nlvc"
                 encode_file(str(src), str(coded), gop=gop, groups=groups, model=model)

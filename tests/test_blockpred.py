@@ -227,3 +227,14 @@ def test_ls_v7_decodes_mini_gops_coded_one_frame_after_another(monkeypatch):
         back = stage.decode(blobs[choice], "I" + "P" * 6, [p.shape for p in frames[0]])
         assert all(np.array_equal(a, b) for fa, fb in zip(frames, back) for a, b in zip(fa, fb))
     assert blobs[False] != blobs[True]
+
+
+def test_ls_v8_decodes_the_same_frames_in_two_lanes():
+    """Plane 0 ahead of the others on a lane of its own (lanes.py), in the coding order."""
+    table = registry.load("nlvc-adaptive-ls-v8").arrays["logistic"]
+    frames = hevc_like_clip(7)
+    stage = AdaptiveGop(2, 8, table, version=8)
+    data = stage.encode(frames, "I" + "P" * 6)
+    stage.threads = 2
+    back = stage.decode(data, "I" + "P" * 6, [p.shape for p in frames[0]])
+    assert all(np.array_equal(a, b) for fa, fb in zip(frames, back) for a, b in zip(fa, fb))

@@ -234,16 +234,16 @@ def decode_field(data: bytes, grid: tuple[int, int], offsets_grid=None, bits: in
 def predict(field, first: list[np.ndarray], second: list[np.ndarray] | None, bits: int) -> list[np.ndarray]:
     """Every plane of the block prediction from ``first`` and ``second`` (the references'
     planes; None: one reference, which then stands for both)."""
-    kinds, v0, v1 = field
     second = second if second is not None else first
+    return [predict_one(field, a, b, k, first[0].shape, bits) for k, (a, b) in enumerate(zip(first, second))]
+
+
+def predict_one(field, a: np.ndarray, b: np.ndarray, k: int, luma_shape, bits: int) -> np.ndarray:
+    """Plane k of the block prediction from the two references' plane k (``a``, ``b``)."""
+    kinds, v0, v1 = field
     shift1, shift3 = shifts(bits)
-    luma = first[0].shape
-    out = []
-    for k, (a, b) in enumerate(zip(first, second)):
-        sub_y, sub_x = -(-luma[0] // a.shape[0]), -(-luma[1] // a.shape[1])
-        plane = np.zeros(a.shape, np.int32)
-        predict_plane(np.ascontiguousarray(a, np.int32), np.ascontiguousarray(b, np.int32), kinds, v0, v1,
-                      sub_y, sub_x, k in (1, 2), shift1, shift3,
-                      (1 << bits) - 1, plane)
-        out.append(plane)
-    return out
+    sub_y, sub_x = -(-luma_shape[0] // a.shape[0]), -(-luma_shape[1] // a.shape[1])
+    plane = np.zeros(a.shape, np.int32)
+    predict_plane(np.ascontiguousarray(a, np.int32), np.ascontiguousarray(b, np.int32), kinds, v0, v1,
+                  sub_y, sub_x, k in (1, 2), shift1, shift3, (1 << bits) - 1, plane)
+    return plane

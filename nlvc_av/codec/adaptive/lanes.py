@@ -51,23 +51,36 @@ def decode(stage, data: bytes, frame_types: str, shapes, context: int) -> list[l
             mode, vectors = side
             earlier = [out[j][k] for j in range(max(0, i - context), i)]
             refs = references.reference_planes(stage.modes[mode], vectors, earlier, shapes[0])
-        units = stage.units(i, out[i][:k], k, shapes[k], refs, len(shapes), shapes[0])
-        result = np.empty(shapes[k], np.int32)
+        out[i][k] = decode_one(stage, i, k, out[i][:k], refs, shapes, chunks[k])
 
-        def band(item):
-            unit, chunk = item
-            result[unit.rows[0]:unit.rows[1]] = stage.decode_unit(chunk, shapes[k], unit)
+    run(len(layout), len(shapes), plane)
+    return out
 
-        stage._map(band, list(zip(units, chunks[k])))
-        out[i][k] = result
 
-    ready = [threading.Event() for _ in layout]
+def decode_one(stage, i: int, k: int, coded: list, refs: list, shapes, chunks: list, spike: bool = False) -> np.ndarray:
+    """Plane k of frame i from its band chunks (``coded``: the frame's planes before k)."""
+    units = stage.units(i, coded, k, shapes[k], refs, len(shapes), shapes[0], spike)
+    result = np.empty(shapes[k], np.int32)
+
+    def band(item):
+        unit, chunk = item
+        result[unit.rows[0]:unit.rows[1]] = stage.decode_unit(chunk, shapes[k], unit)
+
+    stage._map(band, list(zip(units, chunks)))
+    return result
+
+
+def run(n_frames: int, n_planes: int, plane) -> None:
+    """``plane(i, k)`` for every frame i (in order) and plane k: plane 0 of every frame on a
+    lane of its own, ahead of planes 1.. of each frame on this thread (ordered.py's GOPs too,
+    i being the position in their coding order)."""
+    ready = [threading.Event() for _ in range(n_frames)]
     failed: list[BaseException] = []
     stop = threading.Event()
 
     def first_lane() -> None:
         try:
-            for i in range(len(layout)):
+            for i in range(n_frames):
                 if stop.is_set():
                     return
                 plane(i, 0)
@@ -81,15 +94,14 @@ def decode(stage, data: bytes, frame_types: str, shapes, context: int) -> list[l
     lane = threading.Thread(target=first_lane, name="nlvc-plane0", daemon=True)
     lane.start()
     try:
-        for i in range(len(layout)):
+        for i in range(n_frames):
             ready[i].wait()
             if failed:
                 break
-            for k in range(1, len(shapes)):
+            for k in range(1, n_planes):
                 plane(i, k)
     finally:
         stop.set()
         lane.join()
     if failed:
         raise failed[0]
-    return out

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import payload, references
+from . import blockpred, lanes, payload, references, sao
 from .order import CONTEXT, mini_gops, neighbours, within
 
 
@@ -67,11 +67,57 @@ def _encode_frame(stage, i: int, planes, have: dict, chunks: list, trials: str) 
 
 
 def decode(stage, data: bytes, frame_types: str, shapes, probe=None) -> list[list[np.ndarray]]:
-    """The GOP's frames in display order."""
+    """The GOP's frames in display order. With band threads and several planes, plane 0 runs
+    in a lane ahead of the others (lanes.py; ``probe``, nlvc stats, takes the one-lane path)."""
     if frame_types != "I" + "P" * (len(frame_types) - 1):
         raise ValueError("the adaptive stage codes a GOP as one I-frame and P-frames")
+    layout = _layout(stage, data, frame_types, shapes)
+    out: dict[int, list] = {i: [None] * len(shapes) for i, *_ in layout}
+
+    def plane(pos: int, k: int) -> None:
+        i, coded, side, chunks = layout[pos]
+        refs, spike = [], False
+        if side is not None:
+            mode, vectors, _ = side
+            near, first, second = neighbours(i, coded, CONTEXT)
+            if references.uses_blocks(mode, stage.modes):
+                a = out[first][k]
+                pred = blockpred.predict_one(vectors["hv"], a, out[second][k] if second is not None else a, k,
+                                             shapes[0], stage.bits)
+                if k == 0 and "sao" in vectors:
+                    pred = sao.filtered(pred, vectors["sao"], stage.bits)
+                refs, spike = [pred], True
+            else:
+                refs = references.reference_planes(stage.modes[mode], vectors, [out[j][k] for j in near], shapes[0])
+        out[i][k] = lanes.decode_one(stage, i, k, out[i][:k], refs, shapes, chunks[k], spike)
+        if probe is not None:
+            if side is not None and k == 0:
+                probe.at(frame=i, frame_type="P", plane="side", mode="", part="vectors and modes")
+                probe.add(8.0 * side[2], 1)
+            for chunk, (a, b) in zip(chunks[k], stage.units_rows(shapes, k)):
+                probe.at(frame=i, frame_type=frame_types[i], plane=k, mode="inter" if refs else "intra", part="samples")
+                probe.add(8.0 * len(chunk), (b - a) * shapes[k][1])
+
+    if stage.threads > 1 and len(shapes) > 1 and probe is None:
+        lanes.run(len(layout), len(shapes), plane)
+    else:
+        for pos in range(len(layout)):
+            for k in range(len(shapes)):
+                plane(pos, k)
+    return [out[i] for i in range(len(frame_types))]
+
+
+def _layout(stage, data: bytes, frame_types: str, shapes) -> list[tuple]:
+    """Per frame in coding order: (index, the frames coded before it, its side (mode, vectors,
+    the side chunk's size) or None, its band chunks per plane)."""
     chunks = iter(payload.split(data, stage.chunk_count(frame_types, shapes)))
-    have: dict[int, list[np.ndarray]] = {0: stage.decode_planes(0, "I", [[] for _ in shapes], shapes, chunks, probe)}
+    counts = stage.bands_per_plane(shapes)
+
+    def planes():
+        return [[next(chunks) for _ in range(n)] for n in counts]
+
+    layout = [(0, [], None, planes())]
+    coded = [0]
     for lo, hi in mini_gops(0, len(frame_types)):
         hierarchical = True
         if stage.version >= 7:
@@ -80,15 +126,8 @@ def decode(stage, data: bytes, frame_types: str, shapes, probe=None) -> list[lis
                 raise ValueError("damaged GOP: a mini-GOP's order is neither 0 nor 1")
             hierarchical = flag == b"\x01"
         for i in within(lo, hi, hierarchical):
-            earlier, pair = _neighbourhood(i, have)
-            side = next(chunks)
-            if probe is not None:
-                probe.at(frame=i, frame_type="P", plane="side", mode="", part="vectors and modes")
-                probe.add(8.0 * len(side), 1)
-            mode, vectors = stage._read_side(side, shapes[0], len(earlier))
-            made = references.reference_frames(stage.modes[mode], vectors, earlier)
-            if references.uses_blocks(mode, stage.modes):
-                made["hv"] = stage.block_reference(vectors, pair)
-            refs = references.build(mode, made, len(shapes), stage.modes)
-            have[i] = stage.decode_planes(i, "P", refs, shapes, chunks, probe, references.uses_blocks(mode, stage.modes))
-    return [have[i] for i in range(len(frame_types))]
+            raw = next(chunks)
+            mode, vectors = stage._read_side(raw, shapes[0], min(len(coded), CONTEXT))
+            layout.append((i, list(coded), (mode, vectors, len(raw)), planes()))
+            coded.append(i)
+    return layout

@@ -197,7 +197,8 @@ class AdaptiveGop:
         return self.block_reference(vectors, pair)
 
     def block_reference(self, vectors: dict, pair) -> list[np.ndarray]:
-        """The reference "hv": every plane of the block prediction (ls-v8: luma edge-offset)."""
+        """Encoder: the reference "hv", every plane of the block prediction (ls-v8: its luma
+        edge-offset; ordered.decode computes the same plane by plane)."""
         made = blockpred.predict(vectors["hv"], pair[0], pair[1], self.bits)
         if "sao" in vectors:
             made[0] = sao.filtered(made[0], vectors["sao"], self.bits)
@@ -293,6 +294,11 @@ class AdaptiveGop:
         return payload.join(self.encode_frames(frames, 0, [], trials))
 
     @staticmethod
+    def units_rows(shapes, k: int) -> list[tuple[int, int]]:
+        """The rows of plane k's bands."""
+        return band_rows(shapes[k][0], bands(shapes[0][0]))
+
+    @staticmethod
     def bands_per_plane(shapes) -> list[int]:
         return [len(band_rows(s[0], bands(shapes[0][0]))) for s in shapes]
 
@@ -330,12 +336,12 @@ class AdaptiveGop:
             frames.append(self.decode_planes(i, ftype, refs, shapes, chunks, probe))
         return frames
 
-    def decode_planes(self, i: int, ftype: str, refs, shapes, chunks, probe=None, spike: bool = False):
+    def decode_planes(self, i: int, ftype: str, refs, shapes, chunks, probe=None):
         """Frame i's planes from their band chunks (the next ones of the iterator ``chunks``)."""
         planes: list[np.ndarray] = []
         for k, shape in enumerate(shapes):
             out = np.empty(shape, np.int32)
-            units = self.units(i, planes, k, shape, refs[k], len(shapes), shapes[0], spike)
+            units = self.units(i, planes, k, shape, refs[k], len(shapes), shapes[0])
             coded = [(unit, next(chunks)) for unit in units]
 
             def decode_band(item, shape=shape, out=out):

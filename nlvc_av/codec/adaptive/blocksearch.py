@@ -18,6 +18,7 @@ from . import motionsearch
 from .blockpred import BLOCK, LUMA_TAPS, MAX_VECTOR, interpolate, shifts
 
 PAD = 80             # phase planes reach this far beyond the frame (candidates stay inside)
+PAD_TRIAL = 48       # ... and beyond a trial's rows, above and below (vectors of +-32 pels and more)
 R = 4                # quarter pels around the start, each reference alone
 R_JOINT = 2          # ... around each side's vector when refining the average
 R_SYM = 8            # ... around the second reference's vector, symmetric pairs
@@ -25,29 +26,30 @@ TIE = 64             # SADs scaled by this, plus the distance from the start: ti
 
 
 @njit(cache=True, nogil=True)
-def phase_planes(ref, shift1, shift3, out):
-    """out[fy * 4 + fx, y, x]: the 14-bit intermediate at (y - PAD + fy / 4, x - PAD + fx / 4)."""
+def phase_planes(ref, top, shift1, shift3, out):
+    """out[fy * 4 + fx, y, x]: the 14-bit intermediate at (top + y + fy / 4, x - PAD + fx / 4)."""
     hp, wp = out.shape[1], out.shape[2]
     for fy in range(4):
         for fx in range(4):
-            interpolate(ref, -PAD, -PAD, hp, wp, fy, fx, 2, LUMA_TAPS, shift1, shift3, out[fy * 4 + fx])
+            interpolate(ref, top, -PAD, hp, wp, fy, fx, 2, LUMA_TAPS, shift1, shift3, out[fy * 4 + fx])
 
 
 @njit(cache=True, nogil=True)
-def _inside(ph, y0, x0, vy, vx):
-    yy, xx = y0 + (vy >> 2) + PAD, x0 + (vx >> 2) + PAD
+def _inside(ph, top, y0, x0, vy, vx):
+    yy, xx = y0 + (vy >> 2) - top, x0 + (vx >> 2) + PAD
     return (yy >= 0 and xx >= 0 and yy + BLOCK <= ph.shape[1] and xx + BLOCK <= ph.shape[2]
             and abs(vy) <= MAX_VECTOR and abs(vx) <= MAX_VECTOR)
 
 
 @njit(cache=True, nogil=True)
-def _sad(cur, y0, x0, eh, ew, pa, va, pb, vb, kind, shift3, maxval):
-    """SAD of the block against kind 0 (pa at va), 1 (pb at vb) or 2 (both averaged)."""
+def _sad(cur, top, y0, x0, eh, ew, pa, va, pb, vb, kind, shift3, maxval):
+    """SAD of the block against kind 0 (pa at va), 1 (pb at vb) or 2 (both averaged); the
+    phase planes' first row is frame row ``top``."""
     total = 0
     ka = (va[0] & 3) * 4 + (va[1] & 3)
     kb = (vb[0] & 3) * 4 + (vb[1] & 3)
-    ya, xa = y0 + (va[0] >> 2) + PAD, x0 + (va[1] >> 2) + PAD
-    yb, xb = y0 + (vb[0] >> 2) + PAD, x0 + (vb[1] >> 2) + PAD
+    ya, xa = y0 + (va[0] >> 2) - top, x0 + (va[1] >> 2) + PAD
+    yb, xb = y0 + (vb[0] >> 2) - top, x0 + (vb[1] >> 2) + PAD
     for i in range(eh):
         for j in range(ew):
             if kind == 2:
@@ -63,7 +65,7 @@ def _sad(cur, y0, x0, eh, ew, pa, va, pb, vb, kind, shift3, maxval):
 
 
 @njit(cache=True, nogil=True)
-def search_rows(cur, ph0, ph1, base0, base1, symmetric, shift3, maxval, by0, by1, kinds, v0, v1):
+def search_rows(cur, ph0, ph1, top, base0, base1, symmetric, shift3, maxval, by0, by1, kinds, v0, v1):
     """Fill kinds / v0 / v1 for block rows by0..by1 - 1. ``base0``/``base1``: 16x16 vectors
     (quarter pels) of each reference; ``ph1`` may be ``ph0`` (one reference: kind 0 only)."""
     h, w = cur.shape
@@ -96,24 +98,24 @@ def search_rows(cur, ph0, ph1, base0, base1, symmetric, shift3, maxval, by0, by1
                         if by == by0:
                             continue
                         cand[0], cand[1] = v[by - 1, bx, 0], v[by - 1, bx, 1]
-                    if not _inside(ph, y0, x0, cand[0], cand[1]):
+                    if not _inside(ph, top, y0, x0, cand[0], cand[1]):
                         continue
-                    s = _sad(cur, y0, x0, eh, ew, ph, cand, ph, cand, 0, shift3, maxval)
+                    s = _sad(cur, top, y0, x0, eh, ew, ph, cand, ph, cand, 0, shift3, maxval)
                     if bs < 0 or s < bs:
                         bs = s
                         best_v[side, 0], best_v[side, 1] = cand[0], cand[1]
                 if bs < 0:
                     best_v[side, 0], best_v[side, 1] = 0, 0
-                    bs = _sad(cur, y0, x0, eh, ew, ph, best_v[side], ph, best_v[side], 0, shift3, maxval)
+                    bs = _sad(cur, top, y0, x0, eh, ew, ph, best_v[side], ph, best_v[side], 0, shift3, maxval)
                 cy, cx = best_v[side, 0], best_v[side, 1]
                 # ties go to the vector nearest the start (the neighbours' vectors: cheaper to code)
                 bs *= TIE
                 for dy in range(-R, R + 1):
                     for dx in range(-R, R + 1):
                         cand[0], cand[1] = cy + dy, cx + dx
-                        if bs < TIE or not _inside(ph, y0, x0, cand[0], cand[1]):
+                        if bs < TIE or not _inside(ph, top, y0, x0, cand[0], cand[1]):
                             continue
-                        s = _sad(cur, y0, x0, eh, ew, ph, cand, ph, cand, 0, shift3, maxval) * TIE + abs(dy) + abs(dx)
+                        s = _sad(cur, top, y0, x0, eh, ew, ph, cand, ph, cand, 0, shift3, maxval) * TIE + abs(dy) + abs(dx)
                         if s < bs:
                             bs = s
                             best_v[side, 0], best_v[side, 1] = cand[0], cand[1]
@@ -128,7 +130,7 @@ def search_rows(cur, ph0, ph1, base0, base1, symmetric, shift3, maxval, by0, by1
                     kind, score = 1, best_s[1]
                 vb[:] = best_v[1]
                 if score > 0:
-                    bi = _sad(cur, y0, x0, eh, ew, ph0, best_v[0], ph1, best_v[1], 2, shift3, maxval)
+                    bi = _sad(cur, top, y0, x0, eh, ew, ph0, best_v[0], ph1, best_v[1], 2, shift3, maxval)
                     pa, pb = best_v[0].copy(), best_v[1].copy()
                     for side in range(2):  # the average, refined one side at a time
                         mv = pa if side == 0 else pb
@@ -136,12 +138,12 @@ def search_rows(cur, ph0, ph1, base0, base1, symmetric, shift3, maxval, by0, by1
                         for dy in range(-R_JOINT, R_JOINT + 1):
                             for dx in range(-R_JOINT, R_JOINT + 1):
                                 cand[0], cand[1] = cy + dy, cx + dx
-                                if not _inside(ph0 if side == 0 else ph1, y0, x0, cand[0], cand[1]):
+                                if not _inside(ph0 if side == 0 else ph1, top, y0, x0, cand[0], cand[1]):
                                     continue
                                 if side == 0:
-                                    s = _sad(cur, y0, x0, eh, ew, ph0, cand, ph1, pb, 2, shift3, maxval)
+                                    s = _sad(cur, top, y0, x0, eh, ew, ph0, cand, ph1, pb, 2, shift3, maxval)
                                 else:
-                                    s = _sad(cur, y0, x0, eh, ew, ph0, pa, ph1, cand, 2, shift3, maxval)
+                                    s = _sad(cur, top, y0, x0, eh, ew, ph0, pa, ph1, cand, 2, shift3, maxval)
                                 if s < bi:
                                     bi = s
                                     mv[0], mv[1] = cand[0], cand[1]
@@ -153,9 +155,9 @@ def search_rows(cur, ph0, ph1, base0, base1, symmetric, shift3, maxval, by0, by1
                             for dx in range(-R_SYM, R_SYM + 1):
                                 sb[0], sb[1] = cy + dy, cx + dx
                                 sa[0], sa[1] = -sb[0], -sb[1]
-                                if not (_inside(ph1, y0, x0, sb[0], sb[1]) and _inside(ph0, y0, x0, sa[0], sa[1])):
+                                if not (_inside(ph1, top, y0, x0, sb[0], sb[1]) and _inside(ph0, top, y0, x0, sa[0], sa[1])):
                                     continue
-                                s = _sad(cur, y0, x0, eh, ew, ph0, sa, ph1, sb, 2, shift3, maxval)
+                                s = _sad(cur, top, y0, x0, eh, ew, ph0, sa, ph1, sb, 2, shift3, maxval)
                                 if s < bi:
                                     bi = s
                                     pa[:] = sa
@@ -184,39 +186,59 @@ def spans_of(rows: np.ndarray) -> list[tuple[int, int]]:
 
 
 
-def phases_of(ref: np.ndarray, bits: int) -> np.ndarray:
+def phases_of(ref: np.ndarray, bits: int, rows=None) -> tuple[np.ndarray, int]:
+    """(phase planes, the frame row of their first row) of the whole plane, or of the rows
+    ``rows`` = (a, b) and PAD_TRIAL beyond them (a trial's: a third of a 1080p frame's work)."""
     shift1, shift3 = shifts(bits)
-    out = np.empty((16, ref.shape[0] + 2 * PAD, ref.shape[1] + 2 * PAD), np.int32)
-    phase_planes(np.ascontiguousarray(ref, np.int32), shift1, shift3, out)
-    return out
+    top, height = (-PAD, ref.shape[0] + 2 * PAD) if rows is None else (rows[0] - PAD_TRIAL, rows[1] - rows[0] + 2 * PAD_TRIAL)
+    out = np.empty((16, height, ref.shape[1] + 2 * PAD), np.int32)
+    phase_planes(np.ascontiguousarray(ref, np.int32), top, shift1, shift3, out)
+    return out, top
 
 
-def search(cur, ph0, ph1, base0, base1, symmetric: bool, bits: int, rows=None, mapper=map):
-    """The block field (kinds, v0, v1) of luma plane ``cur``; ``ph1`` None for one reference.
-    ``rows``: the block rows to search (a trial), else all; ``mapper`` runs halves of them
-    (the stage's threads: the search releases the GIL)."""
+def search(cur, refs, bases, symmetric: bool, bits: int, spans=None, mapper=map):
+    """The block field (kinds, v0, v1) of luma plane ``cur`` from ``refs`` = (first frame's luma,
+    second's or None) and their 16x16 vectors ``bases``. ``spans``: the block rows to search
+    (a trial's, each with phase planes of its own rows), else all (two halves on ``mapper``:
+    the stage's threads, the search releases the GIL)."""
     nby, nbx = grid(cur.shape)
     kinds = np.zeros((nby, nbx), np.int64)
     v0 = np.zeros((nby, nbx, 2), np.int64)
     v1 = np.zeros((nby, nbx, 2), np.int64)
     cur = np.ascontiguousarray(cur, np.int64)
     one = np.zeros((1, 1, 1), np.int32)
-    b0 = np.ascontiguousarray(base0, np.int64)
-    b1 = np.ascontiguousarray(base1 if base1 is not None else base0, np.int64)
+    b0 = np.ascontiguousarray(bases[0], np.int64)
+    b1 = np.ascontiguousarray(bases[1] if bases[1] is not None else bases[0], np.int64)
     _, shift3 = shifts(bits)
-    spans = rows if rows is not None else [(0, nby // 2), (nby // 2, nby)]
-    list(mapper(lambda span: search_rows(cur, ph0, ph1 if ph1 is not None else one, b0, b1, symmetric, shift3,
-                                         (1 << bits) - 1, span[0], span[1], kinds, v0, v1),
-                [s for s in spans if s[1] > s[0]]))
+    whole = None
+    if spans is None:
+        whole = [phases_of(r, bits) if r is not None else (one, 0) for r in refs]
+        spans = [(0, nby // 2), (nby // 2, nby)]
+
+    def run(span):
+        by0, by1 = span
+        rows = (by0 * BLOCK, min(cur.shape[0], by1 * BLOCK))
+        (ph0, top), (ph1, _) = whole or [phases_of(r, bits, rows) if r is not None else (one, 0) for r in refs]
+        search_rows(cur, ph0, ph1, top, b0, b1, symmetric, shift3, (1 << bits) - 1, by0, by1, kinds, v0, v1)
+
+    list(mapper(run, [s for s in spans if s[1] > s[0]]))
     return kinds, v0, v1
 
 
-def searcher(cur: np.ndarray, pair, bits: int, mapper=map):
+def searcher(cur: np.ndarray, pair, bits: int, mapper=map, known=()):
     """``search(spans)``: the block field of luma plane ``cur`` on block-row spans (None: all),
-    from ``pair`` = (first frame's planes, second's or None, whether ``cur`` is midway)."""
+    from ``pair`` = (first frame's planes, second's or None, whether ``cur`` is midway).
+    ``known``: (frame, 16x16 vectors of ``cur`` against it) already searched (the stage's mc)."""
     first, second, symmetric = pair
-    ph0 = phases_of(first[0], bits)
-    ph1 = phases_of(second[0], bits) if second is not None else None
-    base0 = motionsearch.estimate(cur, first[0])
-    base1 = motionsearch.estimate(cur, second[0]) if second is not None else None
-    return lambda spans: search(cur, ph0, ph1, base0, base1, symmetric, bits, spans, mapper)
+
+    def base(frame):
+        if frame is None:
+            return None
+        for f, vectors in known:
+            if f is frame:
+                return vectors
+        return motionsearch.estimate(cur, frame[0])
+
+    bases = (base(first), base(second))
+    refs = (first[0], second[0] if second is not None else None)
+    return lambda spans: search(cur, refs, bases, symmetric, bits, spans, mapper)

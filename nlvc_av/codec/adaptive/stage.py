@@ -148,7 +148,8 @@ class AdaptiveGop:
         made = references.reference_frames(names, vectors, earlier)
         height = planes[0].shape[0]
         if blocks >= 0:  # the block prediction, searched on the trial's rows first
-            search = blocksearch.searcher(planes[0], pair, self.bits, self._map)
+            known = [(earlier[-int(n[2:] or 1)], v) for n, v in vectors.items() if n.startswith("mc")]
+            search = blocksearch.searcher(planes[0], pair, self.bits, self._map, known)
             trial_rows = references.trial_rows(height, TRIAL_STRIPE, 1 if trials == "estimate" else 3)
             made["hv"] = self._blocks(planes[0], pair, search(blocksearch.spans_of(trial_rows)), vectors, trial_rows)
             field_bits = 8.0 * len(self._field_bytes(vectors)) * height / max(1, len(trial_rows))

@@ -34,12 +34,15 @@ def encode(stage, frames: list, start: int, context: list, trials: str) -> list[
 
 def _pays(stage, frame, have: dict, lo: int, hi: int, trials: str) -> bool:
     """Encoder (ls-v7): whether mini-GOP (lo, hi] is coded hierarchically: its middle frame,
-    with the two ends coded, would take the block prediction."""
+    with the two ends coded, would take the block prediction (not tried where the block
+    prediction does not reproduce it: stage.reproduces)."""
     if hi - lo < 2:
         return False   # one frame: both orders are the same
     mid = (lo + hi) // 2
     trial = {**have, hi: frame(hi)}
     earlier, pair = _neighbourhood(mid, trial)
+    if not stage.reproduces(frame(mid)[0], pair):
+        return False
     mode = stage.choose_mode(frame(mid), earlier, trials, pair, whole=False)[0]
     return references.uses_blocks(mode, stage.modes)
 

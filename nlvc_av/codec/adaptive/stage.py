@@ -37,6 +37,7 @@ REF_COST = 0.015     # ls-v4: a mode's score grows by this fraction per referenc
 REF_COST_LARGE = 0.05   # ... and by this from planes.LARGE_FRAME luma samples on (1080p: the
                         # speed targets; blue_sky's P-frames then take mode 7, as in ls-v3)
 BAND_ROWS = 512     # bands per plane: luma height // 512 (at least 1), the same for every plane
+EXACT_RATIO = 1.5    # ls-v6: the block mode is tried where exact samples are this many times those one off
 def bands(luma_height: int) -> int:
     return max(1, luma_height // BAND_ROWS)
 
@@ -150,6 +151,10 @@ class AdaptiveGop:
         if blocks >= 0:  # the block prediction, searched on the trial's rows first
             known = [(earlier[-int(n[2:] or 1)], v) for n, v in vectors.items() if n.startswith("mc")]
             search = blocksearch.searcher(planes[0], pair, self.bits, self._map, known)
+            if not self.reproduces(planes[0], pair, search):
+                modes.remove(blocks)
+                blocks = -1
+        if blocks >= 0:
             trial_rows = references.trial_rows(height, TRIAL_STRIPE, 1 if trials == "estimate" else 3)
             made["hv"] = self._blocks(planes[0], pair, search(blocksearch.spans_of(trial_rows)), vectors, trial_rows)
             field_bits = 8.0 * len(self._field_bytes(vectors)) * height / max(1, len(trial_rows))
@@ -187,6 +192,21 @@ class AdaptiveGop:
         if mode == blocks and whole:  # the whole frame's field, and its bytes in the side chunk
             made["hv"] = self._blocks(planes[0], pair, search(None), vectors)
         return mode, vectors, made
+
+    def reproduces(self, cur: np.ndarray, pair, search=None) -> bool:
+        """Encoder: whether the block prediction reproduces ``cur`` as a codec's decoded frame
+        is reproduced: on the middle trial stripe, at least EXACT_RATIO times as many exact
+        samples as samples one off. Camera content measured 0.57-1.03 (exact samples are then
+        noise that happens to match), the H.264 and HEVC clips 2.9-8.6 (docs/ADAPTIVE.md); the
+        mode is not tried below it (at CIF its trial was a third of the encode)."""
+        rows = references.trial_rows(cur.shape[0], TRIAL_STRIPE, 1)
+        search = search or blocksearch.searcher(cur, pair, self.bits, self._map)
+        first, second, _ = pair
+        field = search(blocksearch.spans_of(rows))
+        pred = blockpred.predict_one(field, first[0], (second if second is not None else first)[0], 0, cur.shape,
+                                     self.bits)
+        r = pred[rows].astype(np.int64) - cur[rows]
+        return np.count_nonzero(r == 0) >= EXACT_RATIO * max(1, np.count_nonzero(np.abs(r) == 1))
 
     def _blocks(self, cur: np.ndarray, pair, field, vectors: dict, rows=None) -> list[np.ndarray]:
         """Encoder: the block prediction of ``field`` (into ``vectors``), and from ls-v8 on its

@@ -73,69 +73,17 @@ def window(mu, s, maxval):
 
 
 @njit(cache=True)
-def _cum(table, j, lo, n, m0, denom, mu, inv_s, inv_wide, narrow):
-    if j == 0:
-        return np.int64(0)
-    if j >= n:
-        return np.int64(TOTAL)
-    if denom == 0:
-        return (TOTAL * j) // n
-    mj = _mass(table, lo + j - 0.5, mu, inv_s, inv_wide, narrow)
-    return ((TOTAL - n) * (mj - m0)) // denom + j
-
-
-@njit(cache=True)
 def code_value(table, enc, dec, buf, decoding, x, mu, s, maxval, wide, narrow):
     """Encode x (or decode and return it) under the mixture at (mu, s); returns (x, bits).
     ``wide``: the wide component's scale factor; ``narrow``: the narrow one's integer weight."""
     lo, hi = window(mu, s * wide, maxval)
-    nw = hi - lo + 1
-    escape = nw < maxval + 1
-    n = nw + 1 if escape else nw
-    inv_s = 1.0 / s
-    inv_wide = 1.0 / wide
-    narrow = np.int64(narrow)
-    m0 = _mass(table, lo - 0.5, mu, inv_s, inv_wide, narrow)
-    if escape:
-        denom = (narrow + 1) * TABLE_ONE
-    else:
-        denom = _mass(table, hi + 0.5, mu, inv_s, inv_wide, narrow) - m0
-    if decoding:
-        v = rc.target(dec, TOTAL)
-        a = np.int64(0)
-        b = n  # find j with cum(j) <= v < cum(j + 1)
-        while b - a > 1:
-            mid = (a + b) >> 1
-            if _cum(table, mid, lo, n, m0, denom, mu, inv_s, inv_wide, narrow) <= v:
-                a = mid
-            else:
-                b = mid
-        j = a
-    else:
-        j = x - lo if (x >= lo and x <= hi) else nw
-    c0 = _cum(table, j, lo, n, m0, denom, mu, inv_s, inv_wide, narrow)
-    c1 = _cum(table, j + 1, lo, n, m0, denom, mu, inv_s, inv_wide, narrow)
-    if decoding:
-        rc.consume(dec, buf, c0, c1 - c0)
-    else:
-        rc.encode(enc, buf, c0, c1 - c0, TOTAL)
-    bits = math.log2(TOTAL / (c1 - c0))  # statistics only (nlvc stats); never reaches the coder
-    if j < nw:
-        return lo + j, bits
-    outside = maxval + 1 - nw  # escaped: uniform over the values outside the window
-    if decoding:
-        idx = rc.target(dec, outside)
-        rc.consume(dec, buf, idx, 1)
-        x = idx if idx < lo else idx + nw
-    else:
-        idx = x if x < lo else x - nw
-        rc.encode(enc, buf, idx, 1, outside)
-    return x, bits + math.log2(outside)
+    return _code_window(table, enc, dec, buf, decoding, x, mu, s, maxval, wide, narrow, lo, hi, -1, 0)
 
 
 @njit(cache=True)
 def _cum_spike(table, j, lo, n, m0, denom, mu, inv_s, inv_wide, narrow, spike_at, spike):
-    """``_cum`` of the mixture with ``spike`` of the total on symbol ``spike_at`` (ls-v6)."""
+    """The cumulative frequency below symbol j: ``floor((T - n - spike) (M_j - M_0) / D) + j``,
+    plus ``spike`` past symbol ``spike_at`` (ls-v6's point mass; 0 before it)."""
     if j == 0:
         return np.int64(0)
     if j >= n:
@@ -161,13 +109,21 @@ def code_value_spike(table, enc, dec, buf, decoding, x, mu, s, maxval, wide, nar
     if ref > hi:
         hi = ref
     nw = hi - lo + 1
-    escape = nw < maxval + 1
-    n = nw + 1 if escape else nw
+    n = nw + 1 if nw < maxval + 1 else nw
     if spike > TOTAL - 8 * n:
         spike = TOTAL - 8 * n
     if spike < 0:
         spike = 0
-    spike_at = ref - lo
+    return _code_window(table, enc, dec, buf, decoding, x, mu, s, maxval, wide, narrow, lo, hi, ref - lo, spike)
+
+
+@njit(cache=True)
+def _code_window(table, enc, dec, buf, decoding, x, mu, s, maxval, wide, narrow, lo, hi, spike_at, spike):
+    """The coding of ``code_value`` over the window [lo, hi] plus an escape where it does not
+    cover every value, with ``spike`` of the total on symbol ``spike_at`` (0 and -1: none)."""
+    nw = hi - lo + 1
+    escape = nw < maxval + 1
+    n = nw + 1 if escape else nw
     inv_s = 1.0 / s
     inv_wide = 1.0 / wide
     narrow = np.int64(narrow)
@@ -179,7 +135,7 @@ def code_value_spike(table, enc, dec, buf, decoding, x, mu, s, maxval, wide, nar
     if decoding:
         v = rc.target(dec, TOTAL)
         a = np.int64(0)
-        b = n
+        b = n  # find j with cum(j) <= v < cum(j + 1)
         while b - a > 1:
             mid = (a + b) >> 1
             if _cum_spike(table, mid, lo, n, m0, denom, mu, inv_s, inv_wide, narrow, spike_at, spike) <= v:
@@ -195,10 +151,10 @@ def code_value_spike(table, enc, dec, buf, decoding, x, mu, s, maxval, wide, nar
         rc.consume(dec, buf, c0, c1 - c0)
     else:
         rc.encode(enc, buf, c0, c1 - c0, TOTAL)
-    bits = math.log2(TOTAL / (c1 - c0))
+    bits = math.log2(TOTAL / (c1 - c0))  # statistics only (nlvc stats); never reaches the coder
     if j < nw:
         return lo + j, bits
-    outside = maxval + 1 - nw
+    outside = maxval + 1 - nw  # escaped: uniform over the values outside the window
     if decoding:
         idx = rc.target(dec, outside)
         rc.consume(dec, buf, idx, 1)

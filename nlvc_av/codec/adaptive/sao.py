@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from . import rangecoder as rc
+from .vectorcoder import code_adaptive
 
 CTB = 64                                    # luma samples per side of a parameter block
 DIRECTIONS = np.array([[0, 1], [1, 0], [1, 1], [1, -1]], np.int64)  # b at +(dy, dx), a at -(dy, dx)
@@ -122,33 +122,6 @@ def choose(cur, pred, rows, maxoff, shift, types, offsets):
 
 
 @njit(cache=True)
-def _code_adaptive(enc, dec, buf, decoding, counts, ctx, sym):
-    """One symbol under the adaptive frequencies ``counts[ctx]`` (+32 per use, halved past 2^13)."""
-    row = counts[ctx]
-    total = 0
-    for k in range(row.size):
-        total += row[k]
-    if decoding:
-        t = rc.target(dec, total)
-        cum = 0
-        sym = 0
-        while cum + row[sym] <= t:
-            cum += row[sym]
-            sym += 1
-        rc.consume(dec, buf, cum, row[sym])
-    else:
-        cum = 0
-        for k in range(sym):
-            cum += row[k]
-        rc.encode(enc, buf, cum, row[sym], total)
-    row[sym] += 32
-    if total + 32 > 1 << 13:
-        for k in range(row.size):
-            row[k] = (row[k] + 1) >> 1
-    return sym
-
-
-@njit(cache=True)
 def code_params(types, offsets, maxoff, enc, dec, buf, decoding):
     """Code (or, decoding, fill) the blocks' types (context: whether the left block's is off)
     and, for each block with offsets, their four magnitudes (context: the category)."""
@@ -157,13 +130,13 @@ def code_params(types, offsets, maxoff, enc, dec, buf, decoding):
     for by in range(types.shape[0]):
         for bx in range(types.shape[1]):
             ctx = 1 if bx > 0 and types[by, bx - 1] != 0 else 0
-            t = _code_adaptive(enc, dec, buf, decoding, type_counts, ctx, 0 if decoding else types[by, bx])
+            t = code_adaptive(enc, dec, buf, decoding, type_counts, ctx, 0 if decoding else types[by, bx], 32)
             if decoding:
                 types[by, bx] = t
             if t == 0:
                 continue
             for c in range(1, 5):
-                m = _code_adaptive(enc, dec, buf, decoding, mag_counts, c - 1, 0 if decoding else abs(offsets[by, bx, c]))
+                m = code_adaptive(enc, dec, buf, decoding, mag_counts, c - 1, 0 if decoding else abs(offsets[by, bx, c]), 32)
                 if decoding:
                     offsets[by, bx, c] = m if c <= 2 else -m
 

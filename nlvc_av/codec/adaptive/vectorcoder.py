@@ -64,9 +64,17 @@ def _context(res, by, bx, comp):
 
 @njit(cache=True)
 def _code_symbol(enc, dec, buf, decoding, counts, ctx, sym):
+    return code_adaptive(enc, dec, buf, decoding, counts, ctx, sym, STEP)
+
+
+@njit(cache=True)
+def code_adaptive(enc, dec, buf, decoding, counts, ctx, sym, step):
+    """One symbol under the adaptive frequencies ``counts[ctx]`` (its row: the alphabet): each
+    use adds ``step`` to the symbol's; where the total before that plus ``step`` exceeds
+    HALVE_AT every frequency of the row becomes (f + 1) >> 1."""
     row = counts[ctx]
     total = 0
-    for k in range(SYMBOLS):
+    for k in range(row.size):
         total += row[k]
     if decoding:
         t = rc.target(dec, total)
@@ -81,9 +89,9 @@ def _code_symbol(enc, dec, buf, decoding, counts, ctx, sym):
         for k in range(sym):
             cum += row[k]
         rc.encode(enc, buf, cum, row[sym], total)
-    row[sym] += STEP
-    if total + STEP > HALVE_AT:
-        for k in range(SYMBOLS):
+    row[sym] += step
+    if total + step > HALVE_AT:
+        for k in range(row.size):
             row[k] = (row[k] + 1) >> 1
     return sym
 

@@ -34,7 +34,7 @@ TOTAL_FIELDS = {
     "enc_seconds", "enc_fps", "dec_seconds", "dec_fps", "enc_peak_rss", "dec_peak_rss", "exact", "errors",
 }
 TOP_FIELDS = {"schema", "created", "seconds", "command", "machine", "model", "settings", "clips", "skipped_clips",
-              "skipped", "results", "totals"}
+              "skipped", "warmups", "results", "totals"}
 MACHINE_FIELDS = {"cpu", "physical_cores", "logical_cpus", "memory_bytes", "load_average", "platform", "python",
                   "nlvc", "torch", "av", "ffmpeg", "numpy", "constriction", "imagecodecs", "libjxl"}
 
@@ -133,6 +133,10 @@ def test_every_codec_runs_and_is_exact(full_run, clip):
         assert r["enc_peak_rss"] is None  # in-process: not measured
     intra = next(r for r in doc["results"] if r["codec"] == "nlvc-g2-intra")
     assert intra["extra"]["gop"] == 1
+    # NLVC's kernels are compiled once, untimed, before its first timed run on the pixel format
+    (warm,) = doc["warmups"]
+    assert warm["clip"] == "tiny" and warm["pix_fmt"] == "yuv420p" and warm["error"] is None
+    assert warm["seconds"] > 0
     if "jpegxl" in skipped:
         assert "imagecodecs" in next(s["reason"] for s in doc["skipped"] if s["codec"] == "jpegxl")
 
@@ -297,6 +301,7 @@ def test_isolated_nlvc_run_uses_the_transcoder(clip):
     assert r["error"] is None, r.get("error_detail")
     assert r["exact"] is True and r["extra"]["gop"] == 1 and r["extra"]["transcoder_stats"]["frames"] == 2
     assert r["enc_peak_rss"] > r["enc_base_rss"] > 0  # the coder's own memory shows
+    assert [(w["pix_fmt"], w["error"]) for w in doc["warmups"]] == [("yuv420p", None)]
 
 
 def test_resume_reuses_saved_results_with_the_same_settings(clip, tmp_path):

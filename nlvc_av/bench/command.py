@@ -48,6 +48,9 @@ JSON document (``--json``; written again after every codec run, so a long run ca
                   (0 = each codec's default), isolated (true: one process per phase, memory measured)
     clips[]       name, path, width, height, pix_fmt, frames, raw_bytes, frame_md5 (hex, per frame)
     skipped_clips[]  name, path, reason (clips that could not be read; the others were measured)
+    warmups[]     clip, pix_fmt, seconds, error: the untimed warm-up before NLVC's first timed run
+                  on each pixel format (an encode and decode of the clip's first 5 frames, which
+                  compiles NLVC's kernels into numba's cache; timed runs load them from it)
     skipped[]     codec, reason (codecs that cannot run here); with clip: that codec cannot take
                   that clip's pixel format (skipped on it only)
     results[]     one per clip x codec:
@@ -91,7 +94,7 @@ import click
 
 from .clips import VIDEO_SUFFIXES, Y4M_PIX_FMTS, clip_problem, codec_problem  # noqa: F401 (re-exported)
 from .clips import expand as _expand, prepare as _prepare
-from .codecs import CodecSpec, parse_codecs, run_phase, spec_dict, unavailable_reason
+from .codecs import WARMUP_FRAMES, CodecSpec, parse_codecs, run_phase, spec_dict, unavailable_reason
 
 __all__ = ["bench", "run_bench", "SCHEMA"]
 
@@ -176,6 +179,22 @@ def _measure(spec: CodecSpec, clip: dict, workdir: Path, opts: dict) -> dict:
         coded.unlink(missing_ok=True)
 
 
+def _warm_up(spec: CodecSpec, clip: dict, workdir: Path, opts: dict, quiet: bool) -> dict:
+    """Compile NLVC's kernels before its first timed run on a pixel format (numba caches them on
+    disk; every timed run then loads them, inside its clock). A failure here is only logged: the
+    timed run that follows meets and records it."""
+    _log(f"  {clip['name']}: compiling NLVC's kernels (untimed warm-up: the first "
+         f"{WARMUP_FRAMES} frames) ...", quiet)
+    job = {"codec": spec_dict(spec), "source": clip["source"], "coded": str(workdir / f"{clip['name']}.nlvc"),
+           "threads": opts["threads"], "model": opts["model"], "phase": "warmup"}
+    result = _run_isolated(job, workdir, opts["threads"]) if opts["isolate"] else _run_inline(job)
+    entry = {"clip": clip["name"], "pix_fmt": clip["pix_fmt"], "seconds": result.get("seconds"),
+             "error": None if result["ok"] else result["error"]}
+    if entry["error"]:
+        _log(f"  {clip['name']}: warm-up failed: {entry['error']}", quiet)
+    return entry
+
+
 def _model_info(model: str | None) -> dict:
     if model == "tiny":
         return {"model_id": "tiny test model (untrained, for tests)", "weights_sha256": None}
@@ -220,7 +239,8 @@ def run_bench(clips, *, codecs="all", groups=(2,), gop=None, max_frames=None, th
            "command": _command(clips, opts), "machine": R.machine_info(), "model": _model_info(model),
            "settings": {"codecs": [s.key for s in specs], "groups": list(groups), "gop": gop,
                         "max_frames": max_frames, "threads": threads, "isolated": isolate},
-           "clips": [], "skipped_clips": [], "skipped": [], "results": [], "totals": [], "seconds": None}
+           "clips": [], "skipped_clips": [], "skipped": [], "warmups": [], "results": [], "totals": [],
+           "seconds": None}
     old = _resumable(json_path, doc, quiet) if resume else None
     before = (old.get("seconds") or 0.0) if old else 0.0
     if old:
@@ -236,6 +256,7 @@ def run_bench(clips, *, codecs="all", groups=(2,), gop=None, max_frames=None, th
     paths = _expand(clips)
     if not paths:
         raise click.UsageError("no clips given")
+    warmed: set[str] = set()  # pixel formats NLVC's kernels were compiled for (untimed warm-up)
     with tempfile.TemporaryDirectory(prefix="nlvc-bench-", dir=workdir) as tmp:
         tmp = Path(tmp)
         for path in paths:
@@ -257,6 +278,9 @@ def run_bench(clips, *, codecs="all", groups=(2,), gop=None, max_frames=None, th
                     continue
                 t0 = time.monotonic()
                 rec = done.get(spec.key)
+                if rec is None and spec.family == "nlvc" and clip["pix_fmt"] not in warmed:
+                    warmed.add(clip["pix_fmt"])
+                    doc["warmups"].append(_warm_up(spec, clip, tmp, opts, quiet))
                 if rec is None:
                     _log(f"  {clip['name']}: {spec.label} ...", quiet)
                     rec = _measure(spec, clip, tmp, opts)

@@ -27,7 +27,10 @@ NOTES = [
     "Bits/pixel = bytes * 8 / (width * height * frames).",
     "Speed = frames / wall seconds of the codec's own calls (source frames already in memory for "
     "FFV1/x264/x265/JPEG XL; for NLVC the transcoder's encode_file/decode_file from/to y4m, with torch "
-    "imported beforehand). Every codec used its default threading on this machine unless --threads "
+    "imported beforehand and its compiled kernels loaded from numba's cache inside the clock, as in "
+    "every run after a machine's first: an untimed warm-up, an encode and decode of the first 5 "
+    "frames of the first clip of each pixel format, compiles them before NLVC's first timed run). "
+    "Every codec used its default threading on this machine unless --threads "
     "was given; NLVC runs as one job (jobs=1: one process, one core; nlvc-transcode's default "
     "--jobs uses every core). TOTAL fps = all frames / all seconds.",
     "Peak memory = peak resident set size (getrusage ru_maxrss) of a fresh Python process that ran "

@@ -49,7 +49,7 @@ JSON document (``--json``; written again after every codec run, so a long run ca
     clips[]       name, path, width, height, pix_fmt, frames, raw_bytes, frame_md5 (hex, per frame)
     skipped_clips[]  name, path, reason (clips that could not be read; the others were measured)
     warmups[]     clip, pix_fmt, seconds, error: the untimed warm-up before NLVC's first timed run
-                  on each pixel format (an encode and decode of the clip's first 5 frames, which
+                  on each pixel format (an encode and decode of the clip's first 9 frames, which
                   compiles NLVC's kernels into numba's cache; timed runs load them from it)
     skipped[]     codec, reason (codecs that cannot run here); with clip: that codec cannot take
                   that clip's pixel format (skipped on it only)

@@ -28,7 +28,7 @@ NOTES = [
     "Speed = frames / wall seconds of the codec's own calls (source frames already in memory for "
     "FFV1/x264/x265/JPEG XL; for NLVC the transcoder's encode_file/decode_file from/to y4m, with torch "
     "imported beforehand and its compiled kernels loaded from numba's cache inside the clock, as in "
-    "every run after a machine's first: an untimed warm-up, an encode and decode of the first 5 "
+    "every run after a machine's first: an untimed warm-up, an encode and decode of the first 9 "
     "frames of the first clip of each pixel format, compiles them before NLVC's first timed run). "
     "Every codec used its default threading on this machine unless --threads "
     "was given; NLVC runs as one job (jobs=1: one process, one core; nlvc-transcode's default "

@@ -82,9 +82,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-import os
 import shlex
-import subprocess
 import sys
 import tempfile
 import time
@@ -94,44 +92,17 @@ import click
 
 from .clips import VIDEO_SUFFIXES, Y4M_PIX_FMTS, clip_problem, codec_problem  # noqa: F401 (re-exported)
 from .clips import expand as _expand, prepare as _prepare
-from .codecs import WARMUP_FRAMES, CodecSpec, parse_codecs, run_phase, spec_dict, unavailable_reason
+from .codecs import CodecSpec, parse_codecs, spec_dict, unavailable_reason
+from .phases import run_phase_in_process, run_phase_isolated, warm_up
 
 __all__ = ["bench", "run_bench", "SCHEMA"]
 
 SCHEMA = "nlvc-bench/1"
-PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
 
 
-def _log(msg: str, quiet: bool) -> None:
+def _log(msg: str, quiet: bool = False) -> None:
     if not quiet:
         click.echo(msg, err=True)
-
-
-def _run_isolated(job: dict, workdir: Path, threads: int) -> dict:
-    jobfile, resfile = workdir / "job.json", workdir / "result.json"
-    jobfile.write_text(json.dumps(job))
-    resfile.unlink(missing_ok=True)
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [PACKAGE_ROOT, env.get("PYTHONPATH")]))
-    if threads:
-        for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-            env[var] = str(threads)
-    proc = subprocess.run([sys.executable, "-m", "nlvc_av.bench.codecs", str(jobfile), str(resfile)],
-                          env=env, capture_output=True, text=True)
-    if resfile.exists():
-        return json.loads(resfile.read_text())
-    tail = (proc.stderr or proc.stdout or "")[-2000:]
-    return {"ok": False, "error": f"worker exited with status {proc.returncode}", "traceback": tail}
-
-
-def _run_inline(job: dict) -> dict:
-    try:
-        result = run_phase(job)
-        result.update(ok=True, peak_rss=None)
-    except Exception as err:  # recorded like a worker failure
-        import traceback
-        result = {"ok": False, "error": f"{type(err).__name__}: {err}", "traceback": traceback.format_exc()[-4000:]}
-    return result
 
 
 def _measure(spec: CodecSpec, clip: dict, workdir: Path, opts: dict) -> dict:
@@ -139,7 +110,7 @@ def _measure(spec: CodecSpec, clip: dict, workdir: Path, opts: dict) -> dict:
     coded = workdir / f"{clip['name']}.{spec.key}{ext}"
     job = {"codec": spec_dict(spec), "source": clip["source"], "coded": str(coded),
            "threads": opts["threads"], "model": opts["model"], "ref_md5": clip["frame_md5"]}
-    run = (lambda j: _run_isolated(j, workdir, opts["threads"])) if opts["isolate"] else _run_inline
+    run = (lambda j: run_phase_isolated(j, workdir, opts["threads"])) if opts["isolate"] else run_phase_in_process
     rec = {"clip": clip["name"], "codec": spec.key, "label": spec.label, "family": spec.family,
            "params": dict(spec.params), "frames": clip["frames"], "width": clip["width"],
            "height": clip["height"], "pix_fmt": clip["pix_fmt"], "raw_bytes": clip["raw_bytes"],
@@ -177,22 +148,6 @@ def _measure(spec: CodecSpec, clip: dict, workdir: Path, opts: dict) -> dict:
         return rec
     finally:
         coded.unlink(missing_ok=True)
-
-
-def _warm_up(spec: CodecSpec, clip: dict, workdir: Path, opts: dict, quiet: bool) -> dict:
-    """Compile NLVC's kernels before its first timed run on a pixel format (numba caches them on
-    disk; every timed run then loads them, inside its clock). A failure here is only logged: the
-    timed run that follows meets and records it."""
-    _log(f"  {clip['name']}: compiling NLVC's kernels (untimed warm-up: the first "
-         f"{WARMUP_FRAMES} frames) ...", quiet)
-    job = {"codec": spec_dict(spec), "source": clip["source"], "coded": str(workdir / f"{clip['name']}.nlvc"),
-           "threads": opts["threads"], "model": opts["model"], "phase": "warmup"}
-    result = _run_isolated(job, workdir, opts["threads"]) if opts["isolate"] else _run_inline(job)
-    entry = {"clip": clip["name"], "pix_fmt": clip["pix_fmt"], "seconds": result.get("seconds"),
-             "error": None if result["ok"] else result["error"]}
-    if entry["error"]:
-        _log(f"  {clip['name']}: warm-up failed: {entry['error']}", quiet)
-    return entry
 
 
 def _model_info(model: str | None) -> dict:
@@ -280,7 +235,7 @@ def run_bench(clips, *, codecs="all", groups=(2,), gop=None, max_frames=None, th
                 rec = done.get(spec.key)
                 if rec is None and spec.family == "nlvc" and clip["pix_fmt"] not in warmed:
                     warmed.add(clip["pix_fmt"])
-                    doc["warmups"].append(_warm_up(spec, clip, tmp, opts, quiet))
+                    doc["warmups"].append(warm_up(spec, clip, tmp, opts, _log if not quiet else None))
                 if rec is None:
                     _log(f"  {clip['name']}: {spec.label} ...", quiet)
                     rec = _measure(spec, clip, tmp, opts)

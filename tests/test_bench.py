@@ -362,3 +362,14 @@ def test_peak_memory_counts_worker_processes():
         subprocess.run([sys.executable, "-c", "import time; b = bytearray(300 << 20); b[::4096] = b'x' * len(b[::4096]); time.sleep(0.5)"],
                        check=True)
     assert tree.peak > (current_rss() or 0) + (250 << 20)
+
+
+def test_warm_up_of_an_rgb_clip_decodes_to_matroska(tmp_path):
+    # the bench's scratch source of RGB is Matroska (y4m cannot carry it), and so is the warm-up's output
+    from clipgen import make_clip
+    rgb = tmp_path / "rgb.mkv"
+    make_clip(rgb, pix_fmt="bgr0", width=24, height=16, frames=2, audio=None)
+    doc = bench.run_bench([str(rgb)], codecs="nlvc-intra", isolate=False, quiet=True, model="tiny", threads=1)
+    assert [(w["pix_fmt"], w["error"]) for w in doc["warmups"]] == [("bgr0", None)]
+    (r,) = doc["results"]
+    assert r["exact"] is True, r.get("error")

@@ -321,7 +321,7 @@ def _warm_nlvc(spec: CodecSpec, job: dict) -> dict:
     kwargs = _prepare_nlvc(dict(job, phase="encode"))
     from ..transcode import decode_file, encode_file
     coded = str(Path(job["coded"]).with_suffix(".warmup.nlvc"))
-    out = str(Path(coded).with_suffix(".y4m"))
+    out = str(Path(coded).with_suffix(Path(job["source"]).suffix))  # y4m, or Matroska for RGB
     t0 = time.perf_counter()
     try:
         encode_file(job["source"], coded, groups=spec.params["groups"], gop=spec.params.get("gop"),

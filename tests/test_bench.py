@@ -373,3 +373,30 @@ def test_warm_up_of_an_rgb_clip_decodes_to_matroska(tmp_path):
     assert [(w["pix_fmt"], w["error"]) for w in doc["warmups"]] == [("bgr0", None)]
     (r,) = doc["results"]
     assert r["exact"] is True, r.get("error")
+
+
+def _result(clip, codec, family, size, fps=1.0, exact=True, label=None):
+    return {"clip": clip, "codec": codec, "family": family, "label": label or codec, "bytes": size,
+            "enc_fps": fps, "exact": exact, "error": None}
+
+
+def test_comparison_uses_the_smallest_exact_peer_and_summarises_the_clips():
+    from nlvc_av.bench import compare
+    doc = {"clips": [{"name": "a"}, {"name": "b"}, {"name": "c"}], "results": [
+        _result("a", "nlvc-g2", "nlvc", 80, fps=1.0), _result("a", "x265-veryslow", "x265", 100, fps=4.0),
+        _result("a", "jpegxl", "jpegxl", 120), _result("a", "x264-veryslow", "x264", 50, exact=False),
+        _result("b", "nlvc-g2", "nlvc", 90, fps=2.0), _result("b", "jpegxl", "jpegxl", 100),
+        _result("b", "x265-veryslow", "x265", 200, fps=4.0),
+        _result("c", "nlvc-g2", "nlvc", 10, exact=False), _result("c", "ffv1", "ffv1", 20),
+    ]}
+    (c,) = compare.comparison(doc)
+    assert [r["clip"] for r in c["clips"]] == ["a", "b"]          # c: NLVC not exact, no ratio
+    a, b = c["clips"]
+    assert a["best_peer"] == "x265-veryslow" and a["vs_best"] == pytest.approx(0.8)  # x264 was not exact
+    assert a["vs_jpegxl"] == pytest.approx(80 / 120) and a["speed_vs_x265"] == pytest.approx(0.25)
+    assert b["best_peer"] == "jpegxl" and b["vs_best"] == pytest.approx(0.9)
+    s = c["summary"]
+    assert s["vs_best"]["geomean"] == pytest.approx((0.8 * 0.9) ** 0.5) and s["vs_best"]["max"] == pytest.approx(0.9)
+    assert s["speed_vs_x265"]["min"] == pytest.approx(0.25) and s["vs_best"]["clips"] == 2
+    rows = compare.table_rows(doc)
+    assert rows[-1][1] == "geomean of 2" and rows[-1][2] == f"{(0.72) ** 0.5:.3f} (max 0.900)"

@@ -13,6 +13,8 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
+from . import compare
+
 __all__ = ["machine_info", "totals", "terminal_table", "markdown", "write_json", "plot", "NOTES"]
 
 MiB = 1 << 20
@@ -197,6 +199,12 @@ def terminal_table(doc: dict) -> str:
         lines.append(f"skipped clip {c['path']}: {c['reason']}")
     for s in doc.get("skipped", []):
         lines.append(f"skipped {s['codec']}{' on ' + s['clip'] if s.get('clip') else ''}: {s['reason']}")
+    compared = compare.table_rows(doc)
+    if compared:
+        widths = [max(len(c) for c in col) for col in zip(compare.HEADER, *compared)]
+        lines += ["", "NLVC / the classical codecs (exact ones only; same run)"]
+        lines += ["  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
+                  for r in [compare.HEADER, ["-" * w for w in widths]] + compared]
     lines.append("raw = decoded planes in the native pixel format; see --markdown for the method notes")
     return "\n".join(lines[1:])
 
@@ -225,6 +233,19 @@ def _model_line(model: dict) -> str:
     return line + "."
 
 
+def _comparison_markdown(doc: dict) -> list[str]:
+    rows = compare.table_rows(doc)
+    if not rows:
+        return []
+    return ["## NLVC against the classical codecs of this run", "",
+            "NLVC's bytes / the smallest exact classical codec's on the clip (named), / JPEG XL e7's; "
+            "NLVC's encode fps (one job) / x265 veryslow's. The geomean row gives the largest size "
+            "ratio and the smallest speed ratio in brackets (nlvc_av/bench/compare.py).", "",
+            "| " + " | ".join(compare.HEADER) + " |", "|" + "---|" * len(compare.HEADER)] + [
+            "| " + " | ".join(f"**{c}**" if r[1].startswith("geomean") and i > 1 else c for i, c in enumerate(r)) + " |"
+            for r in rows] + [""]
+
+
 def markdown(doc: dict, plot_path: str | None = None, md_path: str | None = None) -> str:
     m = doc["machine"]
     out = ["# NLVC benchmark", "",
@@ -244,6 +265,7 @@ def markdown(doc: dict, plot_path: str | None = None, md_path: str | None = None
             if plot_path:
                 rel = os.path.relpath(plot_path, os.path.dirname(os.path.abspath(md_path or ".")) if md_path else ".")
                 out += [f"![size against encode speed]({Path(rel).as_posix()})", ""]
+            out += _comparison_markdown(doc)
             out += ["## Per clip", ""]
     bad = [r for r in doc["results"] if r.get("error") or r.get("exact") is not True]
     if bad:

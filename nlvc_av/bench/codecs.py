@@ -316,7 +316,7 @@ WARMUP_FRAMES = 9
 
 def _warm_nlvc(spec: CodecSpec, job: dict) -> dict:
     """Encode and decode the clip's first frames, untimed by the bench: numba compiles the
-    adaptive stage's kernels into its on-disk cache once per machine (README: about 10 s), and a
+    adaptive stage's kernels into its on-disk cache once per machine (README: about 16 s), and a
     timed run should load them, as every later run of the transcoder does, not compile them."""
     kwargs = _prepare_nlvc(dict(job, phase="encode"))
     from ..transcode import decode_file, encode_file

@@ -100,7 +100,7 @@ __all__ = ["bench", "run_bench", "SCHEMA"]
 SCHEMA = "nlvc-bench/1"
 
 
-def _log(msg: str, quiet: bool = False) -> None:
+def _log(msg: str, quiet: bool) -> None:
     if not quiet:
         click.echo(msg, err=True)
 
@@ -235,7 +235,7 @@ def run_bench(clips, *, codecs="all", groups=(2,), gop=None, max_frames=None, th
                 rec = done.get(spec.key)
                 if rec is None and spec.family == "nlvc" and clip["pix_fmt"] not in warmed:
                     warmed.add(clip["pix_fmt"])
-                    doc["warmups"].append(warm_up(spec, clip, tmp, opts, _log if not quiet else None))
+                    doc["warmups"].append(warm_up(spec, clip, tmp, opts, lambda msg: _log(msg, quiet)))
                 if rec is None:
                     _log(f"  {clip['name']}: {spec.label} ...", quiet)
                     rec = _measure(spec, clip, tmp, opts)

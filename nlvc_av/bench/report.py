@@ -184,13 +184,22 @@ def _rows(doc: dict, md: bool) -> list[tuple[str, list[list[str]]]]:
     return sections
 
 
+def _aligned(header: list[str], rows: list[list[str]], left: int) -> list[str]:
+    """A plain-text table: the first ``left`` columns flush left, the others flush right."""
+    widths = [max(len(c) for c in col) for col in zip(header, *rows)]
+    return ["  ".join(c.ljust(w) if i < left else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
+            for r in [header, ["-" * w for w in widths]] + rows]
+
+
+def _md_table(header: list[str], rows: list[list[str]]) -> list[str]:
+    return (["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+            + ["| " + " | ".join(c.replace("|", "\\|") for c in r) + " |" for r in rows])
+
+
 def terminal_table(doc: dict) -> str:
     lines = []
     for title, rows in _rows(doc, md=False):
-        widths = [max(len(c) for c in col) for col in zip(HEADER, *rows)]
-        line = lambda cells: "  ".join(  # noqa: E731
-            c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
-        lines += ["", title, line(HEADER), line(["-" * w for w in widths])] + [line(r) for r in rows]
+        lines += ["", title] + _aligned(HEADER, rows, left=1)
     bad = [r for r in doc["results"] if r.get("error") or r.get("exact") is not True]
     for r in bad:
         what = r.get("error") or f"{r.get('mismatch_count')} frame(s) differ, first {r.get('mismatched_frames', [])[:5]}"
@@ -201,10 +210,8 @@ def terminal_table(doc: dict) -> str:
         lines.append(f"skipped {s['codec']}{' on ' + s['clip'] if s.get('clip') else ''}: {s['reason']}")
     compared = compare.table_rows(doc)
     if compared:
-        widths = [max(len(c) for c in col) for col in zip(compare.HEADER, *compared)]
         lines += ["", "NLVC / the classical codecs (exact ones only; same run)"]
-        lines += ["  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
-                  for r in [compare.HEADER, ["-" * w for w in widths]] + compared]
+        lines += _aligned(compare.HEADER, compared, left=2)
     lines.append("raw = decoded planes in the native pixel format; see --markdown for the method notes")
     return "\n".join(lines[1:])
 
@@ -240,10 +247,9 @@ def _comparison_markdown(doc: dict) -> list[str]:
     return ["## NLVC against the classical codecs of this run", "",
             "NLVC's bytes / the smallest exact classical codec's on the clip (named), / JPEG XL e7's; "
             "NLVC's encode fps (one job) / x265 veryslow's. The geomean row gives the largest size "
-            "ratio and the smallest speed ratio in brackets (nlvc_av/bench/compare.py).", "",
-            "| " + " | ".join(compare.HEADER) + " |", "|" + "---|" * len(compare.HEADER)] + [
-            "| " + " | ".join(f"**{c}**" if r[1].startswith("geomean") and i > 1 else c for i, c in enumerate(r)) + " |"
-            for r in rows] + [""]
+            "ratio and the smallest speed ratio in brackets (nlvc_av/bench/compare.py).", ""] + _md_table(
+            compare.HEADER, [[f"**{c}**" if r[1].startswith("geomean") and i > 1 else c for i, c in enumerate(r)]
+                             for r in rows]) + [""]
 
 
 def markdown(doc: dict, plot_path: str | None = None, md_path: str | None = None) -> str:
@@ -257,9 +263,7 @@ def markdown(doc: dict, plot_path: str | None = None, md_path: str | None = None
            f"Machine: {_machine_line(m)}.", "",
            _model_line(doc.get("model") or {}), ""]
     for title, rows in _rows(doc, md=True):
-        out += [f"## {title}" if title.startswith("TOTAL") else f"### {title}", "",
-                "| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
-        out += ["| " + " | ".join(c.replace("|", "\\|") for c in r) + " |" for r in rows]
+        out += [f"## {title}" if title.startswith("TOTAL") else f"### {title}", ""] + _md_table(HEADER, rows)
         out.append("")
         if title.startswith("TOTAL"):
             if plot_path:

@@ -53,7 +53,7 @@ def bit_report(path: str, max_gops: int | None = None) -> dict:
             frames += len(cluster.frame_pts)
             payload_bytes += len(cluster.payload)
         model_id = r.codec_setup.model_id
-    samples = frames * P.raw_frame_bytes(v.pix_fmt, v.width, v.height)
+    samples = frames * (P.raw_frame_bytes(fmt, v.width, v.height) // fmt.sample_bytes)  # samples, not bytes
     total_bits = sum(b for b, _ in probe.records.values())
     planes = [t for t in probe.totals(["frame_type", "plane", "mode"]).items() if t[0][1] != "side"]
     side = probe.totals(["frame_type", "plane", "part"])

@@ -176,3 +176,16 @@ def test_the_bit_report_reads_high_bit_depth_files(tmp_path, model):
     assert d["model_id"] == model and d["frames"] == 2
     assert 0 < d["ideal_bits"] <= 8 * d["payload_bytes"] + 64
     assert [r["frame"] for r in d["by_frame"]] == [0, 1]
+
+
+def test_stats_bits_per_sample_matches_info_above_8_bits(tmp_path):
+    """nlvc stats counted bytes as samples above 8 bits: a 10-bit clip showed half of info's figure."""
+    from nlvc_av.bitreport import bit_report, report_text
+    from nlvc_av.describe import info
+
+    _mkv(tmp_path / "a.mkv", "yuv420p10le", textured("yuv420p10le", 24, 16, 2), 24, 16)
+    encode_file(tmp_path / "a.mkv", tmp_path / "a.nlvc", gop=2, jobs=1)
+    d, described = bit_report(str(tmp_path / "a.nlvc")), info(str(tmp_path / "a.nlvc"))["video"]
+    assert d["samples"] == 2 * (24 * 16 + 2 * 12 * 8)
+    assert d["bits_per_sample"] == pytest.approx(described["bits_per_sample"], abs=1e-3)
+    assert f"{d['bits_per_sample']} bits/sample" in report_text(d)

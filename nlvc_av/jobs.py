@@ -348,6 +348,7 @@ def iter_nlvc_planes(path: str | os.PathLike, *, jobs: int = 1, max_frames: int 
     reader = container.open(str(path), "r")
     try:
         video = session.video_info_from_track(reader.video_track, reader.tags)
+        video.frames = session.frame_count(reader, max_frames)
         coder = session.coder_for_setup(reader.codec_setup)
     except BaseException:
         reader.close()

@@ -195,12 +195,26 @@ def iter_decoded(reader, coder, *, start_gop: int | None = None, max_frames: int
                 return
 
 
+def frame_count(reader, max_frames: int | None = None) -> int:
+    """The frames of an open reader's file, without decoding or reading every cluster: GopSize
+    frames in every GOP but the last (the writer's rule, container/FORMAT.md 7), plus the last
+    GOP's; at most ``max_frames``. 0 when unknown (a pipe, a damaged index or last GOP)."""
+    try:
+        gops = reader.cluster_count
+        last = len(reader.read_cluster(gops - 1).frame_pts) if gops else 0
+    except (container.NlvcError, OSError, ValueError, IndexError):  # (a pipe: io.UnsupportedOperation)
+        return 0
+    count = (gops - 1) * reader.codec_setup.gop_size + last if gops else 0
+    return min(count, max_frames) if max_frames is not None else count
+
+
 def iter_nlvc_planes(path: str | os.PathLike, *, max_frames: int | None = None, coder=None
                      ) -> tuple[VideoInfo, Iterator[list[np.ndarray]]]:
     """``(VideoInfo, iterator of decoded frames as plane lists)`` of an ``.nlvc`` file."""
     reader = container.open(str(path), "r")
     try:
         video = video_info_from_track(reader.video_track, reader.tags)
+        video.frames = frame_count(reader, max_frames)
         coder = coder or coder_for_setup(reader.codec_setup)
     except BaseException:
         reader.close()

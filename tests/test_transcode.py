@@ -252,6 +252,18 @@ def test_iter_planes_reads_nlvc_and_media_alike(tmp_path, coder):
     assert md5s(list(frames)) == md5s(truth[:2])
 
 
+@pytest.mark.parametrize("jobs_", [1, 2])
+def test_iter_planes_of_an_nlvc_file_counts_its_frames(tmp_path, coder, jobs_):
+    """verify.iter_planes said frames=0 for an 8-frame .nlvc (the count of any other input is known)."""
+    make_clip(tmp_path / "src.mkv", width=16, height=16, frames=8, audio=None)
+    encode(tmp_path / "src.mkv", tmp_path / "a.nlvc", coder, gop=3)
+    info, frames = verify.iter_planes(tmp_path / "a.nlvc", jobs=jobs_)
+    assert info.frames == 8
+    if jobs_ == 1:
+        assert len(list(frames)) == 8
+    assert verify.iter_planes(tmp_path / "a.nlvc", max_frames=5, jobs=jobs_)[0].frames == 5
+
+
 def test_subtitle_packets_survive(tmp_path, coder):
     from clipgen import planes_to_frame
 

@@ -29,7 +29,7 @@ class CodecSetup:
     model_id: str
     weights_sha256: str  # 64 lowercase hex digits (stored as 32 bytes)
     token_map: str
-    groups: int  # G: number of masked-diffusion groups per plane
+    groups: int  # G: the network models' masked-diffusion groups per plane; the adaptive stage's effort
     gop_size: int  # the encoder's maximum GOP length
     coder_params: dict[str, ParamValue] = field(default_factory=dict)
     model_weights: bytes = b""  # (1.1) the weights file itself, for models no release installs

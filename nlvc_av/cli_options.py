@@ -9,16 +9,21 @@ _gop_option = click.option("--gop", type=click.IntRange(1, 4096), default=None,
                                 "[default: the preset's, 32].")
 _groups_option = click.option("--groups", type=click.Choice(["1", "2", "3"]), default=None,
                               callback=lambda ctx, param, value: None if value is None else int(value),
-                              help="Coding groups per plane: fewer is faster, more is smaller [default: the preset's, 2].")
+                              help="The model's effort, fewer is faster, more is smaller: for the default model (the adaptive "
+                                   "stage) 1 (12 neighbours, a fit every 4th sample), 2 (18 neighbours, every 2nd) or "
+                                   "3 (every sample); for the network models (--model mdiff) the coding groups per "
+                                   "plane [default: the preset's, 2].")
 _threads_option = click.option("--threads", type=click.IntRange(1, 1024), default=None,
                                envvar="NLVC_THREADS", show_envvar=True,
-                               help="CPU threads for the neural coder with --jobs 1 [default: torch's choice]; "
-                                    "with more jobs each worker uses one.")
+                               help="Torch's CPU threads, for the network models (--model mdiff, and their files when "
+                                    "decoding) with --jobs 1 [default: torch's choice]; with more jobs each worker "
+                                    "uses one. The default model (the adaptive stage) takes its threads from --jobs.")
 _max_frames_option = click.option("--max-frames", type=click.IntRange(1), default=None,
                                   help="Only the first N frames (and the audio of their time span).")
 _model_option = click.option("--model", default=None, envvar="NLVC_MODEL", show_envvar=True,
-                             help="Entropy model for encoding: a registered id, 'default', 'tiny' (tests), "
-                                  "or a .npz weights file (then embedded in the output). Decoding always "
+                             help="Entropy model for encoding: a registered id, 'default' (the adaptive stage, "
+                                  "nlvc-adaptive-ls-v8), 'mdiff' (the 0.2 network), 'tiny' (tests), or a .npz "
+                                  "weights file of the network (then embedded in the output). Decoding always "
                                   "uses the model the file names.")
 _overwrite_option = click.option("--overwrite", "-y", is_flag=True, help="Replace an existing OUTPUT.")
 _quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress bar, no summary, no warnings.")
@@ -36,8 +41,8 @@ _jobs_option = click.option("--jobs", "-j", type=click.IntRange(1, 1024), defaul
                                  "process, with --threads; a clip of one GOP: its pieces on 2 threads per job "
                                  "in this process) [default: the CPU cores this process may use].")
 _preset_option = click.option("--preset", type=click.Choice(["fast", "default", "slow"]), default=None,
-                              help="Encoder speed/size: fast (1 group, fewer trials), default (2 groups, GOP 32), slow (3 groups, "
-                                   "GOP 64); --groups and --gop override it [default: default].")
+                              help="Encoder speed/size: fast (--groups 1, fewer trials), default (--groups 2, GOP 32), slow "
+                                   "(--groups 3, GOP 64); --groups and --gop override it [default: default].")
 _recover_option = click.option("--recover", is_flag=True,
                                help="Decoding a damaged file: write every intact GOP and report each lost range "
                                     "(exit 3 when something was lost) instead of stopping at the damage.")

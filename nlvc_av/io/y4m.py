@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 from fractions import Fraction
 from typing import BinaryIO, Sequence
 
 import numpy as np
 
-from ..checks import MAX_DIMENSION
+from ..checks import MAX_DIMENSION, MAX_TERM
 from ..codec import formats as P
 from ..errors import InputError, OutputError
 from .streams import VideoInfo
@@ -55,13 +56,21 @@ def y4m_header_fields(head: bytes) -> dict[str, str]:
     return fields
 
 
+#: FFmpeg reads a y4m frame of W x H only while (W + 128) x (H + 128) is below this
+#: (av_image_check_size); a larger header fails to open with an unrelated errno.
+FFMPEG_FRAME_LIMIT = 1 << 28
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+
+
 def checked_head(name: str, head: bytes) -> bytes:
     """``head`` when it starts a YUV4MPEG2 stream (else ``b""``): its W and H must be frame
-    sizes (InputError); an F or A FFmpeg cannot use is warned about (it assumes 25 fps and an
-    unknown aspect ratio)."""
+    sizes FFmpeg reads, its F and A ratios of two integers of 32 bits (InputError: what FFmpeg
+    would misread, and an .nlvc could not store, is refused); an F or A FFmpeg replaces (zero or
+    negative terms: 25 fps, an unknown aspect ratio) is warned about."""
     if not head.startswith(Y4M_MAGIC):
         return b""
     fields = y4m_header_fields(head)
+    size = []
     for key, what in (("W", "width"), ("H", "height")):
         try:
             value = int(fields.get(key, ""))
@@ -70,12 +79,36 @@ def checked_head(name: str, head: bytes) -> bytes:
         if not 1 <= value <= MAX_DIMENSION:
             raise InputError(f"{name}: the y4m header's {key}{fields.get(key, ' (absent)')} is not a frame {what}: "
                              f"it must be 1 to {MAX_DIMENSION}")
-    rate, aspect = _pair(fields.get("F")), _pair(fields.get("A"))
-    if "F" in fields and (rate is None or min(rate) <= 0):
+        size.append(value)
+    w, h = size
+    if (w + 128) * (h + 128) >= FFMPEG_FRAME_LIMIT:
+        raise InputError(f"{name}: the y4m header's frame size W{w} H{h} is too large: FFmpeg reads a frame only "
+                         f"if (W+128) x (H+128) is below {FFMPEG_FRAME_LIMIT} (at most 16255x16255 for a "
+                         "square frame)")
+    rate = _checked_ratio(name, fields, "F", "frame rate")
+    aspect = _checked_ratio(name, fields, "A", "sample aspect ratio")
+    if rate is not None and min(rate) <= 0:
         log.warning("%s: the y4m frame rate F%s is invalid; assumed 25 fps", name, fields["F"])
-    if "A" in fields and (aspect is None or min(aspect) < 0 or (aspect[0] == 0) != (aspect[1] == 0)):
+    if aspect is not None and (min(aspect) < 0 or (aspect[0] == 0) != (aspect[1] == 0)):
         log.warning("%s: the y4m sample aspect ratio A%s is invalid; taken as unknown", name, fields["A"])
     return head
+
+
+def _checked_ratio(name: str, fields: dict[str, str], key: str, what: str) -> tuple[int, int] | None:
+    """The header's ``key`` as two integers (None when absent); InputError when it is not two
+    integers (FFmpeg would read a prefix of it) or a term does not fit 32 bits (FFmpeg would
+    wrap it; a frame rate, time base or aspect ratio term of an .nlvc is at most 2^31 - 1)."""
+    if key not in fields:
+        return None
+    text = fields[key]
+    num, colon, den = text.partition(":")
+    if not (colon and _INTEGER.fullmatch(num) and _INTEGER.fullmatch(den)):
+        raise InputError(f"{name}: the y4m header's {what} {key}{text} is not two integers N:D")
+    pair = int(num), int(den)
+    if max(abs(term) for term in pair) > MAX_TERM:
+        raise InputError(f"{name}: the y4m header's {what} {key}{text} is out of range: each term must be at "
+                         f"most {MAX_TERM} (2^31 - 1, what FFmpeg reads and an .nlvc stores)")
+    return pair
 
 
 def _pair(text: str | None) -> tuple[int, int] | None:
@@ -136,8 +169,8 @@ class Y4mWriter:
     def header(v: VideoInfo) -> bytes:
         """The source's own header line (kept in ``nlvc:y4m``) when it says what this one would;
         else this one, with the source's other X parameters."""
-        rate = Fraction(v.frame_rate or 25).limit_denominator(1 << 30)
-        sar = Fraction(v.sample_aspect_ratio).limit_denominator(1 << 30) if v.sample_aspect_ratio else None
+        rate = Fraction(v.frame_rate or 25)  # (an .nlvc's terms are at most 2^31 - 1: written as they are)
+        sar = Fraction(v.sample_aspect_ratio) if v.sample_aspect_ratio else None
         if v.pix_fmt == "yuv420p":
             chroma = {1: "420mpeg2", 3: "420paldv"}.get(v.chroma_location, "420jpeg")
         else:
@@ -256,10 +289,11 @@ class Y4mTracker:
         """Raise InputError if the stream ended inside a frame."""
         if self.frame_bytes and (self.need or self.line):
             got = self.frame_bytes - self.need if self.need else 0
+            hint = (f"--max-frames {self.frames} codes the complete frames" if self.frames
+                    else "the stream holds no complete frame")
             raise InputError(f"{name}: the y4m stream is truncated: its last frame (frame {self.frames}) "
                              f"has {got} of its {self.frame_bytes} bytes, {self.frame_bytes - got} are "
-                             f"missing; nothing was written (--max-frames {self.frames} codes the "
-                             "complete frames)")
+                             f"missing; nothing was written ({hint})")
 
     def close(self) -> None:
         if self.own:

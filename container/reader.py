@@ -225,7 +225,7 @@ class Reader:
         cue = self._find(n)
         if cue is None:
             count = self.cluster_count  # GOPs the Cues announced stay in range even if lost
-            if n >= count and self._index_end_error is not None:
+            if n >= count and self._index_end_error is not None and self._index_end_error.data_lost:
                 raise TruncatedFileError(f"GOP {n} is not in the file: {self._index_end_error}",
                                          offset=self._index_end_error.offset, gop=n)
             if n >= count:

@@ -5,7 +5,8 @@ that makes no sense, a size that overruns the file: each is noted, then the walk
 next Cluster / Cues / CuesLocator ID (``resync``) and goes on. When the next intact cluster
 arrives, the GOPs between the last good one and it are reported as lost, by number. At the end,
 a file without Cues after its last cluster is reported as truncated (a finished writer always
-writes them).
+writes them). Cues that start where the last intact element ended but are cut off or
+unreadable, or a missing CuesLocator, cost no GOP: they are reported with ``data_lost`` False.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from .parse import cluster_prefix, parse_cluster, parse_cues
 from .source import Header, Source
 
 RESYNC_PATTERNS = tuple(encode_id(i) for i in E.RESYNC_IDS)
+CUES_HEAD = encode_id(E.CUES)
 PREFIX_LENGTH = 64  # bytes of a Cluster read to index it: CRC-32, ClusterGop, first FramePts
 
 
@@ -62,6 +64,10 @@ def walk(area: Area, pos: int, expected: int, light: bool,
     src = area.src
     damage = _Damage()
     cues_seen, cue_count = False, None
+    # The writer's index met where the last intact element ended (not through a resync, which
+    # may land on those 4 bytes inside damaged data): every cluster was written before it.
+    index_at: int | None = None
+    locator_seen = False  # a CuesLocator after the Cues
     last_end = pos if last_end is None else last_end
 
     def resync(header: Header | None, consumed: bytes = b"") -> int | None:
@@ -84,6 +90,8 @@ def walk(area: Area, pos: int, expected: int, light: bool,
         try:
             header = area.next_header()
         except TruncatedFileError:
+            if damage.clean and _starts_cues(src, pos):
+                index_at = pos
             damage.note(pos, f"the element header at byte {pos} is cut off by the end of the file",
                         cut=True)
             break
@@ -94,6 +102,8 @@ def walk(area: Area, pos: int, expected: int, light: bool,
             continue
         if header is None:
             break
+        if header.id == E.CUES and damage.clean:
+            index_at = header.offset
         try:
             src.check_size(header, area.segment_end)
         except NlvcError as exc:
@@ -110,7 +120,7 @@ def walk(area: Area, pos: int, expected: int, light: bool,
                     break
                 continue
             damage.clear()
-            pos, expected, cues_seen = header.end, cue.gop + 1, False
+            pos, expected, cues_seen, index_at = header.end, cue.gop + 1, False, None
             yield cue
 
         elif header.id == E.CLUSTER:
@@ -137,7 +147,7 @@ def walk(area: Area, pos: int, expected: int, light: bool,
                     offset=header.offset, gop=cluster.index, data_lost=False)
                 continue
             yield from damage.settle(expected, cluster.index, last_end, header.offset)
-            expected, cues_seen, last_end = cluster.index + 1, False, pos
+            expected, cues_seen, last_end, index_at = cluster.index + 1, False, pos, None
             yield cluster
 
         elif header.id == E.CUES:
@@ -146,7 +156,7 @@ def walk(area: Area, pos: int, expected: int, light: bool,
                 damage.note(header.offset, f"Cues at byte {header.offset} claim {header.size} bytes "
                                            f"but the file ends after {len(body)}", cut=True)
                 break
-            pos, cues_seen = src.tell(), True
+            pos, cues_seen, locator_seen = src.tell(), True, False
             try:
                 cues = parse_cues(Element(header.id, header.offset, len(header.raw), memoryview(body)),
                                   area.segment_start)
@@ -162,6 +172,7 @@ def walk(area: Area, pos: int, expected: int, light: bool,
                             cut=True)
                 break
             pos = src.tell()
+            locator_seen = locator_seen or header.id == E.CUES_LOCATOR
 
     # The end of the Segment, or of the data.
     end = src.tell()
@@ -173,10 +184,33 @@ def walk(area: Area, pos: int, expected: int, light: bool,
         yield from damage.settle(expected, max(last, expected), last_end, end, leftover=not cut)
         if cut:  # cut after the Cues (in the CuesLocator): no GOP is lost
             yield TruncatedFileError(f"file ends early after the Cues: {why}", offset=end, data_lost=False)
+        elif not locator_seen:
+            yield TruncatedFileError(f"file ends early after the Cues: no CuesLocator (the 13 bytes that "
+                                     f"end a finished file) after them; the data stops at byte {end}",
+                                     offset=end, data_lost=False)
+        return
+    if index_at is not None and not damage.failures:
+        # The Cues themselves are cut off or unreadable, and nothing intact came after them: the
+        # writer had written every cluster, so no GOP is lost, only the index (random access
+        # then scans the clusters).
+        if damage.cut:
+            yield TruncatedFileError(f"file ends early in the index (Cues): {why}", offset=end,
+                                     data_lost=False)
+        else:
+            yield CorruptFileError(f"damaged index (Cues): {why}", offset=index_at, data_lost=False)
         return
     cut = expected + len(damage.failures)
     yield from damage.settle(expected, cut, last_end, end, leftover=False)
     yield TruncatedFileError(f"file ends early at GOP {cut}: {why}", offset=end, gop=cut)
+
+
+def _starts_cues(src: Source, pos: int) -> bool:
+    """Whether the bytes left at ``pos``, where the data ends inside an element header, are
+    the start of a Cues header (its ID, or the first bytes of it)."""
+    if src.seekable:
+        src.seek(pos)
+    rest = src.read(len(CUES_HEAD))  # (on a pipe, read_header gave these bytes back)
+    return bool(rest) and CUES_HEAD.startswith(rest)
 
 
 def index_entry(area: Area, header: Header) -> Cue | None:
@@ -206,6 +240,11 @@ class _Damage:
         self.garbage: tuple[int, str] | None = None  # the first unreadable bytes skipped
         self.reason: str | None = None  # why the last skip happened
         self.cut = False  # whether that reason was the end of the data
+
+    @property
+    def clean(self) -> bool:
+        """No damage met since the last good element."""
+        return self.garbage is None and not self.failures
 
     def note(self, offset: int, why: str, cut: bool) -> None:
         if self.garbage is None:

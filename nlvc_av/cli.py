@@ -248,7 +248,7 @@ def verify_cmd(reference, candidate, max_frames, as_json, threads, quiet, jobs):
             else:
                 for line in report["lines"]:
                     _say(f"{prog}: {line}")
-                _say(f"{prog}: {reference}: damaged: {report['summary']}")
+                _say(f"{prog}: {reference}: {report['verdict']}: {report['summary']}")
             sys.exit(0 if report["ok"] else 1)
         if as_json:
             raise click.UsageError("--json goes with FILE.nlvc alone (the fixity report)")

@@ -355,9 +355,13 @@ def decode_file(
             return recovery.decode_recovering(reader, coder, dst, kind, video, streams, progress=progress,
                                               max_frames=max_frames, overwrite=overwrite)
         if dst == STDIO:
-            return _decode(reader, coder, sys.stdout.buffer, kind, video, streams, progress, max_frames, "stdout", jobs)
-        with atomic_folder(dst) if kind == "images" else atomic_output(dst, overwrite) as tmp:
-            return _decode(reader, coder, tmp, kind, video, streams, progress, max_frames, dst, jobs)
+            stats = _decode(reader, coder, sys.stdout.buffer, kind, video, streams, progress, max_frames, "stdout", jobs)
+        else:
+            with atomic_folder(dst) if kind == "images" else atomic_output(dst, overwrite) as tmp:
+                stats = _decode(reader, coder, tmp, kind, video, streams, progress, max_frames, dst, jobs)
+        for notice in reader.errors:  # damage that cost no frame (the Cues, the CuesLocator): said, not fatal
+            logging.getLogger("nlvc_av").warning("%s: no frame lost: %s", src if src != STDIO else "stdin", notice)
+        return stats
 
 
 def _decode(reader, coder, out, kind, video, streams, progress, max_frames, name, n_jobs=1) -> DecodeStats:

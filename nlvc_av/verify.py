@@ -81,7 +81,9 @@ def first_difference(a: list[np.ndarray], b: list[np.ndarray]) -> str:
 def check_file(path: str, *, progress=None, coder=None) -> dict:
     """The fixity of one ``.nlvc`` file: every CRC-32 and every frame MD5, without the source.
 
-    Returns ``{"file", "ok", "frames", "gops", "damage", "source_files", "checked"}`` (``damage``:
+    Returns ``{"file", "ok", "verdict", "frames", "gops", "damage", "source_files", "checked"}``
+    (``verdict``: "intact", "damaged", or "damaged, no frame lost" when only notices were found,
+    e.g. a cut or damaged index; ``damage``:
     the :meth:`recovery.DamageReport.as_dict`, ``"lines"`` the report in words). The source
     files an image sequence kept (format 1.3) are rebuilt in memory and their MD5s checked
     (``source_files``: counts and the names that do not match). Raises only when the header
@@ -112,6 +114,8 @@ def check_file(path: str, *, progress=None, coder=None) -> dict:
     if files["rebuilt"] or files["pixels_only"]:
         checked += f", {plural(files['rebuilt'], 'source file')} rebuilt byte for byte (MD5)"
         checked += f", {files['pixels_only']} kept as pixels only" if files["pixels_only"] else ""
-    return {"file": path, "ok": not report.damaged and not files["mismatch"], "frames": report.frames_ok,
+    ok = not report.damaged and not files["mismatch"]
+    verdict = "intact" if ok else ("damaged" if report.data_lost or files["mismatch"] else "damaged, no frame lost")
+    return {"file": path, "ok": ok, "verdict": verdict, "frames": report.frames_ok,
             "gops": report.gops_ok, "summary": report.summary(), "damage": report.as_dict(), "lines": lines,
             "source_files": files, "checked": checked}

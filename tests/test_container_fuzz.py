@@ -4,7 +4,8 @@ Whatever the bytes, the reader may only raise NlvcError subclasses, must finish 
 budget and a wall-clock alarm turn a hang into a failure), and must never ask the file for more
 than it holds (seekable) or for more than one chunk at a time (pipe-like), nor allocate more
 than a small bound when a size field lies (tracemalloc). Truncation is checked exactly: every
-complete cluster before the cut is read, then TruncatedFileError names the first missing GOP.
+complete cluster before the cut is read, then TruncatedFileError names the first missing GOP
+(or, for a cut in the Cues or the CuesLocator, says that no GOP is lost).
 """
 
 from __future__ import annotations
@@ -164,13 +165,14 @@ def test_truncation_at_every_offset():
                 got, errors = result
                 complete = [g for g, (_, end) in enumerate(spans) if end <= cut]
                 assert got == complete, (cut, got, errors)
-                if cut == locator_at:  # Cues complete, only the locator lost: nothing to report
-                    assert errors == []
-                    continue
                 assert [type(e) for e in errors] == [TruncatedFileError], (cut, errors)
-                if cut < cues_at:
+                if cut <= cues_at:
                     assert errors[0].gop == len(complete), (cut, errors)
                     assert str(errors[0]).startswith(f"file ends early at GOP {len(complete)}: ")
+                else:  # a cut in the Cues or the CuesLocator costs the index alone (issue 33)
+                    assert (errors[0].gop, errors[0].data_lost) == (None, False), (cut, errors)
+                    where = "in the index (Cues)" if cut < locator_at else "after the Cues"
+                    assert str(errors[0]).startswith(f"file ends early {where}: "), (cut, errors)
 
 
 def crc_spans() -> list[tuple[int, int]]:

@@ -94,6 +94,49 @@ def test_missing_locator_byte_loses_nothing(good, coder, pipe):
 
 
 @pytest.mark.parametrize("pipe", [False, True])
+@pytest.mark.parametrize("keep", [1, 3, 4, 5, 20, -13])  # bytes of the Cues left (-13: all but the locator)
+def test_a_cut_in_the_cues_loses_no_gop(good, coder, pipe, keep):
+    """Issue 33: a file cut inside its trailing Cues (the index the writer puts after the last
+    Cluster) has every GOP: it is an index notice, not "GOP 3 lost"."""
+    _, truth, data, _ = good
+    cues = data.rfind(CUES_ID)
+    cut = cues + keep if keep > 0 else len(data) + keep - 1  # (-13: one byte of the Cues gone too)
+    frames, report = recovered(data[:cut], coder, pipe)
+    assert_frames(frames, truth, [0, 1, 2, 3, 4, 5])
+    assert report.lost == [] and not report.data_lost
+    [notice] = report.notices
+    assert notice.gop is None
+    assert notice.describe().startswith("no frame lost: file ends early in the index (Cues): ")
+    if not pipe and keep > 5:
+        assert f"Cues at byte {cues} claims " in notice.message
+    with nlvc_av.open(io.BytesIO(data[:cut]), coder=coder) as f:  # a plain read does not refuse it
+        assert len(list(f.decode_planes())) == 6
+
+
+@pytest.mark.parametrize("pipe", [False, True])
+def test_a_file_without_its_cues_locator_gets_a_notice(good, coder, pipe):
+    _, truth, data, _ = good
+    frames, report = recovered(data[:-13], coder, pipe)
+    assert_frames(frames, truth, [0, 1, 2, 3, 4, 5])
+    assert report.lost == []
+    [notice] = report.notices
+    assert notice.describe() == (f"no frame lost: file ends early after the Cues: no CuesLocator (the 13 bytes "
+                                 f"that end a finished file) after them; the data stops at byte {len(data) - 13}")
+
+
+def test_cues_found_by_a_resync_prove_nothing(good, coder):
+    """The Cues ID met only after damage (here inside a cut cluster) may be bytes of a payload:
+    the GOP after the damage is still reported lost."""
+    _, truth, data, clusters = good
+    cues = data.rfind(CUES_ID)
+    fake = data[:clusters[2] + 20] + CUES_ID + b"\x85" + b"\x00" * 3  # a Cues header claiming 5 bytes, cut
+    frames, report = recovered(fake, coder, False)
+    assert_frames(frames, truth, [0, 1, 2, 3])
+    assert [x.gop for x in report.lost] == [2]
+    assert cues > clusters[2]
+
+
+@pytest.mark.parametrize("pipe", [False, True])
 def test_cut_in_gop_1(good, coder, pipe):
     _, truth, data, clusters = good
     cut = clusters[1] + 40
@@ -170,6 +213,38 @@ def test_verify_one_file(good, tmp_path, cli_env):
     assert (report["ok"], report["frames"], report["damage"]["lost_gops"]) == (False, 4, [2])
     assert report["lines"][0].startswith(f"GOP 2 (frames 4 and after) lost at byte {clusters[2] + 10}: "
                                          "file ends early at GOP 2")
+
+
+@pytest.mark.parametrize("cut", [30, 13])  # into the Cues; the CuesLocator alone
+def test_cli_on_a_cut_index(good, tmp_path, cli_env, cut):
+    """Issue 33: ``head -c -30 good.nlvc``: verify says no frame is lost, a plain decode writes
+    every frame (with a warning), --recover exits 0."""
+    d, truth, data, _ = good
+    cues = data.rfind(CUES_ID)
+    path = tmp_path / "cut.nlvc"
+    path.write_bytes(data[:-cut])
+    r = cli(nlvc_main, ["verify", path])
+    assert r.exit_code == 1 and "lost at byte" not in r.stderr
+    what = "in the index (Cues): " if cut == 30 else "after the Cues: no CuesLocator"
+    assert r.stderr.startswith(f"nlvc verify: no frame lost: file ends early {what}")
+    assert r.stderr.endswith(f"nlvc verify: {path}: damaged, no frame lost: 6 frames in 3 intact GOPs, "
+                             "1 damage notice\n")
+    r = cli(nlvc_main, ["verify", path, "--json"])
+    report = json.loads(r.stdout)
+    assert (report["verdict"], report["frames"], report["damage"]["lost_gops"]) == ("damaged, no frame lost", 6, [])
+    r = cli(transcode_main, [path, tmp_path / "out.y4m"])
+    assert r.exit_code == 0, r.output
+    assert f"nlvc-transcode: warning: {path}: no frame lost: file ends early {what}" in r.stderr
+    if cut == 30:
+        assert f"Cues at byte {cues} claims " in r.stderr
+    assert parse_y4m((tmp_path / "out.y4m").read_bytes())[1] == [t[0].tobytes() for t in truth]
+    r = cli(transcode_main, [path, tmp_path / "rec.y4m", "--recover"])
+    assert r.exit_code == 0, r.output
+    assert f"nlvc-transcode: warning: no frame lost: file ends early {what}" in r.stderr
+    assert "error" not in r.stderr
+    assert (tmp_path / "rec.y4m").read_bytes() == (tmp_path / "out.y4m").read_bytes()
+    r = cli(nlvc_main, ["info", path])
+    assert r.exit_code == 0 and "damage    0 GOPs lost; 6 frames in 3 GOPs intact" in r.stdout
 
 
 def test_recover_writes_an_image_sequence_intact_and_damaged(tmp_path, cli_env):

@@ -20,8 +20,9 @@ import container
 
 from ..codec import formats as P
 from ..errors import InputError, UnsupportedPixelFormatError
-from .frames import _rational, _reading, frame_planes, is_regular_file, log, nominal_rate
+from .frames import _rational, _reading, frame_count, frame_planes, is_regular_file, log, nominal_rate
 from .streams import VIDEO_TRACK, StreamInfo, VideoFrameData, VideoInfo
+from .imageread import native_input
 from .imageseq import sequence_of
 from . import siting
 from .y4m import Y4M_MAGIC, Y4mTracker, checked_head, kept_tags, y4m_header_fields
@@ -62,18 +63,6 @@ def _stream_params(stream) -> dict[str, str | int]:
     for key, value in stream.metadata.items():
         params[f"tag:{key}"] = str(value)
     return params
-
-
-def _frame_count(stream, rate: Fraction | None, container_duration: int | None = None) -> int:
-    """The frame count the source states, else the one its duration implies (0: unknown)."""
-    if stream.frames:
-        return int(stream.frames)
-    with contextlib.suppress(Exception):
-        if stream.duration and stream.time_base and rate:
-            return max(0, round(stream.duration * stream.time_base * rate))
-        if container_duration and rate:  # in microseconds (AV_TIME_BASE)
-            return max(0, round(Fraction(container_duration, 1_000_000) * rate))
-    return 0
 
 
 ATTACHED_PIC = 0x0400  # AV_DISPOSITION_ATTACHED_PIC: cover art, not a video
@@ -234,7 +223,7 @@ class InputFile:
             metadata={str(k): str(v) for k, v in self._av.metadata.items()}
             | (self.sequence.tags() if self.sequence else {}) | kept_tags(self._y4m_head),
             stream_metadata={str(k): str(v) for k, v in stream.metadata.items()},
-            frames=_frame_count(stream, rate, self._av.duration),
+            frames=frame_count(stream, rate, self._av.duration),
             codec_name=_codec_name(stream),
             source_pix_fmt=frame.format.name,
             field_order=self._field_order(cc),
@@ -376,10 +365,14 @@ class InputFile:
 
 
 def open_input(path: str, *, max_frames: int | None = None, video_stream: int | None = None,
-               rate: Fraction | None = None, allow_gaps: bool = False) -> InputFile:
+               rate: Fraction | None = None, allow_gaps: bool = False):
     """Open ``path`` (any container PyAV opens; ``"-"`` = y4m on stdin; an image sequence,
     ``rate`` and ``allow_gaps``: :mod:`nlvc_av.io.imageseq`) for encoding.
-    ``video_stream``: which video stream to code when there are several (else refused)."""
+    ``video_stream``: which video stream to code when there are several (else refused). A DPX
+    sequence is read by NLVC itself (:mod:`nlvc_av.io.imageread`)."""
+    native = native_input(sequence_of(str(path), rate, allow_gaps), rate, max_frames)
+    if native is not None:
+        return native
     return InputFile(path, max_frames=max_frames, video_stream=video_stream, rate=rate, allow_gaps=allow_gaps)
 
 

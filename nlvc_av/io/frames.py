@@ -134,3 +134,15 @@ def to_frame(
     for key, value in (color or {}).items():
         setattr(frame, key, value)
     return frame
+
+
+def frame_count(stream, rate: Fraction | None, container_duration: int | None = None) -> int:
+    """The frame count the source states, else the one its duration implies (0: unknown)."""
+    if stream.frames:
+        return int(stream.frames)
+    with contextlib.suppress(Exception):
+        if stream.duration and stream.time_base and rate:
+            return max(0, round(stream.duration * stream.time_base * rate))
+        if container_duration and rate:  # in microseconds (AV_TIME_BASE)
+            return max(0, round(Fraction(container_duration, 1_000_000) * rate))
+    return 0

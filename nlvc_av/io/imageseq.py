@@ -20,20 +20,23 @@ from pathlib import Path
 
 from ..errors import InputError
 
-IMAGE_SUFFIXES = (".dpx", ".tif", ".tiff", ".png")
+IMAGE_SUFFIXES = (".dpx", ".tif", ".tiff", ".png", ".exr")
 PATTERN = re.compile(r"%(0?(\d+))?d")
 NUMBERED = re.compile(r"^(.*?)(\d+)(\.[A-Za-z0-9]+)$")
 DEFAULT_RATE = Fraction(25)
 #: The first bytes of each kind of file (DPX either endianness, TIFF II/MM, PNG).
 MAGIC = {".dpx": (b"SDPX", b"XPDS"), ".tif": (b"II*\0", b"MM\0*"), ".tiff": (b"II*\0", b"MM\0*"),
-         ".png": (b"\x89PNG",)}
+         ".png": (b"\x89PNG",), ".exr": (b"v/1\x01",)}
 
 
 def is_sequence(path: str) -> bool:
-    """A folder, or a name with one printf number field (``%d``, ``%06d``) that is not itself the
-    name of a file (a file literally named ``a%d.y4m`` is that file)."""
-    if path == "-" or os.path.isfile(path):
+    """A folder, a name with one printf number field (``%d``, ``%06d``) that is not itself the
+    name of a file (a file literally named ``a%d.y4m`` is that file), or one image file (a
+    sequence of one: its bytes are kept like a sequence's)."""
+    if path == "-":
         return False
+    if os.path.isfile(path):
+        return path.lower().endswith(IMAGE_SUFFIXES)
     return os.path.isdir(path) or len(PATTERN.findall(Path(path).name)) == 1
 
 
@@ -56,6 +59,7 @@ class ImageSequence:
     width: int        # digits of the number field (0: as many as needed)
     suffix: str
     numbers: list[int]
+    literal: str = ""  # one file whose name has no number: its name (the pattern is made up)
 
     @property
     def pattern(self) -> str:
@@ -66,12 +70,13 @@ class ImageSequence:
 
     @property
     def files(self) -> list[Path]:
+        if self.literal:
+            return [self.folder / self.literal]
         return [self.folder / self.name(n) for n in self.numbers]
 
     def file_at(self, index: int) -> str:
         """The name of the sequence's file ``index`` (0: the first), or of the pattern past the end."""
-        return str(self.folder / self.name(self.numbers[index])) if index < len(self.numbers) else \
-            str(self.folder / self.pattern)
+        return str(self.files[index]) if index < len(self.numbers) else str(self.folder / self.pattern)
 
     @property
     def gaps(self) -> list[int]:
@@ -81,9 +86,12 @@ class ImageSequence:
     def image2(self, rate: Fraction | None) -> tuple[str, dict[str, str]]:
         """The url and options PyAV's image2 demuxer reads the sequence with."""
         options = {"framerate": str(DEFAULT_RATE if rate is None else parse_rate(rate))}
+        if self.literal:
+            return str(self.files[0]), {**options, "pattern_type": "none"}
         if self.gaps:  # every file present, in name order
             digits = "[0-9]" * self.width if self.width else "[0-9]*"
-            url = glob.escape(str(self.folder / self.prefix)) + digits + glob.escape(self.suffix)
+            # (the folder and the prefix apart: a prefix of "" keeps the folder's slash)
+            url = os.path.join(glob.escape(str(self.folder)), glob.escape(self.prefix)) + digits + glob.escape(self.suffix)
             return url, {**options, "pattern_type": "glob"}
         return str(self.folder / self.pattern), {**options, "start_number": str(self.numbers[0])}
 
@@ -155,10 +163,14 @@ def check_magic(files: list[Path]) -> None:
 def find_sequence(path: str, *, allow_gaps: bool = False) -> ImageSequence:
     """The sequence a folder or pattern names; a clear error for none, several, or gaps."""
     p = Path(path)
-    if p.is_dir():
+    if p.is_file():  # one image file
+        m = NUMBERED.match(p.name)
+        seq = ImageSequence(p.parent, m.group(1), len(m.group(2)), m.group(3), [int(m.group(2))]) if m else \
+            ImageSequence(p.parent, f"{p.stem}_", 6, p.suffix, [0], literal=p.name)
+    elif p.is_dir():
         names = sorted(n for n in os.listdir(p) if n.lower().endswith(IMAGE_SUFFIXES) and (p / n).is_file())
         if not names:
-            raise InputError(f"{path}: no DPX, TIFF or PNG files in this folder")
+            raise InputError(f"{path}: no DPX, TIFF, EXR or PNG files in this folder")
         seq = _from_names(p, names, path)
     else:
         folder = p.parent

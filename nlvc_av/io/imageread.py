@@ -1,0 +1,90 @@
+"""Image sequences read by NLVC itself (numpy, no FFmpeg): DPX files, whose every flavour
+:mod:`nlvc_av.io.dpx` describes, and uncompressed EXR files (:mod:`nlvc_av.io.exr`). FFmpeg's
+DPX decoder reorders the samples of some files (10-bit luma from film scanners), refuses others
+(12-bit packed, alpha only) and drops padding bits, and its EXR decoder converts the samples to
+floats; reading the samples ourselves, with the same packing the rebuild uses, makes every such
+file rebuildable byte for byte (:mod:`nlvc_av.io.rebuild`).
+
+    source = native_input(sequence, rate, max_frames)   # None: FFmpeg reads this sequence
+
+The object has the reading side of :class:`nlvc_av.io.demux.InputFile`: ``video``,
+``other_streams`` (none), :meth:`read`, ``truncated``, ``sequence``, ``max_frames``.
+"""
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+from typing import Iterator
+
+from ..errors import InputError
+from . import dpx, exr
+from .imageseq import DEFAULT_RATE, ImageSequence, parse_rate
+from .rebuild_ops import RebuildError
+from .streams import VideoFrameData, VideoInfo
+
+#: The suffixes read here -> (the first file's image, without its samples; the image and its
+#: planes). The other suffixes go through FFmpeg's image2 demuxer.
+NATIVE = {".dpx": (lambda data: dpx.read_header(data)[0], dpx.read_image),
+          ".exr": (exr.read_layout, exr.read_image)}
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as err:
+        raise InputError(f"{path}: cannot read: {err.strerror or err}") from None
+
+
+class NativeSequenceInput:
+    """A DPX sequence, one frame per file, at ``rate`` frames per second (pts 0, 1, 2...)."""
+
+    def __init__(self, sequence: ImageSequence, rate, max_frames: int | None, first):
+        self.sequence = sequence
+        self.name = str(sequence.folder / sequence.pattern)
+        self.max_frames = max_frames
+        self.truncated = False
+        self.other_streams: list = []
+        rate = DEFAULT_RATE if rate is None else parse_rate(rate)
+        self.video = VideoInfo(
+            width=first.width, height=first.height, pix_fmt=first.pix_fmt, time_base=1 / Fraction(rate),
+            frame_rate=Fraction(rate), metadata=sequence.tags(), frames=len(sequence.files),
+            codec_name=sequence.suffix.lower()[1:], source_pix_fmt=first.pix_fmt)
+
+    def read(self) -> Iterator[VideoFrameData]:
+        v = self.video
+        files = self.sequence.files
+        read_image = NATIVE[self.sequence.suffix.lower()][1]
+        for index, path in enumerate(files):
+            if self.max_frames is not None and index >= self.max_frames:
+                self.truncated = True
+                return
+            try:
+                image, planes = read_image(_read(path))
+            except RebuildError as err:
+                raise InputError(f"{path}: {err}; nothing was written") from None
+            if (image.width, image.height, image.pix_fmt) != (v.width, v.height, v.pix_fmt):
+                raise InputError(f"{path}: frame {index} is {image.width}x{image.height} {image.pix_fmt}, the "
+                                 f"sequence started as {v.width}x{v.height} {v.pix_fmt}; a change of size or "
+                                 "format mid-stream is not supported")
+            yield VideoFrameData(index, 1, planes)
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> "NativeSequenceInput":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def native_input(sequence: ImageSequence | None, rate, max_frames: int | None) -> NativeSequenceInput | None:
+    """The sequence read here, when its files are DPX or EXR and the first one's header is one
+    this reader takes; None otherwise (FFmpeg reads it, as before)."""
+    if sequence is None or sequence.suffix.lower() not in NATIVE:
+        return None
+    try:
+        first = NATIVE[sequence.suffix.lower()][0](_read(sequence.files[0]))
+    except RebuildError:
+        return None
+    return NativeSequenceInput(sequence, rate, max_frames, first)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import threading
 import time
 from fractions import Fraction
 from functools import partial
@@ -40,7 +41,7 @@ from .io.streams import VideoFrameData
 from .io.y4m import Y4M_TAG
 from .io.rebuild import source_files, source_record
 from .jobs import GopRunner
-from .progress import NullProgress, ProgressBar
+from .progress import open_progress as _progress
 from .stats import DecodeStats, EncodeStats
 
 __all__ = [
@@ -57,15 +58,6 @@ __all__ = [
 ]
 
 from .presets import DEFAULT_GOP  # noqa: E402,F401 (the default GOP length, re-exported)
-
-
-def _progress(progress, label: str, total: int):
-    if progress is True:
-        return ProgressBar(label, total)
-    if progress:
-        return progress  # update(frames, raw_bytes, coded_bytes, force=, coded=)/close(), e.g. a ProgressBar;
-        # encoding: frames = read so far (per frame), coded = in written GOPs; decoding: per frame written
-    return NullProgress()
 
 
 # --------------------------------------------------------------------------- coders
@@ -223,11 +215,23 @@ def _encode(source: demux.InputFile, out, *, coder, gop: int, progress, runner, 
 
     info = Info(app=f"nlvc {__version__}")
     total = min(v.frames, source.max_frames) if v.frames and source.max_frames else (v.frames or source.max_frames or 0)
-    bar = _progress(progress, "encoding", total)
+    bar = _progress(progress, "encoding", total, coder, inter=gop > 1 and total != 1)
     router = _PacketRouter({s.number: s.time_base for s in source.other_streams})
     start = time.monotonic()
     tags[presets.TAG] = preset
     read = 0  # frames read: the bar moves with each one (any --jobs); the coded count is shown next to it
+    coding = 0.0  # frames of the GOP being coded in this process, its planes counted as they finish
+    lock = threading.Lock()  # the GOP's pieces report from their threads (one GOP at a time codes here)
+
+    def show(force: bool = False) -> None:
+        with lock:
+            bar.update(read, stats.raw_bytes, stats.payload_bytes, force=force, coded=stats.frames + round(coding, 2))
+
+    def planes_coded(frames: float) -> None:  # GopCoder.encode_piece's progress
+        nonlocal coding
+        with lock:
+            coding += frames
+        show()
     files = source_files(source.sequence)  # the DPX/TIFF files to rebuild, one per frame (else empty)
 
     only_gop = False  # set when the first GOP read turns out to be the stream's only one
@@ -247,12 +251,14 @@ def _encode(source: demux.InputFile, out, *, coder, gop: int, progress, runner, 
                     records.append(source_record(files[read], item.planes, v.width, v.height, pixels_only))
                 last_end = (item.pts + item.duration) * v.time_base
                 read += 1
-                bar.update(read, stats.raw_bytes, stats.payload_bytes, coded=stats.frames)
+                show(force=len(frames) == gop or read == total)  # a GOP read is drawn before it is coded
             else:
                 router.add(item)
         if source.truncated:  # packets beyond the last kept frame are not part of the cut
             router.pending = router.take(last_end)
         if frames:
+            if read != total:
+                show(force=True)
             only_gop = read == len(frames)
             yield _gop_task(frames, router.take(None), records)  # the last GOP takes every remaining packet
 
@@ -267,7 +273,7 @@ def _encode(source: demux.InputFile, out, *, coder, gop: int, progress, runner, 
                 yield (planes[a:b], a, context), (cluster, n, len(ranges))
 
     coder.band_threads = runner.inline_threads
-    local = partial(_encode_local, coder, coding_fmt, trials=trials)
+    local = partial(_encode_local, coder, coding_fmt, trials=trials, progress=planes_coded)
     remote = partial(jobs.encode_piece_job, setup, coding_fmt, trials=trials)
     n_gops = -(-total // gop)
     count = n_gops * len(coder.pieces(min(gop, total), workers, v.height)) if total else None
@@ -286,12 +292,14 @@ def _encode(source: demux.InputFile, out, *, coder, gop: int, progress, runner, 
                 parts = []
                 cluster.index, cluster.payload, cluster.frame_types = stats.gops, payload, frame_types
                 writer.write_cluster(cluster)
-                stats.gops += 1
-                stats.frames += len(cluster.frame_pts)
-                stats.packets += len(cluster.packets)
-                stats.raw_bytes += raw_frame * len(cluster.frame_pts)
-                stats.payload_bytes += len(payload)
-                bar.update(read, stats.raw_bytes, stats.payload_bytes, force=True, coded=stats.frames)
+                with lock:
+                    coding = 0.0
+                    stats.gops += 1
+                    stats.frames += len(cluster.frame_pts)
+                    stats.packets += len(cluster.packets)
+                    stats.raw_bytes += raw_frame * len(cluster.frame_pts)
+                    stats.payload_bytes += len(payload)
+                show(force=True)
     finally:
         bar.close()
     stats.seconds = time.monotonic() - start
@@ -307,8 +315,9 @@ def _gop_task(frames: list[VideoFrameData], packets: list[Packet], records: list
     return (planes,), cluster
 
 
-def _encode_local(coder, pix_fmt: str, planes: list, start: int, context: list, trials: str = "all"):
-    return coder.encode_piece(planes, start, context, pix_fmt, trials)
+def _encode_local(coder, pix_fmt: str, planes: list, start: int, context: list, trials: str = "all",
+                  progress=None):
+    return coder.encode_piece(planes, start, context, pix_fmt, trials, progress)
 
 
 # --------------------------------------------------------------------------- decoding
@@ -367,7 +376,8 @@ def decode_file(
 def _decode(reader, coder, out, kind, video, streams, progress, max_frames, name, n_jobs=1) -> DecodeStats:
     stats = DecodeStats()
     start = time.monotonic()
-    bar = _progress(progress, "decoding", 0)
+    total = session.frame_count(reader, max_frames)  # 0 from a pipe: no bar, no ETA
+    bar = _progress(progress, "decoding", total, coder, inter=reader.codec_setup.gop_size > 1)
     packets: list[Packet] = []
     try:
         frames = jobs.iter_decoded(reader, coder, jobs=n_jobs, max_frames=max_frames, packets=packets)

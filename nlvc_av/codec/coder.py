@@ -203,10 +203,12 @@ class GopCoder:
         return [(a, min(a + size, n_frames)) for a in range(0, n_frames, size)]
 
     def encode_piece(self, frames: list[list[np.ndarray]], start: int, context: list, pix_fmt: str,
-                     trials: str = "all"):
-        """Frames ``start``... of a GOP (``context``: up to PIECE_CONTEXT frames before them)."""
+                     trials: str = "all", progress=None):
+        """Frames ``start``... of a GOP (``context``: up to PIECE_CONTEXT frames before them).
+        ``progress``: the adaptive stage calls it with the fraction of a frame each plane it
+        finishes is, from the thread that coded it (the network models code a GOP at once: never)."""
         if self.adaptive:
-            return self._stage(pix_fmt).encode_frames(frames, start, context, trials)
+            return self._stage(pix_fmt).encode_frames(frames, start, context, trials, progress)
         if start or context:
             raise ValueError(f"model '{self.model_id}' codes a GOP as one piece")
         return self.encode_gop(frames, pix_fmt, trials)

@@ -16,19 +16,20 @@ from . import blockpred, lanes, payload, references, sao
 from .order import CONTEXT, mini_gops, neighbours, within
 
 
-def encode(stage, frames: list, start: int, context: list, trials: str) -> list[bytes]:
-    """The chunks of frames ``start``... (mini-GOPs whole; ``context``: frames before them)."""
+def encode(stage, frames: list, start: int, context: list, trials: str, progress=None) -> list[bytes]:
+    """The chunks of frames ``start``... (mini-GOPs whole; ``context``: frames before them);
+    ``progress`` (stage.encode_frames) hears of each plane coded."""
     have = {start - len(context[-CONTEXT:]) + j: f for j, f in enumerate(context[-CONTEXT:])}
     chunks: list[bytes] = []
     if start == 0:
-        _encode_frame(stage, 0, frames[0], have, chunks, trials)
+        _encode_frame(stage, 0, frames[0], have, chunks, trials, progress)
     for lo, hi in mini_gops(start, start + len(frames)):
         hierarchical = True
         if stage.version >= 7:
             hierarchical = _pays(stage, lambda i: frames[i - start], have, lo, hi, trials)
             chunks.append(bytes([hierarchical]))
         for i in within(lo, hi, hierarchical):
-            _encode_frame(stage, i, frames[i - start], have, chunks, trials)
+            _encode_frame(stage, i, frames[i - start], have, chunks, trials, progress)
     return chunks
 
 
@@ -56,7 +57,7 @@ def _neighbourhood(i: int, have: dict):
     return [have[c] for c in near], pair
 
 
-def _encode_frame(stage, i: int, planes, have: dict, chunks: list, trials: str) -> None:
+def _encode_frame(stage, i: int, planes, have: dict, chunks: list, trials: str, progress=None) -> None:
     refs, spike = [[] for _ in planes], False
     if i:
         earlier, pair = _neighbourhood(i, have)
@@ -66,6 +67,8 @@ def _encode_frame(stage, i: int, planes, have: dict, chunks: list, trials: str) 
     for k, plane in enumerate(planes):
         units = stage.units(i, planes[:k], k, plane.shape, refs[k], len(planes), planes[0].shape, spike)
         chunks.extend(data for data, _ in stage._map(lambda unit: stage.encode_unit(plane, unit), units))
+        if progress is not None:
+            progress(plane.size / sum(p.size for p in planes))
     have[i] = planes
 
 

@@ -289,12 +289,14 @@ class AdaptiveGop:
         return [Unit(i, k, rows, sides, bool(plane_refs), chroma, large, spike) for rows in band_rows(shape[0], n)]
 
     def encode_frames(self, frames: list[list[np.ndarray]], start: int, context: list[list[np.ndarray]],
-                      trials: str = "all") -> list[bytes]:
+                      trials: str = "all", progress=None) -> list[bytes]:
         """The chunks of frames ``start``, ``start + 1``, ... of a GOP, given the (up to
         ``CONTEXT``) frames before ``start`` (the source's: the coding is lossless). Frame 0 is the I-frame.
-        Each frame depends only on the source, so any split of a GOP codes the same bytes."""
+        Each frame depends only on the source, so any split of a GOP codes the same bytes.
+        ``progress``: called, in the thread coding these frames, with the fraction of a frame
+        each plane coded is (the caller adds them up)."""
         if self.version >= 6:
-            return ordered.encode(self, frames, start, context, trials)
+            return ordered.encode(self, frames, start, context, trials, progress)
         chunks = []
         earlier = list(context[-CONTEXT:])
         for i, planes in enumerate(frames, start):
@@ -306,6 +308,8 @@ class AdaptiveGop:
             for k, plane in enumerate(planes):
                 units = self.units(i, planes[:k], k, plane.shape, refs[k], len(planes), planes[0].shape)
                 chunks.extend(data for data, _ in self._map(lambda unit: self.encode_unit(plane, unit), units))
+                if progress is not None:
+                    progress(plane.size / sum(p.size for p in planes))
             earlier = (earlier + [planes])[-CONTEXT:]
         return chunks
 

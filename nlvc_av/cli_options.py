@@ -25,7 +25,9 @@ _model_option = click.option("--model", default=None, envvar="NLVC_MODEL", show_
                                   "nlvc-adaptive-ls-v8), 'mdiff' (the 0.2 network), 'tiny' (tests), or a .npz "
                                   "weights file of the network (then embedded in the output). Decoding always "
                                   "uses the model the file names.")
-_overwrite_option = click.option("--overwrite", "-y", is_flag=True, help="Replace an existing OUTPUT.")
+_overwrite_option = click.option("--overwrite", "-y", is_flag=True,
+                                 help="Replace an existing OUTPUT (a folder only if it holds nothing but the "
+                                      "image sequence's files, e.g. a previous restore).")
 _quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress bar, no summary, no warnings.")
 
 

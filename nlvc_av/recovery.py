@@ -211,7 +211,7 @@ def decode_recovering(reader: container.Reader, coder, dst: str, kind: str, vide
     from .stats import DecodeStats
 
     if kind == "images":
-        check_folder(dst)  # refused before anything is decoded
+        check_folder(dst, overwrite, video.metadata)  # refused before anything is decoded
     gop_size = reader.codec_setup.gop_size
     report = DamageReport(gop_size)
     stats = DecodeStats(damage=report)
@@ -230,7 +230,8 @@ def decode_recovering(reader: container.Reader, coder, dst: str, kind: str, vide
             if dst == STDIO:
                 write(sys.stdout.buffer, "stdout")
             else:
-                with atomic_folder(dst) if kind == "images" else atomic_output(dst, overwrite) as tmp:
+                with atomic_folder(dst, overwrite, video.metadata) if kind == "images" else \
+                        atomic_output(dst, overwrite) as tmp:
                     write(tmp, dst)
     finally:
         bar.close()

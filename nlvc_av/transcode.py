@@ -31,7 +31,7 @@ from . import jobs, presets, session
 from .codec import formats as P
 from . import checks, recovery
 from .destinations import STDIO, atomic_output, direction, is_nlvc, output_kind  # noqa: F401 (re-exported)
-from .destinations import refuse_terminal
+from .destinations import NamedOutput, refuse_terminal
 from .io.imageseq import is_sequence  # noqa: F401 (the CLI asks whether a missing name is a pattern)
 from .io.imagewrite import atomic_folder
 from .errors import OutputError, OutputExistsError, UnknownModelError, UnsupportedPixelFormatError
@@ -194,9 +194,9 @@ def encode_file(
         encode = partial(_encode, source, coder=coder, gop=gop, progress=progress, runner=runner,
                          preset=preset, pixels_only=pixels_only)
         if dst == STDIO:
-            return encode(sys.stdout.buffer)
-        with atomic_output(dst, overwrite) as tmp:
-            stats = encode(tmp)
+            return encode(NamedOutput(sys.stdout.buffer, "stdout"))
+        with atomic_output(dst, overwrite) as tmp, NamedOutput.open(tmp, dst) as out:  # (errors name dst)
+            stats = encode(out)
         stats.file_bytes = os.path.getsize(dst)
         return stats
 
@@ -336,8 +336,11 @@ def decode_file(
     jobs: int = 1,
 ) -> DecodeStats:
     """Decode ``src`` (``.nlvc`` path, or ``"-"`` for stdin) into ``dst``: ``.mkv`` (FFV1 level 3
-    + the original audio/subtitle streams), ``.y4m``, or ``"-"`` (y4m on stdout). ``jobs``: GOPs
-    decoded at once by worker processes (1: in this process, with ``threads``)."""
+    + the original audio/subtitle streams), ``.y4m``, ``"-"`` (y4m on stdout), or a folder (an
+    image sequence: an existing folder, a name ending in '/', or a new name without an extension
+    when the file holds an image sequence; ``overwrite`` replaces a folder holding only the
+    sequence's files). ``jobs``: GOPs decoded at once by worker processes (1: in this process,
+    with ``threads``)."""
     src, dst = str(src), str(dst)
     kind = output_kind(dst)
     if dst != STDIO and kind != "images" and Path(dst).exists() and not overwrite:
@@ -347,6 +350,8 @@ def decode_file(
     source = sys.stdin.buffer if src == STDIO else src
     with container.open(source, "r", salvage=recover) as reader:  # (recover: past damaged Tags, ...)
         checks.check_header(reader)
+        if kind == "images":  # a new name without '/' is a folder only for an image sequence
+            kind = output_kind(dst, sequence="nlvc:sequence" in reader.tags)
         if not recover:
             for notice in reader.head_errors:  # (a tag that is not UTF-8: kept escaped)
                 logging.getLogger("nlvc_av").warning("%s: %s", src if src != STDIO else "stdin", notice)
@@ -366,7 +371,7 @@ def decode_file(
         if dst == STDIO:
             stats = _decode(reader, coder, sys.stdout.buffer, kind, video, streams, progress, max_frames, "stdout", jobs)
         else:
-            with atomic_folder(dst) if kind == "images" else atomic_output(dst, overwrite) as tmp:
+            with atomic_folder(dst, overwrite, video.metadata) if kind == "images" else atomic_output(dst, overwrite) as tmp:
                 stats = _decode(reader, coder, tmp, kind, video, streams, progress, max_frames, dst, jobs)
         for notice in reader.errors:  # damage that cost no frame (the Cues, the CuesLocator): said, not fatal
             logging.getLogger("nlvc_av").warning("%s: no frame lost: %s", src if src != STDIO else "stdin", notice)

@@ -13,6 +13,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
+import shutil
 from pathlib import Path
 from typing import Sequence
 
@@ -50,19 +52,26 @@ def frame_numbers(tags: dict[str, str]) -> list[int] | None:
     return out
 
 
+def sequence_pattern(tags: dict[str, str]) -> str:
+    """The pattern the files are written under: the source sequence's (``scan_%06d.dpx``,
+    control characters spelled out), else ``frame_%06d.png``."""
+    pattern = escape(Path(tags.get("nlvc:sequence") or DEFAULT_PATTERN).name)
+    if len(PATTERN.findall(pattern)) != 1 or Path(pattern).suffix.lower() not in ENCODERS:
+        return DEFAULT_PATTERN
+    return pattern
+
+
 class ImageSeqWriter:
     """Writes each frame as its own file in ``folder`` (a writer like Y4mWriter)."""
 
     def __init__(self, folder: str, video: VideoInfo, name: str | None = None):
         tags = video.metadata
         self.shown = str(name or folder)  # for warnings: the destination, not a temporary folder
-        pattern = Path(tags.get("nlvc:sequence") or DEFAULT_PATTERN).name
-        if not plain_name(pattern):  # control characters: the name shown in messages is the one written
+        stored = Path(tags.get("nlvc:sequence") or DEFAULT_PATTERN).name
+        if not plain_name(stored):  # control characters: the name shown in messages is the one written
             log.warning("%s: the stored sequence name '%s' has control characters; written spelled out, as %s",
-                        self.shown, pattern, escape(pattern))
-            pattern = escape(pattern)
-        if len(PATTERN.findall(pattern)) != 1 or Path(pattern).suffix.lower() not in ENCODERS:
-            pattern = DEFAULT_PATTERN
+                        self.shown, stored, escape(stored))
+        pattern = sequence_pattern(tags)
         self.folder, self.pattern, self.video = Path(folder), pattern, video
         self.codec = ENCODERS[Path(pattern).suffix.lower()]
         if not ("nlvc:sequence" in tags and Path(pattern).suffix.lower() in REBUILT):
@@ -95,10 +104,8 @@ class ImageSeqWriter:
         try:
             packets = cc.encode(to_frame(planes, v.pix_fmt, v.width, v.height)) + cc.encode(None)
         except av.FFmpegError as err:
-            raise OutputError(f"{self.folder}: cannot write {self.pattern % number}: {_describe(err)}") from None
-        with open(self.folder / (self.pattern % number), "wb") as f:
-            for packet in packets:
-                f.write(bytes(packet))
+            raise OutputError(f"{self.shown}: cannot write {self.pattern % number}: {_describe(err)}") from None
+        self._save(self.pattern % number, b"".join(bytes(packet) for packet in packets), "wb")
         self.count += 1
         self.next = number + 1
 
@@ -120,13 +127,17 @@ class ImageSeqWriter:
         if not check(source, data):
             raise OutputError(f"{self.folder}: {name}: the rebuilt file does not match its stored MD5; "
                               "the file is damaged or was written by an incompatible coder")
-        try:
-            with open(self.folder / name, "xb") as f:
-                f.write(data)
-        except OSError as err:
-            raise OutputError(f"{self.folder}: cannot write {name}: {err.strerror or err}") from None
+        self._save(name, data, "xb")
         self.count += 1
         self.next = number + 1
+
+    def _save(self, name: str, data: bytes, mode: str) -> None:
+        """One file of the sequence; an error (a full disk) names the destination and the file."""
+        try:
+            with open(self.folder / name, mode) as f:
+                f.write(data)
+        except OSError as err:
+            raise OutputError(f"{self.shown}: cannot write {name}: {err.strerror or err}") from None
 
     def close(self) -> None:
         pass
@@ -135,27 +146,47 @@ class ImageSeqWriter:
         pass
 
 
-def check_folder(dst: str | os.PathLike) -> Path:
-    """``dst`` as a Path, if an image sequence may be written there (a new or empty folder in
-    an existing one); else OutputError."""
+def check_folder(dst: str | os.PathLike, overwrite: bool = False, tags: dict[str, str] | None = None) -> Path:
+    """``dst`` as a Path, if an image sequence may be written there: a new or empty folder in
+    an existing one; with ``overwrite``, also a folder that holds nothing but files named like
+    the sequence's (``tags``: the file's; a previous restore), which is replaced. Else OutputError."""
     dst = Path(dst)
     if dst.exists() and (not dst.is_dir() or any(dst.iterdir())):
-        raise OutputError(f"{dst}: exists and is not an empty folder; an image sequence is written into a "
-                          "new (or empty) folder")
+        if not overwrite or not dst.is_dir():
+            raise OutputError(f"{dst}: exists and is not an empty folder; an image sequence is written into a "
+                              "new (or empty) folder, or with --overwrite replaces one that holds only its files")
+        _check_replaceable(dst, sequence_pattern(tags or {}))
     parent = dst.parent if str(dst.parent) else Path(".")
     if not parent.is_dir():
         raise OutputError(f"{dst}: directory {str(parent)!r} does not exist")
     return dst
 
 
+def _check_replaceable(folder: Path, pattern: str, shown: Path | None = None) -> None:
+    """OutputError unless ``folder`` (not a link) holds only plain files named like ``pattern``'s."""
+    shown = shown or folder
+    if folder.is_symlink():
+        raise OutputError(f"{shown}: is a link to a folder; --overwrite replaces only a folder that holds nothing "
+                          "but the sequence's files: choose a new or empty folder")
+    m = PATTERN.search(pattern)
+    names = re.compile(re.escape(pattern[:m.start()]) + r"[0-9]+" + re.escape(pattern[m.end():]) + r"\Z")
+    with os.scandir(folder) as entries:
+        other = sorted(e.name for e in entries if not (e.is_file(follow_symlinks=False) and names.match(e.name)))
+    if other:
+        raise OutputError(f"{shown}: holds '{escape(other[0])}'{f' and {len(other) - 1} more' if len(other) > 1 else ''}, "
+                          f"not a file of this sequence ({pattern}); --overwrite replaces only a folder that holds "
+                          "nothing but the sequence's files: choose a new or empty folder")
+
+
 @contextlib.contextmanager
-def atomic_folder(dst: str | os.PathLike):
+def atomic_folder(dst: str | os.PathLike, overwrite: bool = False, tags: dict[str, str] | None = None):
     """Yield a temporary folder next to ``dst``, renamed to ``dst`` when complete, removed on
-    any error. ``dst`` must not exist, or be an empty folder: nothing is ever deleted."""
-    import shutil
+    any error. ``dst`` must not exist, or be an empty folder, or (``overwrite``) a folder of
+    the sequence's files only (:func:`check_folder`), which is then replaced: nothing else is
+    ever deleted."""
     import tempfile
 
-    dst = check_folder(dst)
+    dst = check_folder(dst, overwrite, tags)
     parent = dst.parent if str(dst.parent) else Path(".")
     try:
         tmp = tempfile.mkdtemp(prefix=f".{dst.name}.", suffix=".part", dir=parent)
@@ -166,9 +197,36 @@ def atomic_folder(dst: str | os.PathLike):
         umask = os.umask(0)  # mkdtemp makes it 0700: the folder gets the mode the umask gives
         os.umask(umask)
         os.chmod(tmp, 0o777 & ~umask)
-        if dst.exists():
+        if dst.exists() and not any(dst.iterdir()):
             dst.rmdir()  # the empty folder checked above
-        os.replace(tmp, dst)
+        if dst.exists():
+            _replace(dst, tmp, parent, overwrite, sequence_pattern(tags or {}))
+        else:
+            os.replace(tmp, dst)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def _replace(dst: Path, tmp: str, parent: Path, overwrite: bool, pattern: str) -> None:
+    """``tmp`` in place of the folder ``dst``: ``dst`` moved aside, checked again there (what
+    it holds now), the new folder moved in, the old one deleted; on any failure ``dst`` is
+    put back as it was."""
+    import tempfile
+
+    if not overwrite:
+        raise OutputError(f"{dst}: files appeared in it while writing; not replaced (use --overwrite)")
+    aside = tempfile.mkdtemp(prefix=f".{dst.name}.", suffix=".old", dir=parent)
+    try:
+        os.replace(dst, aside)
+    except OSError as err:
+        os.rmdir(aside)
+        raise OutputError(f"{dst}: cannot replace it: {err.strerror or err}") from None
+    try:
+        _check_replaceable(Path(aside), pattern, dst)
+        os.replace(tmp, dst)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.replace(aside, dst)
+        raise
+    shutil.rmtree(aside, ignore_errors=True)

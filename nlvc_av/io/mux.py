@@ -86,7 +86,7 @@ class OutputFile:
         self._y4m = None
         self._closed = False
         if kind in ("y4m", "images"):
-            self._y4m = Y4mWriter(dst, video) if kind == "y4m" else ImageSeqWriter(dst, video, self.name)
+            self._y4m = Y4mWriter(dst, video, self.name) if kind == "y4m" else ImageSeqWriter(dst, video, self.name)
             if streams:
                 log.info("%s: %s carries video only; %d other stream(s) not written", self.name, kind, len(streams))
             return

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import re
 from fractions import Fraction
@@ -12,6 +11,7 @@ import numpy as np
 
 from ..checks import MAX_DIMENSION, MAX_TERM
 from ..codec import formats as P
+from ..destinations import NamedOutput
 from ..errors import InputError, OutputError
 from .streams import VideoInfo
 
@@ -152,7 +152,7 @@ class Y4mWriter:
     """YUV4MPEG2 written directly (the planes are the format): the header carries the frame
     rate, the sample aspect ratio, the 4:2:0 chroma siting and the colour range."""
 
-    def __init__(self, dst: str | BinaryIO, video: VideoInfo):
+    def __init__(self, dst: str | BinaryIO, video: VideoInfo, name: str | None = None):
         fmt = P.lookup(video.pix_fmt)
         if fmt.family == "rgb":
             raise OutputError(f"YUV4MPEG2 cannot carry RGB video ({video.pix_fmt}); write a .mkv instead")
@@ -160,8 +160,8 @@ class Y4mWriter:
             raise OutputError(f"YUV4MPEG2 cannot carry {video.pix_fmt}; write a .mkv instead")
         self._dtype = np.uint8 if fmt.bit_depth <= 8 else np.dtype("<u2")
         self.video = video
-        self._own = not hasattr(dst, "write")
-        self._file = open(dst, "wb") if self._own else dst
+        name = str(name or getattr(dst, "name", None) or dst)  # write errors name the destination
+        self._file = NamedOutput(dst, name) if hasattr(dst, "write") else NamedOutput.open(dst, name)
         self._shapes = P.plane_shapes(fmt, video.width, video.height)
         self._file.write(self.header(video))
 
@@ -196,14 +196,10 @@ class Y4mWriter:
             self._file.write(np.ascontiguousarray(plane, dtype=self._dtype).data)
 
     def close(self) -> None:
-        self._file.flush()
-        if self._own:
-            self._file.close()
+        self._file.close()  # (flushed; closed if opened here)
 
     def abort(self) -> None:
-        if self._own:
-            with contextlib.suppress(Exception):
-                self._file.close()
+        self._file.abort()
 
 
 # --------------------------------------------------------------------------- reading: the frame count

@@ -110,9 +110,15 @@ def test_bad_input_one_line_each_nothing_written(tmp_path, cli_env):
     (bad / "scan_086400.dpx").write_bytes(bytes(data))
     one_clean_line(cli(bad, tmp_path / "a.nlvc"), tmp_path, "scan_086400.dpx: not a DPX file: its header is damaged")
 
-    exr = write_sequence(tmp_path / "exr", "exr", "gbrpf32le", "exr", count=1)
-    one_clean_line(cli(exr / "scan_%06d.exr", tmp_path / "a.nlvc"), tmp_path,
-                   "unsupported pixel format 'gbrpf32le'")
+    (tmp_path / "exr").mkdir()  # a compressed EXR (uncompressed ones are read and rebuilt)
+    out = av.open(str(tmp_path / "exr" / "scan_%06d.exr"), "w", format="image2")
+    s = out.add_stream("exr", rate=24, options={"compression": "zip16"})
+    s.width, s.height, s.pix_fmt = 12, 8, "gbrpf32le"
+    out.mux(s.encode(av.VideoFrame(12, 8, "gbrpf32le")))
+    out.mux(s.encode())
+    out.close()
+    one_clean_line(cli(tmp_path / "exr" / "scan_%06d.exr", tmp_path / "a.nlvc"), tmp_path,
+                   "scan_000001.exr: compression 3 (uncompressed EXR files are read")
 
 
 

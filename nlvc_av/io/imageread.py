@@ -85,6 +85,8 @@ def native_input(sequence: ImageSequence | None, rate, max_frames: int | None) -
         return None
     try:
         first = NATIVE[sequence.suffix.lower()][0](_read(sequence.files[0]))
-    except RebuildError:
+    except RebuildError as err:
+        if sequence.suffix.lower() == ".exr":  # FFmpeg's EXR decoder gives floats, which are not coded
+            raise InputError(f"{sequence.files[0]}: {err}; nothing was written") from None
         return None
     return NativeSequenceInput(sequence, rate, max_frames, first)

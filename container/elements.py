@@ -9,8 +9,9 @@ from __future__ import annotations
 
 #: The newest format version this package writes: (major, minor). It reads any 1.x file. A file
 #: is stamped with the lowest minor version that describes it (1.1 when it embeds weights, 1.2
-#: when its video is interlaced, 1.3 when it carries source files to rebuild; otherwise 1.0).
-VERSION = (1, 3)
+#: when its video is interlaced, 1.3 when it carries source files to rebuild, 1.4 when their maps
+#: may use the ops 1.4 added; otherwise 1.0).
+VERSION = (1, 4)
 
 # --- EBML header (RFC 8794 IDs) -------------------------------------------------------------
 EBML = 0x1A45DFA3

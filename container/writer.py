@@ -29,14 +29,15 @@ class Writer:
     is left by an exception, they are not: the file then reads as truncated after its last
     complete cluster, which is what it is.
 
-    ``source_files=True`` says that clusters will carry SourceFile records (1.3): the header,
+    ``source_files`` says that clusters will carry SourceFile records: ``True`` (or 3) whose
+    maps use the ops of 1.3, 4 whose maps may use the ops 1.4 added (FORMAT.md 6.2); the header,
     written first, names the version."""
 
     def __init__(self, file: BinaryIO, *, codec_setup: CodecSetup, tracks: Iterable[Track],
                  info: Info | None = None, tags: dict[str, str] | None = None,
-                 close_file: bool = False, source_files: bool = False):
+                 close_file: bool = False, source_files: bool | int = False):
         tracks = list(tracks)
-        _check_head(codec_setup, tracks, tags or {})
+        _check_head(codec_setup, tracks, tags or {}, source_files)
         self._file = file
         self._close_file = close_file
         self._closed = False
@@ -111,9 +112,9 @@ class Writer:
 
 def open_writer(file: str | os.PathLike | BinaryIO, *, codec_setup: CodecSetup,
                 tracks: Iterable[Track], info: Info | None = None,
-                tags: dict[str, str] | None = None, source_files: bool = False) -> Writer:
+                tags: dict[str, str] | None = None, source_files: bool | int = False) -> Writer:
     tracks = list(tracks)
-    _check_head(codec_setup, tracks, tags or {})  # before a path is created
+    _check_head(codec_setup, tracks, tags or {}, source_files)  # before a path is created
     if isinstance(file, (str, os.PathLike)):
         file, close_file = io.open(file, "wb"), True
     else:
@@ -124,7 +125,11 @@ def open_writer(file: str | os.PathLike | BinaryIO, *, codec_setup: CodecSetup,
 
 # --- validation of what the caller hands over (ValueError: a bug of the caller) ------------------
 
-def _check_head(setup: CodecSetup | None, tracks: list[Track], tags: dict[str, str]) -> None:
+def _check_head(setup: CodecSetup | None, tracks: list[Track], tags: dict[str, str],
+                source_files: bool | int = False) -> None:
+    if source_files not in (False, True, 3, 4):
+        raise ValueError(f"source_files must be False, True, 3 or 4 (the minor version the records need), "
+                         f"not {source_files!r}")
     if not isinstance(setup, CodecSetup):
         raise ValueError("codec_setup= must be a container.CodecSetup")
     sha = setup.weights_sha256
@@ -199,10 +204,10 @@ def _is_int64(value: object) -> bool:
 
 # --- encoding -----------------------------------------------------------------------------------
 
-def _minor_version(setup: CodecSetup, tracks: list[Track], source_files: bool) -> int:
+def _minor_version(setup: CodecSetup, tracks: list[Track], source_files: bool | int) -> int:
     """The lowest minor version that describes the file (FORMAT.md section 6)."""
     if source_files:
-        return 3  # SourceFile
+        return max(3, int(source_files))  # SourceFile (3); SourceMap ops 4-6 (4)
     if any(isinstance(t, VideoTrack) and t.field_order for t in tracks):
         return 2  # FieldOrder
     return 1 if setup.model_weights else 0  # ModelWeights

@@ -39,7 +39,7 @@ from .io import demux
 from .io.mux import write_decoded
 from .io.streams import VideoFrameData
 from .io.y4m import Y4M_TAG
-from .io.rebuild import source_files, source_record
+from .io.rebuild import map_version, source_files, source_record
 from .jobs import GopRunner
 from .progress import open_progress as _progress
 from .stats import DecodeStats, EncodeStats
@@ -279,7 +279,7 @@ def _encode(source: demux.InputFile, out, *, coder, gop: int, progress, runner, 
     count = n_gops * len(coder.pieces(min(gop, total), workers, v.height)) if total else None
     try:
         with container.open(out, "w", codec_setup=setup, tracks=tracks, info=info, tags=tags,
-                            source_files=bool(files)) as writer:
+                            source_files=map_version(files)) as writer:
             parts: list = []
             # a stream of one GOP codes its pieces on threads here (the adaptive stage releases
             # the GIL; jobs.THREADS_PER_JOB); longer streams use worker processes

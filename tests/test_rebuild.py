@@ -104,7 +104,7 @@ def test_sequence_comes_back_byte_for_byte(tmp_path, kind):
     folder = sources(kind, tmp_path)
     encode_file(str(folder), tmp_path / "a.nlvc", model="tiny", gop=2)
     with container.open(tmp_path / "a.nlvc") as r:
-        assert r.version == (1, 3)
+        assert r.version == ((1, 4) if kind.startswith("tiff") else (1, 3))  # TIFF maps may use ops 4-6
         records = [f for c in r.iter_clusters() for f in c.source_files]
     assert [f.name for f in records] == sorted(p.name for p in folder.iterdir())
     assert all(f.md5 == hashlib.md5((folder / f.name).read_bytes()).digest() for f in records)

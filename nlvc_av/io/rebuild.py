@@ -1,4 +1,4 @@
-"""Source files rebuilt byte for byte from the decoded frame (FORMAT.md 6.2; numpy only).
+"""Source files rebuilt byte for byte from the decoded frame (FORMAT.md 6.2; numpy; numba for PackBits).
 
 A DPX or TIFF file is its non-pixel bytes (headers, user data, gaps, trailing bytes) and its
 pixels, packed as the file packs them. :func:`record_for` splits a source file into those (the
@@ -16,12 +16,16 @@ word, DPX method A or B), in ``byte_order``, then zeros up to ``row_bytes``. The
 file from that stream and the stored bytes, one (op, length, pixel offset) triple at a time:
 op 0 copies ``length`` stored bytes; op 1 copies ``length`` pixel bytes from the offset; op 2
 is a PackBits-coded strip of ``length`` file bytes, its control bytes stored, its literal and
-run bytes taken from the pixel stream from the offset.
+run bytes taken from the pixel stream from the offset. Ops 4 and 5 (1.4) are such a strip made
+from whole rows of the pixel stream by FFmpeg's or libtiff's PackBits encoder
+(:mod:`nlvc_av.io.packbits`), nothing stored; op 6 (1.4): the next ``length`` stored bytes are
+a zlib stream, and the ops after it read the stored bytes from what it inflates to.
 """
 from __future__ import annotations
 
 import hashlib
 import logging
+import zlib
 from pathlib import Path
 from typing import Sequence
 
@@ -30,6 +34,8 @@ import numpy as np
 from container import SourceFile
 
 from ..errors import InputError
+from . import packbits
+from .rebuild_ops import OP_INFLATE
 from .rebuild_ops import OP_PACKBITS, OP_PIXELS, OP_STORED, RebuildError  # noqa: F401 (re-exported)
 
 REBUILT = (".dpx", ".tif", ".tiff")
@@ -64,8 +70,9 @@ def pixel_stream(planes: Sequence[np.ndarray], packing: dict, width: int, height
     return out.tobytes()
 
 
-def splice(pixel_map: Sequence[int], stored: bytes, pixels: bytes) -> bytes:
-    """The file: the map's ops over the stored bytes and the pixel stream, in file order."""
+def splice(pixel_map: Sequence[int], stored: bytes, pixels: bytes, row_bytes: int = 0) -> bytes:
+    """The file: the map's ops over the stored bytes and the pixel stream (rows of ``row_bytes``),
+    in file order."""
     out, at = [], 0
     for k in range(0, len(pixel_map), 3):
         op, length, start = pixel_map[k:k + 3]
@@ -76,9 +83,28 @@ def splice(pixel_map: Sequence[int], stored: bytes, pixels: bytes) -> bytes:
             out.append(pixels[start:start + length])
         elif op == OP_PACKBITS:
             at = _packbits(out, length, stored, at, pixels, start)
+        elif op in packbits.RULES:
+            out.append(packbits.pack(op, np.frombuffer(pixels, np.uint8), start, row_bytes, length))
+        elif op == OP_INFLATE:  # the stored bytes from here on: these inflated, then the rest
+            stored, at = _inflate(stored[at:at + length], pixel_map) + stored[at + length:], 0
         else:
             raise RebuildError(f"unknown rebuild op {op}")
     return b"".join(out)
+
+
+def _inflate(data: bytes, pixel_map: Sequence[int]) -> bytes:
+    """Op 6's zlib stream, inflated: at most twice the bytes the map makes, and some (a crafted
+    stream cannot fill the memory)."""
+    limit = 2 * sum(pixel_map[1::3]) + 4096
+    inflater = zlib.decompressobj()
+    try:
+        made = inflater.decompress(data, limit)
+    except zlib.error as err:
+        raise RebuildError(f"damaged compressed stored bytes ({err})") from None
+    if inflater.unconsumed_tail or not inflater.eof or inflater.unused_data:
+        raise RebuildError("the compressed stored bytes are cut, longer than their stream, or inflate to more "
+                           f"than the {limit} bytes the map can use")
+    return made
 
 
 def _packbits(out: list, length: int, stored: bytes, at: int, pixels: bytes, start: int) -> int:
@@ -104,7 +130,10 @@ def rebuild(record: SourceFile, planes: Sequence[np.ndarray], width: int, height
     try:
         if not 0 <= int(record.packing.get("shift", 0)) <= 15 or record.packing["byte_order"] not in ("be", "le"):
             raise ValueError("shift or byte order")
-        return splice(record.pixel_map, record.data, pixel_stream(planes, record.packing, width, height))
+        return splice(record.pixel_map, record.data, pixel_stream(planes, record.packing, width, height),
+                      int(record.packing["row_bytes"]))
+    except RebuildError as err:  # (a subclass of ValueError) the map's own error
+        raise RebuildError(f"{record.name}: {err}") from None
     except (KeyError, ValueError, TypeError) as err:
         raise RebuildError(f"{record.name}: the stored packing is not valid ({type(err).__name__}: {err})") from None
 
@@ -170,3 +199,12 @@ def source_record(path: Path, planes: Sequence[np.ndarray], width: int, height: 
             raise RebuildError(f"{err}; nothing was written (--pixels-only keeps its pixels, not its bytes)") from None
         log.warning("%s; its pixels are kept, not its bytes (--pixels-only)", err)
         return SourceFile(Path(path).name, hashlib.md5(Path(path).read_bytes()).digest())
+
+
+def map_version(files: Sequence[Path]) -> int:
+    """The format minor version the records of ``files`` need, known before the first is made
+    (the writer stamps it first): 4 when there is a TIFF file (its map may use ops 4-6, 1.4), 3
+    otherwise, 0 for no files."""
+    if not files:
+        return 0
+    return 4 if any(Path(f).suffix.lower() in (".tif", ".tiff") for f in files) else 3

@@ -3,19 +3,25 @@
 
 The first image (IFD 0): strips, chunky (PlanarConfiguration 1), no predictor, uncompressed
 (Compression 1) or PackBits (32773, FFmpeg's default); RGB (3 samples), RGBA (4) or grey
-(1), 8 or 16 bits, either byte order (``II``, ``MM``). Every byte that is not pixels (the
-header, the IFDs, their values, other images, gaps, PackBits control bytes) is stored as it is.
+(1), 8 or 16 bits, either byte order (``II``, ``MM``). A PackBits strip that FFmpeg's or
+libtiff's encoder makes from its rows, byte for byte, is made again from the pixels (map ops 4
+and 5, :mod:`nlvc_av.io.packbits`); another keeps its control bytes. Every byte that is not
+pixels (the header, the IFDs, their values, other images, gaps, those control bytes) is stored,
+zlib-compressed (op 6) when that is smaller.
 """
 from __future__ import annotations
 
 import struct
+import zlib
 
-from .rebuild_ops import OP_PACKBITS, OP_PIXELS, OP_STORED, RebuildError
+from . import packbits
+from .rebuild_ops import OP_INFLATE, OP_PACKBITS, OP_PIXELS, OP_STORED, RebuildError
 
 TYPES = {1: (1, "B"), 3: (2, "H"), 4: (4, "I"), 16: (8, "Q")}  # BYTE, SHORT, LONG, LONG8 (BigTIFF)
 WIDTH, HEIGHT, BITS, COMPRESSION, PHOTOMETRIC = 256, 257, 258, 259, 262
 STRIP_OFFSETS, SAMPLES, ROWS_PER_STRIP, STRIP_BYTES, PLANAR, PREDICTOR, TILE_WIDTH = 273, 277, 278, 279, 284, 317, 322
 COMPONENTS = {1: "0", 3: "2,0,1", 4: "2,0,1,3"}  # samples per pixel -> codec planes (Y; G, B, R[, A])
+TRIPLE = 24  # bytes of a map triple in the file (SourceMap: three int64)
 
 
 def _ifd(data: bytes, e: str, at: int) -> dict[int, list[int]]:
@@ -83,17 +89,32 @@ def layout(data: bytes, width: int, height: int) -> tuple[dict, list[int], bytes
         if compression == 1:
             pixel_map += [OP_PIXELS, length, k * rows * row_bytes]
         else:
-            pixel_map += [OP_PACKBITS, length, k * rows * row_bytes]
-            stored.append(_control_bytes(data[start:start + length], raw, k))
+            op, control = _packbits_strip(data[start:start + length], raw, row_bytes, k)
+            pixel_map += [op, length, k * rows * row_bytes]
+            stored.append(control)
         at = start + length
     if at < len(data):
         pixel_map += [OP_STORED, len(data) - at, 0]
         stored.append(data[at:])
+    stored, packed = b"".join(stored), zlib.compress(b"".join(stored), 9)
+    if len(packed) + TRIPLE < len(stored):
+        pixel_map, stored = [OP_INFLATE, len(packed), 0] + pixel_map, packed
     packing = {"samples": "u8" if bits[0] == 8 else "u16", "byte_order": "le" if e == "<" else "be",
                "order": COMPONENTS[spp], "row_bytes": row_bytes}
     if bits[0] == 16:
         packing["shift"] = 0
-    return packing, pixel_map, b"".join(stored)
+    return packing, pixel_map, stored
+
+
+def _packbits_strip(strip: bytes, raw: int, row_bytes: int, k: int) -> tuple[int, bytes]:
+    """The map op of a PackBits strip and its stored bytes: FFmpeg's or libtiff's run choice
+    (4, 5; nothing stored) where re-encoding its decoded rows gives its exact bytes, else op 2
+    and its control bytes."""
+    decoded = packbits.unpack(strip, raw)
+    if decoded is None:
+        raise RebuildError(f"PackBits strip {k} does not decode to the {raw} bytes of its rows")
+    op = packbits.rule_of(strip, decoded, row_bytes)
+    return (op, b"") if op is not None else (OP_PACKBITS, _control_bytes(strip, raw, k))
 
 
 def _control_bytes(strip: bytes, raw: int, k: int) -> bytes:

@@ -21,14 +21,14 @@ from typing import Sequence
 import av
 import numpy as np
 
-from ..errors import OutputError
+from ..errors import InputError, OutputError
 from ..text import escape
 from .frames import _describe, to_frame
 from .imageseq import PATTERN
 from .rebuild import REBUILT, check, rebuild
 from .streams import VideoInfo
 
-ENCODERS = {".dpx": "dpx", ".tif": "tiff", ".tiff": "tiff", ".png": "png"}
+ENCODERS = {".dpx": "dpx", ".tif": "tiff", ".tiff": "tiff", ".png": "png", ".exr": "exr"}
 DEFAULT_PATTERN = "frame_%06d.png"
 
 log = logging.getLogger("nlvc_av")
@@ -59,6 +59,17 @@ def sequence_pattern(tags: dict[str, str]) -> str:
     if len(PATTERN.findall(pattern)) != 1 or Path(pattern).suffix.lower() not in ENCODERS:
         return DEFAULT_PATTERN
     return pattern
+
+
+def check_pixels_writable(path: Path, pix_fmt: str) -> None:
+    """A file kept as pixels only (--pixels-only) must be writable back by FFmpeg's encoder for
+    its kind, in the frame's pixel format; else InputError (an encode refuses what it could not
+    give back)."""
+    codec = ENCODERS.get(Path(path).suffix.lower())
+    supported = [f.name for f in av.codec.Codec(codec, "w").video_formats or ()] if codec else []
+    if pix_fmt not in supported:
+        raise InputError(f"{path}: --pixels-only keeps pixels that only FFmpeg's encoder writes back, and it "
+                         f"cannot write {pix_fmt} as {Path(path).suffix or 'this kind of file'}; nothing was written")
 
 
 class ImageSeqWriter:

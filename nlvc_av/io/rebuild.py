@@ -36,38 +36,11 @@ from container import SourceFile
 from ..errors import InputError
 from . import packbits
 from .rebuild_ops import OP_INFLATE
-from .rebuild_ops import OP_PACKBITS, OP_PIXELS, OP_STORED, RebuildError  # noqa: F401 (re-exported)
+from .packing import pixel_stream
+from .rebuild_ops import OP_PACKBITS, OP_PATCH, OP_PIXELS, OP_STORED, RebuildError  # noqa: F401 (re-exported)
 
-REBUILT = (".dpx", ".tif", ".tiff")
+REBUILT = (".dpx", ".tif", ".tiff", ".exr")
 log = logging.getLogger("nlvc_av")
-
-
-def pixel_stream(planes: Sequence[np.ndarray], packing: dict, width: int, height: int) -> bytes:
-    """The frame's samples packed as the source file packed them (the module docstring)."""
-    order = [int(k) for k in str(packing["order"]).split(",")]
-    if any(not 0 <= k < len(planes) for k in order):
-        raise RebuildError(f"packing order {packing['order']} names planes the frame does not have")
-    rows = np.stack([np.asarray(planes[k], np.uint32) for k in order], axis=-1).reshape(height, width * len(order))
-    big = packing["byte_order"] == "be"
-    samples = packing["samples"]
-    if samples == "u8":
-        data = rows.astype(np.uint8)
-    elif samples == "u16":
-        data = (rows << int(packing.get("shift", 0))).astype(">u2" if big else "<u2").view(np.uint8)
-    elif samples in ("10a", "10b"):
-        rows = np.pad(rows, ((0, 0), (0, -rows.shape[1] % 3))).reshape(height, -1, 3)
-        low = 2 if samples == "10a" else 0
-        words = (rows[..., 0] << (20 + low)) | (rows[..., 1] << (10 + low)) | (rows[..., 2] << low)
-        data = words.astype(">u4" if big else "<u4").view(np.uint8)
-    else:
-        raise RebuildError(f"unknown sample packing {samples!r}")
-    data = data.reshape(height, -1)
-    row_bytes = int(packing["row_bytes"])
-    if not data.shape[1] <= row_bytes < data.shape[1] + 4:  # rows are padded to 32-bit words at most
-        raise RebuildError(f"a row of pixels takes {data.shape[1]} bytes, the file's rows {row_bytes}")
-    out = np.zeros((height, row_bytes), np.uint8)
-    out[:, :data.shape[1]] = data
-    return out.tobytes()
 
 
 def splice(pixel_map: Sequence[int], stored: bytes, pixels: bytes, row_bytes: int = 0) -> bytes:
@@ -83,6 +56,12 @@ def splice(pixel_map: Sequence[int], stored: bytes, pixels: bytes, row_bytes: in
             out.append(pixels[start:start + length])
         elif op == OP_PACKBITS:
             at = _packbits(out, length, stored, at, pixels, start)
+        elif op == OP_PATCH:
+            patch, at = _patch(length, stored, at)
+            made = np.frombuffer(pixels[start:start + length], np.uint8)
+            if len(made) != length:
+                raise RebuildError(f"a patch of {length} bytes over {len(made)} pixel bytes")
+            out.append((made ^ patch).tobytes())
         elif op in packbits.RULES:
             out.append(packbits.pack(op, np.frombuffer(pixels, np.uint8), start, row_bytes, length))
         elif op == OP_INFLATE:  # the stored bytes from here on: these inflated, then the rest
@@ -90,6 +69,45 @@ def splice(pixel_map: Sequence[int], stored: bytes, pixels: bytes, row_bytes: in
         else:
             raise RebuildError(f"unknown rebuild op {op}")
     return b"".join(out)
+
+
+def _patch(length: int, stored: bytes, at: int) -> tuple[np.ndarray, int]:
+    """The XOR patch stored at ``at`` (FORMAT.md 6.2: its zlib size, 4 bytes big-endian, then
+    the zlib stream of ``length`` bytes) and where the stored bytes go on."""
+    size = int.from_bytes(stored[at:at + 4], "big")
+    if at + 4 + size > len(stored):
+        raise RebuildError(f"a patch of {size} stored bytes, {max(0, len(stored) - at - 4)} left")
+    try:
+        patch = zlib.decompress(stored[at + 4:at + 4 + size])
+    except zlib.error as err:
+        raise RebuildError(f"a damaged patch ({err})") from None
+    if len(patch) != length:
+        raise RebuildError(f"a patch of {len(patch)} bytes where the map says {length}")
+    return np.frombuffer(patch, np.uint8), at + 4 + size
+
+
+def with_patch(pixel_map: list[int], stored: bytes, pixels: bytes, data: bytes) -> tuple[list[int], bytes]:
+    """The map and stored bytes with each pixel op (1) whose bytes differ from the file's made a
+    patch op (3): the bits the packing does not hold (padding that is not zero) stored as an XOR
+    patch, zlib-compressed. A file with zero padding keeps its map as it is."""
+    new_map, new_stored, at, pos = [], [], 0, 0  # at: in stored; pos: in the file
+    for k in range(0, len(pixel_map), 3):
+        op, length, start = pixel_map[k:k + 3]
+        if op == OP_STORED:
+            new_stored.append(stored[at:at + length])
+            at += length
+        elif op == OP_PIXELS:
+            made = np.frombuffer(pixels[start:start + length], np.uint8)
+            real = np.frombuffer(data[pos:pos + length], np.uint8)
+            if len(made) == len(real) == length and (made != real).any():
+                packed = zlib.compress((made ^ real).tobytes(), 9)
+                new_stored.append(len(packed).to_bytes(4, "big") + packed)
+                op = OP_PATCH
+        else:
+            return pixel_map, stored  # (PackBits strips: their control bytes say what is pixels)
+        new_map += [op, length, start]
+        pos += length
+    return new_map, b"".join(new_stored)
 
 
 def _inflate(data: bytes, pixel_map: Sequence[int]) -> bytes:
@@ -141,14 +159,16 @@ def rebuild(record: SourceFile, planes: Sequence[np.ndarray], width: int, height
 def layout_of(name: str, data: bytes, width: int, height: int) -> tuple[dict, list[int], bytes]:
     """(packing, map, stored bytes) of a DPX or TIFF file's bytes; RebuildError when the format
     module cannot describe it."""
-    from . import dpx, tiff
+    from . import dpx, exr, tiff
 
     suffix = Path(name).suffix.lower()
     if suffix == ".dpx":
         return dpx.layout(data, width, height)
+    if suffix == ".exr":
+        return exr.layout(data, width, height)
     if suffix in (".tif", ".tiff"):
         return tiff.layout(data, width, height)
-    raise RebuildError(f"{suffix or 'a file without extension'}: only DPX and TIFF files are rebuilt")
+    raise RebuildError(f"{suffix or 'a file without extension'}: only DPX, TIFF and EXR files are rebuilt")
 
 
 def record_for(path: str | Path, planes: Sequence[np.ndarray], width: int, height: int) -> SourceFile:
@@ -161,6 +181,7 @@ def record_for(path: str | Path, planes: Sequence[np.ndarray], width: int, heigh
         raise InputError(f"{path}: cannot read: {err.strerror or err}") from None
     try:
         packing, pixel_map, stored = layout_of(path.name, data, width, height)
+        pixel_map, stored = with_patch(pixel_map, stored, pixel_stream(planes, packing, width, height), data)
         record = SourceFile(path.name, hashlib.md5(data).digest(), packing, pixel_map, stored)
         made = rebuild(record, planes, width, height)
     except RebuildError as err:
@@ -203,8 +224,6 @@ def source_record(path: Path, planes: Sequence[np.ndarray], width: int, height: 
 
 def map_version(files: Sequence[Path]) -> int:
     """The format minor version the records of ``files`` need, known before the first is made
-    (the writer stamps it first): 4 when there is a TIFF file (its map may use ops 4-6, 1.4), 3
-    otherwise, 0 for no files."""
-    if not files:
-        return 0
-    return 4 if any(Path(f).suffix.lower() in (".tif", ".tiff") for f in files) else 3
+    (the writer stamps it first): 4 (any record may use the ops and packings 1.4 added: a
+    padding patch, DPX packed and luma layouts, EXR), 0 for no files."""
+    return 4 if files else 0

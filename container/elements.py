@@ -10,8 +10,8 @@ from __future__ import annotations
 #: The newest format version this package writes: (major, minor). It reads any 1.x file. A file
 #: is stamped with the lowest minor version that describes it (1.1 when it embeds weights, 1.2
 #: when its video is interlaced, 1.3 when it carries source files to rebuild, 1.4 when their maps
-#: may use the ops 1.4 added; otherwise 1.0).
-VERSION = (1, 4)
+#: may use the ops 1.4 added, 1.5 when its packets carry their MD5s; otherwise 1.0).
+VERSION = (1, 5)
 
 # --- EBML header (RFC 8794 IDs) -------------------------------------------------------------
 EBML = 0x1A45DFA3
@@ -90,6 +90,7 @@ PACKET_DTS = 0x4E63
 PACKET_DURATION = 0x4E64
 PACKET_KEYFRAME = 0x4E65
 PACKET_DATA = 0x4E66
+PACKET_MD5 = 0x4E67  # 1.5: MD5 of PacketData (fixity of the carried streams)
 SOURCE_FILE = 0x4E80  # 1.3: one source file of an image sequence, to rebuild byte for byte
 SOURCE_NAME = 0x4E81
 SOURCE_MD5 = 0x4E82
@@ -116,7 +117,8 @@ NAMES: dict[int, str] = {
 NAMES.update({EBML: "EBML header", CRC32: "CRC-32", WEIGHTS_SHA256: "WeightsSha256",
               EBML_MAX_ID_LENGTH: "EBMLMaxIDLength", EBML_MAX_SIZE_LENGTH: "EBMLMaxSizeLength",
               EBML_VERSION: "EBMLVersion", EBML_READ_VERSION: "EBMLReadVersion",
-              FRAME_MD5: "FrameMD5", CUES_LOCATOR: "CuesLocator", SOURCE_MD5: "SourceMD5"})
+              FRAME_MD5: "FrameMD5", CUES_LOCATOR: "CuesLocator", SOURCE_MD5: "SourceMD5",
+              PACKET_MD5: "PacketMD5"})
 
 #: Elements whose payload is a list of child elements.
 MASTERS = frozenset({EBML, SEGMENT, INFO, CODEC_SETUP, CODER_PARAMS, PARAM, TRACKS,

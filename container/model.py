@@ -82,6 +82,9 @@ class Packet:
     duration: int
     keyframe: bool
     data: bytes
+    #: (1.5) the MD5 of ``data`` stored in the file (16 bytes), b"" when the file has none (older
+    #: files, or a writer not asked for them). Read only: the writer computes it from ``data``.
+    md5: bytes = field(default=b"", compare=False)
 
 
 @dataclass

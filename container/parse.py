@@ -300,6 +300,10 @@ def _parse_packet(el: Element, packet_tracks: set[int]) -> Packet:
                                "is not an audio/subtitle/data track of this file", offset=el.offset)
     pts, dts = el.one(E.PACKET_PTS, kids), el.one(E.PACKET_DTS, kids)
     duration, keyframe = el.one(E.PACKET_DURATION, kids), el.one(E.PACKET_KEYFRAME, kids)
+    md5 = el.one(E.PACKET_MD5, kids)
+    if md5 is not None and len(md5.data) != 16:
+        raise CorruptFileError(f"PacketMD5 at byte {md5.offset} is {len(md5.data)} bytes; an MD5 has 16",
+                               offset=md5.offset)
     return Packet(
         track=track.uint(),
         pts=pts.sint() if pts is not None else None,  # absent element = no pts
@@ -307,6 +311,7 @@ def _parse_packet(el: Element, packet_tracks: set[int]) -> Packet:
         duration=duration.uint() if duration is not None else 0,
         keyframe=bool(keyframe.uint()) if keyframe is not None else False,
         data=el.need(E.PACKET_DATA, kids).bytes(),
+        md5=md5.bytes() if md5 is not None else b"",  # compared by the decoder, not here
     )
 
 

@@ -7,6 +7,7 @@ go at the end, followed by the fixed-size CuesLocator that lets a reader find th
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import struct
@@ -31,11 +32,12 @@ class Writer:
 
     ``source_files`` says that clusters will carry SourceFile records: ``True`` (or 3) whose
     maps use the ops of 1.3, 4 whose maps may use the ops 1.4 added (FORMAT.md 6.2); the header,
-    written first, names the version."""
+    written first, names the version. ``packet_md5=True``: every Packet carries the MD5 of its
+    data (1.5; the file is stamped 1.5 when it has other tracks than the video)."""
 
     def __init__(self, file: BinaryIO, *, codec_setup: CodecSetup, tracks: Iterable[Track],
                  info: Info | None = None, tags: dict[str, str] | None = None,
-                 close_file: bool = False, source_files: bool | int = False):
+                 close_file: bool = False, source_files: bool | int = False, packet_md5: bool = False):
         tracks = list(tracks)
         _check_head(codec_setup, tracks, tags or {}, source_files)
         self._file = file
@@ -46,7 +48,8 @@ class Writer:
         self._cues: list[bytes] = []
         self._packet_tracks = {t.number for t in tracks if isinstance(t, StreamTrack)}
         self._source_files = source_files
-        self._write(_ebml_header(_minor_version(codec_setup, tracks, source_files)))
+        self._packet_md5 = packet_md5
+        self._write(_ebml_header(_minor_version(codec_setup, tracks, source_files, packet_md5)))
         self._write(encode_id(E.SEGMENT) + encode_size(UNKNOWN_SIZE))
         self._segment_start = self._written
         self._write(_info(info or Info()))
@@ -70,7 +73,7 @@ class Writer:
         if cluster.source_files and not self._source_files:
             raise ValueError("a cluster with source_files needs container.open(..., source_files=True)")
         position = self._written - self._segment_start
-        for part in _cluster(cluster):
+        for part in _cluster(cluster, self._packet_md5):
             self._write(part)
         self._file.flush()  # a complete GOP reaches the pipe (or the disk) now, not later
         self._cues.append(master(E.CUE_POINT, [
@@ -112,7 +115,8 @@ class Writer:
 
 def open_writer(file: str | os.PathLike | BinaryIO, *, codec_setup: CodecSetup,
                 tracks: Iterable[Track], info: Info | None = None,
-                tags: dict[str, str] | None = None, source_files: bool | int = False) -> Writer:
+                tags: dict[str, str] | None = None, source_files: bool | int = False,
+                packet_md5: bool = False) -> Writer:
     tracks = list(tracks)
     _check_head(codec_setup, tracks, tags or {}, source_files)  # before a path is created
     if isinstance(file, (str, os.PathLike)):
@@ -120,7 +124,7 @@ def open_writer(file: str | os.PathLike | BinaryIO, *, codec_setup: CodecSetup,
     else:
         close_file = False
     return Writer(file, codec_setup=codec_setup, tracks=tracks, info=info, tags=tags,
-                  close_file=close_file, source_files=source_files)
+                  close_file=close_file, source_files=source_files, packet_md5=packet_md5)
 
 
 # --- validation of what the caller hands over (ValueError: a bug of the caller) ------------------
@@ -204,8 +208,11 @@ def _is_int64(value: object) -> bool:
 
 # --- encoding -----------------------------------------------------------------------------------
 
-def _minor_version(setup: CodecSetup, tracks: list[Track], source_files: bool | int) -> int:
+def _minor_version(setup: CodecSetup, tracks: list[Track], source_files: bool | int,
+                   packet_md5: bool = False) -> int:
     """The lowest minor version that describes the file (FORMAT.md section 6)."""
+    if packet_md5 and any(isinstance(t, StreamTrack) for t in tracks):
+        return 5  # PacketMD5
     if source_files:
         return max(3, int(source_files))  # SourceFile (3); SourceMap ops 4-6 (4)
     if any(isinstance(t, VideoTrack) and t.field_order for t in tracks):
@@ -312,7 +319,7 @@ def _int64s(values: list[int]) -> bytes:
     return struct.pack(f">{len(values)}q", *values)
 
 
-def _packet(p: Packet) -> bytes:
+def _packet(p: Packet, md5: bool) -> bytes:
     children = [element(E.PACKET_TRACK, encode_uint(p.track))]
     # None is written as the element's absence: no sentinel value is reserved.
     if p.pts is not None:
@@ -322,8 +329,10 @@ def _packet(p: Packet) -> bytes:
     children += [
         element(E.PACKET_DURATION, encode_uint(p.duration)),
         element(E.PACKET_KEYFRAME, encode_uint(1 if p.keyframe else 0)),
-        element(E.PACKET_DATA, bytes(p.data)),
     ]
+    if md5:  # (1.5) the fixity of the carried stream: checked by nlvc verify and every decode
+        children.append(element(E.PACKET_MD5, hashlib.md5(p.data).digest()))
+    children.append(element(E.PACKET_DATA, bytes(p.data)))
     return master(E.PACKET, children)
 
 
@@ -335,7 +344,7 @@ def _source_file(f: SourceFile) -> bytes:
     return master(E.SOURCE_FILE, children)
 
 
-def _cluster(c: Cluster) -> list[bytes]:
+def _cluster(c: Cluster, packet_md5: bool = False) -> list[bytes]:
     # ClusterGop and FramePts come first: a reader indexing the file reads only these bytes.
     children = [
         element(E.CLUSTER_GOP, encode_uint(c.index)),
@@ -348,7 +357,7 @@ def _cluster(c: Cluster) -> list[bytes]:
         element(E.FRAME_MD5, b"".join(bytes(d) for d in c.frame_md5)),
     ]
     children += [_source_file(f) for f in c.source_files]
-    children += [_packet(p) for p in c.packets]
+    children += [_packet(p, packet_md5) for p in c.packets]
     # The payload (the bulk of the bytes) is kept apart rather than concatenated: no copies.
     payload = bytes(c.payload)
     children += [encode_id(E.PAYLOAD) + encode_size(len(payload)), payload]

@@ -201,12 +201,15 @@ class NlvcInputContainer:
 
     def demux(self, *args, **kwargs) -> Iterator[container.Packet]:
         """The copied audio/subtitle packets, in file order (``packet.track`` is the track number;
-        ``streams[i].track.number`` maps streams to tracks)."""
+        ``streams[i].track.number`` maps streams to tracks). Each is checked against its stored
+        MD5 (format 1.5): a mismatch raises :class:`nlvc_av.errors.PacketChecksumError`."""
         start, self._start_gop = self._start_gop, None
         if start is None and self._passes:
             start = 0
         self._passes += 1
+        kinds = S.track_kinds(self._reader)
         for cluster in S.iter_clusters_from(self._reader, start):
+            S.check_packets(cluster, kinds)  # each against its MD5 (format 1.5)
             yield from cluster.packets
 
     def seek(self, offset: int, *, stream=None, backward: bool = True, any_frame: bool = False) -> None:

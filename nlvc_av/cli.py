@@ -215,7 +215,7 @@ def verify_cmd(reference, candidate, max_frames, as_json, threads, quiet, jobs):
     """Check a .nlvc file alone, or compare a video with its copy frame by frame.
 
     \b
-    nlvc verify FILE.nlvc          every CRC-32 and every frame MD5 (no source needed)
+    nlvc verify FILE.nlvc          every CRC-32, frame MD5 and packet MD5 (no source needed)
     nlvc verify SOURCE FILE.nlvc   MD5 of each frame's planes, native pixel format; the first
                                    difference is named by frame, plane and pixel
 

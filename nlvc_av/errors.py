@@ -17,6 +17,7 @@ __all__ = [
     "OutputError",
     "OutputExistsError",
     "ChecksumError",
+    "PacketChecksumError",
     "DirectionError",
     "ModelError",
     "UnknownModelError",
@@ -60,6 +61,11 @@ class MemoryBudgetError(NlvcAvError, MemoryError):
 
 class ChecksumError(NlvcAvError, ValueError):
     """A decoded frame does not match the MD5 stored for it: the decode is not lossless."""
+
+
+class PacketChecksumError(ChecksumError):
+    """A carried packet (audio, subtitle, data) does not match the MD5 stored for it (format
+    1.5): the packet's bytes changed since it was encoded, though its cluster's CRC-32 holds."""
 
 
 class PayloadError(NlvcAvError, ValueError):

@@ -313,16 +313,19 @@ def iter_decoded(reader, coder, *, jobs: int = 1, runner: GopRunner | None = Non
 
     def tasks():
         for cluster in reader.iter_clusters():
-            yield (dataclasses.replace(cluster, packets=[]),), cluster.packets
+            # the packets stay here (the meta), checked against their MD5s when their GOP comes back
+            yield (dataclasses.replace(cluster, packets=[]),), dataclasses.replace(cluster, payload=b"")
 
     count = _cluster_count(reader)
     coder.band_threads = runner.inline_threads
     local = partial(_decode_local, coder, track)
     remote = partial(decode_gop_job, reader.codec_setup, track)
     n = 0
-    for cluster_packets, frames in runner.map(local, remote, tasks(), count=count):
+    kinds = session.track_kinds(reader)
+    for cluster, frames in runner.map(local, remote, tasks(), count=count):
         if packets is not None:
-            packets.extend(cluster_packets)
+            session.check_packets(cluster, kinds)
+            packets.extend(cluster.packets)
         for frame in frames:
             yield frame
             n += 1

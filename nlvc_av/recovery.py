@@ -4,8 +4,9 @@ The container walks the clusters and reports each GOP that did not arrive intact
 mismatch, a cut, a cluster that cannot be found); decoding adds the GOPs whose payload does not
 decode to their stored MD5s. A :class:`DamageReport` gathers both, with the frames each lost GOP
 held (the writer puts ``GopSize`` frames in every GOP but the last, FORMAT.md section 7) and
-the byte where the damage was found. Damage that costs no GOP (Cues, CuesLocator) is listed as
-a notice. A pipe and a seekable file are read the same way: in order, without the index.
+the byte where the damage was found; a carried packet (audio, subtitles) of an intact GOP that
+does not match its MD5 (format 1.5) is lost alone. Damage that costs no GOP (Cues, CuesLocator)
+is listed as a notice. A pipe and a seekable file are read the same way: in order, without the index.
 
     report = DamageReport(gop_size)
     for frame in iter_recovered(reader, coder, report): ...   # frames of intact GOPs, bit-exact
@@ -36,6 +37,7 @@ class Loss:
     first_frame: int | None = None  # frame numbers the lost GOP held (0-based, whole file)
     last_frame: int | None = None  # None with first_frame set: "and every frame after it"
     metadata: bool = False  # no frame lost, but metadata (a damaged Info, Tags or Tracks)
+    packet: bool = False  # no frame lost, but a carried packet (its data do not match their MD5)
 
     @property
     def frames(self) -> str:
@@ -50,6 +52,8 @@ class Loss:
     def describe(self) -> str:
         if self.metadata:
             return f"metadata lost: {escape(self.message)}"
+        if self.packet:
+            return f"packet lost (the GOP's frames are intact): {escape(self.message)}"
         if self.gop is None or not self.data_lost:
             return f"no frame lost: {escape(self.message)}"
         where = f" at byte {self.offset}" if self.offset is not None else ""
@@ -60,7 +64,7 @@ class Loss:
     def as_dict(self) -> dict:
         return {"gop": self.gop, "first_frame": self.first_frame, "last_frame": self.last_frame,
                 "offset": self.offset, "data_lost": self.data_lost, "metadata": self.metadata,
-                "message": escape(self.message)}
+                "packet": self.packet, "message": escape(self.message)}
 
 
 @dataclass
@@ -71,6 +75,8 @@ class DamageReport:
     losses: list[Loss] = field(default_factory=list)
     gops_ok: int = 0
     frames_ok: int = 0
+    packets_md5: int = 0  # carried packets of intact GOPs checked against their MD5s (1.5)
+    packets_crc_only: int = 0  # ... without one (older files): covered by the cluster CRC-32 alone
     _last_intact: int = -1
 
     # -- gathering
@@ -86,6 +92,18 @@ class DamageReport:
         if gop is not None and any(x.gop == gop and x.data_lost for x in self.losses):
             return  # one entry per lost GOP
         self.losses.append(Loss(str(err), gop, err.offset, err.data_lost and gop is not None))
+
+    def check_packets(self, cluster, kinds: dict[int, str]) -> list:
+        """Check the carried packets of an intact GOP against their MD5s; the packets that
+        match (or have none), each mismatch going to the report as a lost packet."""
+        bad = session.damaged_packets(cluster.packets)
+        for k in bad:
+            err = session.packet_error(cluster.index, cluster.packets[k], kinds)
+            self.losses.append(Loss(str(err), cluster.index, None, False, packet=True))
+        with_md5 = sum(1 for p in cluster.packets if p.md5)
+        self.packets_md5 += with_md5
+        self.packets_crc_only += len(cluster.packets) - with_md5
+        return [p for k, p in enumerate(cluster.packets) if k not in bad] if bad else cluster.packets
 
     def head(self, errors) -> None:
         """What was wrong before the first Cluster (``Reader.head_errors``): lost metadata
@@ -114,13 +132,17 @@ class DamageReport:
         return [x for x in self.losses if x.metadata]
 
     @property
+    def packets_lost(self) -> list[Loss]:
+        return [x for x in self.losses if x.packet]
+
+    @property
     def notices(self) -> list[Loss]:
-        return [x for x in self.losses if not x.data_lost and not x.metadata]
+        return [x for x in self.losses if not x.data_lost and not x.metadata and not x.packet]
 
     @property
     def data_lost(self) -> bool:
-        """Frames or metadata lost (``--recover`` and ``nlvc info`` exit 3)."""
-        return bool(self.lost or self.metadata_lost)
+        """Frames, packets or metadata lost (``--recover`` and ``nlvc info`` exit 3)."""
+        return bool(self.lost or self.metadata_lost or self.packets_lost)
 
     @property
     def damaged(self) -> bool:
@@ -134,6 +156,8 @@ class DamageReport:
         text = f"{plural(self.frames_ok, 'frame')} in {plural(self.gops_ok, 'intact GOP')}"
         if lost:
             text += f", {plural(len(lost), 'GOP')} lost"
+        if self.packets_lost:
+            text += f", {plural(len(self.packets_lost), 'packet')} lost"
         if self.metadata_lost:
             text += ", metadata lost"
         if self.notices:
@@ -146,11 +170,13 @@ class DamageReport:
             return f"nothing recoverable: {plural(len(self.lost), 'GOP')} lost, no intact GOP; nothing written"
         text = f"{plural(self.frames_ok, 'frame')} of {plural(self.gops_ok, 'intact GOP')} written"
         text += f", {plural(len(self.lost), 'GOP')} lost" if self.lost else ""
+        text += f", {plural(len(self.packets_lost), 'packet')} lost" if self.packets_lost else ""
         return text + (", metadata lost" if self.metadata_lost else "")
 
     def as_dict(self) -> dict:
         return {"intact_gops": self.gops_ok, "intact_frames": self.frames_ok,
                 "lost_gops": [x.gop for x in self.lost], "metadata_lost": len(self.metadata_lost) > 0,
+                "lost_packets": len(self.packets_lost),
                 "problems": [x.as_dict() for x in self.losses]}
 
 
@@ -158,9 +184,12 @@ def iter_recovered(reader: container.Reader, coder, report: DamageReport, *,
                    max_frames: int | None = None, packets: list | None = None
                    ) -> Iterator[session.DecodedFrame]:
     """The MD5-checked frames of every intact GOP, in order; each lost GOP goes to ``report``
-    (call ``report.finish()`` when the iteration is over; it is called here at its end)."""
+    (call ``report.finish()`` when the iteration is over; it is called here at its end). The
+    carried packets of each intact GOP are checked against their MD5s; those that match go to
+    ``packets`` (when given), each mismatch to ``report``."""
     check_header(reader)
     track, gop_size = reader.video_track, reader.codec_setup.gop_size
+    kinds = session.track_kinds(reader)
     report.head(reader.head_errors)
     count = 0
     for cluster in reader.iter_clusters(on_error=report.error):
@@ -172,8 +201,9 @@ def iter_recovered(reader: container.Reader, coder, report: DamageReport, *,
             report.error(err)
             continue
         report.intact(cluster.index, len(frames))
+        good = report.check_packets(cluster, kinds)
         if packets is not None:
-            packets.extend(cluster.packets)
+            packets.extend(good)
         for frame in frames:
             yield frame
             count += 1

@@ -7,6 +7,7 @@ check, and the scan of a file's clusters (no decoding; needs neither torch nor P
 """
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -19,7 +20,7 @@ from container import Cluster, CorruptFileError, StreamTrack, VideoTrack
 
 from . import checks
 from .codec import formats as P
-from .errors import ChecksumError
+from .errors import ChecksumError, PacketChecksumError
 from .io.streams import VIDEO_TRACK, StreamInfo, VideoInfo
 from .text import escape
 
@@ -168,6 +169,34 @@ def decode_cluster(cluster: Cluster, coder, track: VideoTrack, next_pts: int | N
     return out
 
 
+def damaged_packets(packets: Sequence[container.Packet]) -> list[int]:
+    """Indices of the packets whose data do not match the MD5 stored with them (format 1.5). A
+    packet without one (a file written before 1.5) is covered by its cluster's CRC-32 alone."""
+    return [k for k, p in enumerate(packets) if p.md5 and hashlib.md5(p.data).digest() != p.md5]
+
+
+def packet_error(gop: int, packet: container.Packet, kinds: dict[int, str]) -> PacketChecksumError:
+    """The error for a packet of GOP ``gop`` that does not match its MD5 (``kinds``: track
+    number -> kind, for the message)."""
+    kind = f" ({escape(kinds[packet.track])})" if packet.track in kinds else ""
+    which = "a packet without pts" if packet.pts is None else f"the packet at pts {packet.pts}"
+    return PacketChecksumError(f"GOP {gop}: track {packet.track}{kind}: {which} ({len(packet.data)} bytes) "
+                               "does not match its stored MD5", gop=gop)
+
+
+def check_packets(cluster: Cluster, kinds: dict[int, str]) -> None:
+    """Raise :class:`PacketChecksumError` at the first packet of ``cluster`` whose data do not
+    match their stored MD5 (every decode that writes the packets calls it)."""
+    bad = damaged_packets(cluster.packets)
+    if bad:
+        raise packet_error(cluster.index, cluster.packets[bad[0]], kinds)
+
+
+def track_kinds(reader) -> dict[int, str]:
+    """Track number -> kind (``audio``...) of the carried streams of an open reader."""
+    return {t.number: t.kind for t in reader.other_tracks}
+
+
 def iter_clusters_from(reader, start_gop: int | None = None) -> Iterator[Cluster]:
     """Every cluster in order (``None``: sequential read, works on a pipe), or from GOP
     ``start_gop`` on (random access; needs a seekable file)."""
@@ -181,12 +210,15 @@ def iter_clusters_from(reader, start_gop: int | None = None) -> Iterator[Cluster
 def iter_decoded(reader, coder, *, start_gop: int | None = None, max_frames: int | None = None,
                  packets: list | None = None) -> Iterator[DecodedFrame]:
     """Decoded, MD5-checked frames of an open reader. Copied packets of each cluster are
-    appended to ``packets`` (when given) before that cluster's frames are yielded."""
+    checked against their MD5s (format 1.5) and appended to ``packets`` (when given) before
+    that cluster's frames are yielded."""
     checks.check_header(reader)
     track, gop_size = reader.video_track, reader.codec_setup.gop_size
+    kinds = track_kinds(reader)
     count = 0
     for cluster in iter_clusters_from(reader, start_gop):
         if packets is not None:
+            check_packets(cluster, kinds)
             packets.extend(cluster.packets)
         for frame in decode_cluster(cluster, coder, track, gop_size=gop_size):
             yield frame

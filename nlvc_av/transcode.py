@@ -279,7 +279,7 @@ def _encode(source: demux.InputFile, out, *, coder, gop: int, progress, runner, 
     count = n_gops * len(coder.pieces(min(gop, total), workers, v.height)) if total else None
     try:
         with container.open(out, "w", codec_setup=setup, tracks=tracks, info=info, tags=tags,
-                            source_files=map_version(files)) as writer:
+                            source_files=map_version(files), packet_md5=True) as writer:
             parts: list = []
             # a stream of one GOP codes its pieces on threads here (the adaptive stage releases
             # the GIL; jobs.THREADS_PER_JOB); longer streams use worker processes

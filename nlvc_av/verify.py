@@ -1,8 +1,9 @@
 """``nlvc verify``: the fixity of one ``.nlvc`` file, or two videos compared frame by frame.
 
 ``check_file(FILE.nlvc)`` (the archivist's periodic check, no source needed) reads every
-element, checks every CRC-32, decodes every GOP and checks every frame's MD5; damage does not
-stop it: the report names each lost GOP, its frames and the byte where it was found.
+element, checks every CRC-32, decodes every GOP and checks every frame's MD5 and every carried
+packet's (format 1.5); damage does not stop it: the report names each lost GOP, its frames and
+the byte where it was found, and each packet that does not match its MD5.
 ``compare(A, B)``: MD5 of each frame's planes in the native format; either side may be an
 ``.nlvc`` file (decoded, its stored MD5s checked as well) or any video PyAV reads; the first
 difference is located by frame, plane and pixel.
@@ -81,10 +82,12 @@ def first_difference(a: list[np.ndarray], b: list[np.ndarray]) -> str:
 def check_file(path: str, *, progress=None, coder=None) -> dict:
     """The fixity of one ``.nlvc`` file: every CRC-32 and every frame MD5, without the source.
 
-    Returns ``{"file", "ok", "verdict", "frames", "gops", "damage", "source_files", "checked"}``
-    (``verdict``: "intact", "damaged", or "damaged, no frame lost" when only notices were found,
-    e.g. a cut or damaged index; ``damage``:
-    the :meth:`recovery.DamageReport.as_dict`, ``"lines"`` the report in words). The source
+    Returns ``{"file", "ok", "verdict", "frames", "gops", "damage", "source_files", "checked",
+    "packets"}`` (``verdict``: "intact", "damaged", or "damaged, no frame lost" when only notices
+    were found, e.g. a cut or damaged index; ``damage``: the
+    :meth:`recovery.DamageReport.as_dict`, ``"lines"`` the report in words; ``packets``: how
+    many carried packets of intact GOPs were checked against their MD5s (format 1.5), and how
+    many had none, so were checked by their cluster's CRC-32 only). The source
     files an image sequence kept (format 1.3) are rebuilt in memory and their MD5s checked
     (``source_files``: counts and the names that do not match). Raises only when the header
     cannot be read (nothing else can be checked then)."""
@@ -111,6 +114,11 @@ def check_file(path: str, *, progress=None, coder=None) -> dict:
     lines = report.lines() + [f"{name}: the rebuilt source file does not match its stored MD5"
                               for name in files["mismatch"]]
     checked = "every CRC-32 and frame MD5 checked"
+    if report.packets_md5:
+        checked += f", {plural(report.packets_md5, 'packet')} of the other streams MD5-checked"
+    if report.packets_crc_only:  # a file written before format 1.5
+        checked += (f", {plural(report.packets_crc_only, 'packet')} of the other streams by the CRC-32 only "
+                    "(no packet MD5s: written before format 1.5)")
     if files["rebuilt"] or files["pixels_only"]:
         checked += f", {plural(files['rebuilt'], 'source file')} rebuilt byte for byte (MD5)"
         checked += f", {files['pixels_only']} kept as pixels only" if files["pixels_only"] else ""
@@ -118,4 +126,5 @@ def check_file(path: str, *, progress=None, coder=None) -> dict:
     verdict = "intact" if ok else ("damaged" if report.data_lost or files["mismatch"] else "damaged, no frame lost")
     return {"file": path, "ok": ok, "verdict": verdict, "frames": report.frames_ok,
             "gops": report.gops_ok, "summary": report.summary(), "damage": report.as_dict(), "lines": lines,
-            "source_files": files, "checked": checked}
+            "source_files": files, "checked": checked,
+            "packets": {"md5": report.packets_md5, "crc_only": report.packets_crc_only}}

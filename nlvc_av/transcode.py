@@ -39,6 +39,7 @@ from .io import demux
 from .io.mux import write_decoded
 from .io.streams import VideoFrameData
 from .io.y4m import Y4M_TAG
+from .io.imagewrite import check_pixels_writable
 from .io.rebuild import map_version, source_files, source_record
 from .jobs import GopRunner
 from .progress import open_progress as _progress
@@ -249,6 +250,8 @@ def _encode(source: demux.InputFile, out, *, coder, gop: int, progress, runner, 
                 frames.append(item)
                 if files:
                     records.append(source_record(files[read], item.planes, v.width, v.height, pixels_only))
+                    if not records[-1].packing:  # pixels only: FFmpeg must be able to write them back
+                        check_pixels_writable(files[read], v.pix_fmt)
                 last_end = (item.pts + item.duration) * v.time_base
                 read += 1
                 show(force=len(frames) == gop or read == total)  # a GOP read is drawn before it is coded

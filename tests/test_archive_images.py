@@ -149,12 +149,15 @@ def test_a_single_image_file_is_a_sequence_of_one(tmp_path, cli_env):
 
 
 @pytest.mark.skipif(not ARCHIVE.is_dir(), reason="../shared/data/archive is not here")
-def test_every_archive_dpx_and_exr_file_is_read_and_rebuilt():
-    files = sorted(ARCHIVE.glob("DPX/**/*.dpx")) + sorted(ARCHIVE.glob("EXR/Flavors/**/*.exr"))
-    assert len(files) >= 100
+def test_every_archive_dpx_tiff_and_exr_file_is_read_and_rebuilt():
+    from nlvc_av.io import tiff
+
+    files = sorted(ARCHIVE.glob("DPX/**/*.dpx")) + sorted(ARCHIVE.glob("EXR/Flavors/**/*.exr")) + \
+        sorted(ARCHIVE.glob("TIFF/**/*.tif*"))
+    assert len(files) >= 140
     for f in files:
         data = f.read_bytes()
-        reader = dpx if f.suffix == ".dpx" else exr
+        reader = {".dpx": dpx, ".exr": exr}.get(f.suffix, tiff)
         image, planes = reader.read_image(data)
         pk, pixel_map, stored = reader.layout(data, image.width, image.height)
         pixel_map, stored = with_patch(pixel_map, stored, packing.pixel_stream(planes, pk, image.width, image.height),
@@ -185,3 +188,80 @@ def test_allow_gaps_with_digit_only_names(tmp_path):
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["000001.tif", "000003.tif"]
     for name in ("000001.tif", "000003.tif"):
         assert (tmp_path / "out" / name).read_bytes() == (folder / name).read_bytes()
+
+
+def tiff_bytes(width, height, photometric, bits, samples: np.ndarray, *, planar=False, big=True,
+               sample_format=1) -> bytes:
+    """An uncompressed TIFF in one strip (or one per plane), packed as TIFF packs ``bits``-bit
+    samples; a palette file gets a colour map."""
+    from nlvc_av.io.tiff import COMPONENTS
+
+    e = ">" if big else "<"
+    spp = samples.shape[2]
+    order = COMPONENTS[photometric, spp][0]
+    params = {"samples": {8: "u8", 16: "u16", 32: "u32"}.get(bits, "msb8"), "bits": bits, "shift": 0,
+              "byte_order": "be" if big else "le", "order": order,
+              "row_bytes": -(-width * (1 if planar else spp) * bits // 8)}
+    if planar:
+        params["interleave"] = "plane"
+    frame = samples
+    if bits > 16:
+        params["split"] = 1
+        frame = np.concatenate([samples >> 16, samples & 0xFFFF])
+    planes = [np.zeros(frame.shape[:2], np.uint32) for _ in range(4)]
+    for i, k in enumerate(int(k) for k in order.split(",")):
+        planes[k] = frame[..., i]
+    pixels = packing.pixel_stream(planes, params, width, frame.shape[0])
+    strips = spp if planar else 1
+    entries = [(256, 3, [width]), (257, 3, [height]), (258, 3, [bits] * spp), (259, 3, [1]), (262, 3, [photometric]),
+               (273, 4, [0] * strips), (277, 3, [spp]), (278, 3, [height]),
+               (279, 4, [len(pixels) // strips] * strips), (284, 3, [2 if planar else 1]), (339, 3, [sample_format] * spp)]
+    if photometric == 3:
+        entries.append((320, 3, list(range(3 << bits))))
+    ifd_at, values_at = 8, 8 + 2 + 12 * len(entries) + 4
+    extra, fields = bytearray(), []
+    for tag, typ, vals in entries:
+        size = 2 if typ == 3 else 4
+        fields.append((tag, typ, vals, len(vals) * size <= 4, values_at + len(extra)))
+        if len(vals) * size > 4:
+            extra += struct.pack(f"{e}{len(vals)}{'H' if typ == 3 else 'I'}", *vals)
+    data_at = values_at + len(extra)
+    out = bytearray(b"MM\0*" if big else b"II*\0") + struct.pack(e + "I", ifd_at) + struct.pack(e + "H", len(entries))
+    for tag, typ, vals, inline, where in fields:
+        if tag == 273:
+            vals = [data_at + k * len(pixels) // strips for k in range(strips)]
+            if not inline:
+                extra[where - values_at:where - values_at + 4 * strips] = struct.pack(f"{e}{strips}I", *vals)
+        code = "H" if typ == 3 else "I"
+        body = struct.pack(f"{e}{len(vals)}{code}", *vals).ljust(4, b"\0") if inline else struct.pack(e + "I", where)
+        out += struct.pack(e + "HHI", tag, typ, len(vals)) + body
+    return bytes(out + struct.pack(e + "I", 0) + extra + pixels)
+
+
+TIFF_CASES = {
+    "rgb16-planar": (2, 16, 3, {"planar": True}),
+    "gray12": (1, 12, 1, {}),
+    "palette4": (3, 4, 1, {}),
+    "cmyk8-planar-le": (5, 8, 4, {"planar": True, "big": False}),
+    "gray-float32": (1, 32, 1, {"sample_format": 3}),
+    "rgb24bit": (2, 24, 3, {}),
+}
+
+
+@pytest.mark.parametrize("case", sorted(TIFF_CASES))
+def test_tiff_flavour_comes_back_byte_for_byte(tmp_path, case):
+    photometric, bits, spp, options = TIFF_CASES[case]
+    rng = np.random.default_rng(bits)
+    folder = tmp_path / "tiffs"
+    folder.mkdir()
+    for k in range(2):
+        samples = random_image(rng, 11, 6, spp, min(bits, 16)).astype(np.uint32)
+        if bits > 16:
+            samples = (samples << (bits - 16)) | rng.integers(0, 1 << (bits - 16), samples.shape).astype(np.uint32)
+        (folder / f"page{k}.tif").write_bytes(tiff_bytes(11, 6, photometric, bits, samples, **options))
+    image, planes = __import__("nlvc_av.io.tiff", fromlist=["read_image"]).read_image((folder / "page0.tif").read_bytes())
+    assert image.height == (12 if bits > 16 else 6)
+    encode_file(str(folder), tmp_path / "a.nlvc", model="tiny")
+    decode_file(tmp_path / "a.nlvc", f"{tmp_path / 'out'}/")
+    for f in sorted(folder.iterdir()):
+        assert (tmp_path / "out" / f.name).read_bytes() == f.read_bytes(), f.name

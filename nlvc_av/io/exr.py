@@ -23,7 +23,7 @@ from .packing import stream_size, unpack
 from .rebuild_ops import OP_PIXELS, OP_STORED, RebuildError, gather
 
 MAGIC = b"v/1\x01"
-TYPES = {0: "u32hl", 1: "u16", 2: "u32hl"}  # UINT, HALF, FLOAT
+TYPES = {0: "u32", 1: "u16", 2: "u32"}  # UINT, HALF, FLOAT
 TYPE_BYTES = {0: 4, 1: 2, 2: 4}
 RGB_PLANES = {"G": 0, "B": 1, "R": 2, "A": 3}
 MAX_ATTRIBUTES = 1000
@@ -126,8 +126,10 @@ def read_layout(data: bytes) -> ExrImage:
         raise RebuildError(f"no {height} scan lines of {width} pixels of {len(channels)} channels after the "
                            "offset table or at the end of the file")
     size, row_bytes, start = found
-    packing = {"samples": "u16" if size == 2 else "u32hl", "byte_order": "le", "order": order,
+    packing = {"samples": "u16" if size == 2 else "u32", "byte_order": "le", "order": order,
                "row_bytes": row_bytes, "interleave": "line"}
+    if size == 4:
+        packing["split"] = 1
     pixel_map, stored = [], [data[:start]]
     for k, y in enumerate(_lines(data, start, height, row_bytes, y0)):
         pixel_map += [OP_STORED, (start if k == 0 else 0) + 8, 0,

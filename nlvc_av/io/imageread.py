@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Iterator
 
 from ..errors import InputError
-from . import dpx, exr
+from . import dpx, exr, tiff
 from .imageseq import DEFAULT_RATE, ImageSequence, parse_rate
 from .rebuild_ops import RebuildError
 from .streams import VideoFrameData, VideoInfo
@@ -25,7 +25,8 @@ from .streams import VideoFrameData, VideoInfo
 #: The suffixes read here -> (the first file's image, without its samples; the image and its
 #: planes). The other suffixes go through FFmpeg's image2 demuxer.
 NATIVE = {".dpx": (lambda data: dpx.read_header(data)[0], dpx.read_image),
-          ".exr": (exr.read_layout, exr.read_image)}
+          ".exr": (exr.read_layout, exr.read_image), ".tif": (tiff.read_layout, tiff.read_image),
+          ".tiff": (tiff.read_layout, tiff.read_image)}
 
 
 def _read(path: Path) -> bytes:

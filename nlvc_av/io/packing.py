@@ -11,9 +11,16 @@ sample where ``samples`` does not say it:
 - ``10a`` / ``10b``: three 10-bit samples per 32-bit word (DPX filled, method A: bits 31-2;
   B: bits 29-0), the first in the high bits, or in the low bits with ``first=low`` (the luma
   files of Lasergraphics and Scanity scanners);
+- ``u32``: a 32-bit word per sample (EXR FLOAT and UINT, TIFF 32-bit);
 - ``lsb32``: ``bits``-bit samples one after another from the low bit of 32-bit words up (DPX
   packing 0 of 10 and 12 bits); ``msb8``: ``bits``-bit samples from the high bit of each byte
-  down (TIFF).
+  down (TIFF: 1 to 32 bits).
+
+``interleave`` says how a row holds its components: ``pixel`` (the default: pixel by pixel),
+``line`` (each component's samples of the row one after another: EXR), ``plane`` (each
+component's whole image one after another, each row padded alone: planar TIFF). Samples of
+more than 16 bits are coded as two 16-bit samples: with ``split=1`` the frame is twice the
+image's height, the samples' high bits in its top half and their low 16 bits in its bottom half.
 
 Every packing is a bijection between the samples and the packed bits that are not padding, so
 ``unpack(pixel_stream(planes)) == planes``; the padding bits are not samples (a file whose
@@ -44,9 +51,14 @@ def sample_bits(packing: dict) -> int:
         return 10
     if samples == "u16":
         return int(packing.get("bits", 16 - int(packing.get("shift", 0))))
-    if samples == "u32hl":
-        return 16
+    if samples == "u32":
+        return 32
     return int(packing["bits"])
+
+
+def frame_bits(packing: dict) -> int:
+    """Bits of a sample of the frame (16 for split samples)."""
+    return 16 if int(packing.get("split", 0)) else sample_bits(packing)
 
 
 def _word_dtype(packing: dict, size: int) -> str:
@@ -101,7 +113,7 @@ def _encode_rows(rows: np.ndarray, packing: dict) -> np.ndarray:
         return rows.astype(np.uint8)
     if samples == "u16":
         return (rows << int(packing.get("shift", 0))).astype(_word_dtype(packing, 2)).view(np.uint8)
-    if samples == "u32hl":
+    if samples == "u32":
         return rows.astype(_word_dtype(packing, 4)).view(np.uint8).reshape(height, -1)
     if samples in ("10a", "10b"):
         rows = np.pad(rows, ((0, 0), (0, -rows.shape[1] % 3))).reshape(height, -1, 3)
@@ -120,10 +132,11 @@ def pixel_stream(planes: Sequence[np.ndarray], packing: dict, width: int, height
     if any(not 0 <= k < len(planes) for k in order):
         raise RebuildError(f"packing order {packing['order']} names planes the frame does not have")
     columns = [np.asarray(planes[k], np.uint32) for k in order]
-    if packing["samples"] == "u32hl":  # the frame's top half: the high 16 bits; its bottom half: the low
+    if int(packing.get("split", 0)):  # the frame's top half: the high bits; its bottom half: the low 16
         height //= 2
         columns = [(c[:height] << 16) | c[height:2 * height] for c in columns]
     rows = _rows(columns, packing, height, width)
+    height = rows.shape[0]
     row_bytes = int(packing["row_bytes"])
     if row_bytes == 0:  # one stream of samples, rows not aligned
         if packing["samples"] not in BIT_PACKED + ("10a", "10b"):
@@ -138,8 +151,10 @@ def pixel_stream(planes: Sequence[np.ndarray], packing: dict, width: int, height
 
 
 def _file_height(packing: dict, height: int) -> int:
-    """Rows of the file for a frame ``height`` rows tall (u32hl frames are twice the file's)."""
-    return height // 2 if packing["samples"] == "u32hl" else height
+    """Rows of the pixel stream for a frame ``height`` rows tall (a split frame is twice the
+    image's height; planar rows are each component's)."""
+    height = height // 2 if int(packing.get("split", 0)) else height
+    return height * len(components(packing)) if packing.get("interleave") == "plane" else height
 
 
 def _rows(columns: list[np.ndarray], packing: dict, height: int, width: int) -> np.ndarray:
@@ -147,6 +162,8 @@ def _rows(columns: list[np.ndarray], packing: dict, height: int, width: int) -> 
     or with ``interleave=line`` each component's samples of the row one after another."""
     if packing.get("interleave", "pixel") == "line":
         return np.concatenate(columns, axis=1)
+    if packing.get("interleave", "pixel") == "plane":
+        return np.concatenate(columns, axis=0)
     if packing.get("interleave", "pixel") != "pixel":
         raise RebuildError(f"unknown interleave {packing['interleave']!r}")
     return np.stack(columns, axis=-1).reshape(height, width * len(columns))
@@ -157,11 +174,13 @@ def stream_size(packing: dict, width: int, height: int) -> int:
     row_bytes = int(packing["row_bytes"])
     if row_bytes:
         return row_bytes * _file_height(packing, height)
-    count = width * height * len(components(packing))
+    count = width * _file_height(packing, height) * len(components(packing))
+    if packing.get("interleave") == "plane":
+        count //= len(components(packing))
     if packing["samples"] in ("10a", "10b"):
         return -(-count // 3) * 4
-    if packing["samples"] in ("u8", "u16", "u32hl"):
-        return count * {"u8": 1, "u16": 2, "u32hl": 2}[packing["samples"]]  # (u32hl: a frame twice as tall)
+    if packing["samples"] in ("u8", "u16", "u32"):
+        return count * {"u8": 1, "u16": 2, "u32": 4}[packing["samples"]]
     unit = 32 if packing["samples"] == "lsb32" else 8
     return -(-count * int(packing["bits"]) // unit) * unit // 8
 
@@ -174,7 +193,7 @@ def _decode_rows(data: np.ndarray, packing: dict, count: int) -> np.ndarray:
     if samples == "u16":
         words = np.ascontiguousarray(data[:, :count * 2]).view(_word_dtype(packing, 2)).astype(np.uint32)
         return (words >> int(packing.get("shift", 0))) & ((1 << sample_bits(packing)) - 1)
-    if samples == "u32hl":
+    if samples == "u32":
         return np.ascontiguousarray(data[:, :count * 4]).view(_word_dtype(packing, 4)).astype(np.uint32)
     if samples in ("10a", "10b"):
         n = -(-count // 3)
@@ -192,24 +211,29 @@ def _decode_rows(data: np.ndarray, packing: dict, count: int) -> np.ndarray:
 def unpack(stream: bytes, packing: dict, width: int, height: int, planes: int) -> list[np.ndarray]:
     """The frame's planes (uint8 for 8-bit samples, else uint16) from the packed pixel stream."""
     order = components(packing)
-    per_row = width * len(order)
+    n = len(order)
     if len(stream) < stream_size(packing, width, height):
         raise RebuildError(f"the image data is cut ({len(stream)} bytes, the image takes "
                            f"{stream_size(packing, width, height)})")
     data = np.frombuffer(stream, np.uint8)
     row_bytes = int(packing["row_bytes"])
-    height = _file_height(packing, height)
+    rows = _file_height(packing, height)
+    interleave = packing.get("interleave", "pixel")
+    per_row = width if interleave == "plane" else width * n
     if row_bytes:
-        samples = _decode_rows(data[:row_bytes * height].reshape(height, row_bytes), packing, per_row)
+        samples = _decode_rows(data[:row_bytes * rows].reshape(rows, row_bytes), packing, per_row)
     else:
-        samples = _decode_rows(data.reshape(1, -1), packing, per_row * height)
-    if packing.get("interleave", "pixel") == "line":
-        samples = samples.reshape(height, len(order), width).transpose(0, 2, 1)
+        samples = _decode_rows(data.reshape(1, -1), packing, per_row * rows)
+    image_height = rows // n if interleave == "plane" else rows
+    if interleave == "line":
+        samples = samples.reshape(image_height, n, width).transpose(0, 2, 1)
+    elif interleave == "plane":
+        samples = samples.reshape(n, image_height, width).transpose(1, 2, 0)
     else:
-        samples = samples.reshape(height, width, len(order))
-    if packing["samples"] == "u32hl":
+        samples = samples.reshape(image_height, width, n)
+    if int(packing.get("split", 0)):
         samples = np.concatenate([samples >> 16, samples & 0xFFFF])
-    dtype = np.uint8 if sample_bits(packing) <= 8 else np.uint16
+    dtype = np.uint8 if frame_bits(packing) <= 8 else np.uint16
     out = [np.zeros(samples.shape[:2], dtype) for _ in range(planes)]
     for i, k in enumerate(order):
         out[k] = samples[..., i].astype(dtype)

@@ -63,7 +63,7 @@ def open(file: str | os.PathLike[str] | BinaryIO, mode: Literal["r", "rb"] = "r"
 def open(file: str | os.PathLike[str] | BinaryIO, mode: Literal["w", "wb"], *,
          codec_setup: CodecSetup, tracks: Iterable[Track], info: Info | None = None,
          tags: dict[str, str] | None = None, source_files: bool | int = False,
-         packet_md5: bool = False) -> Writer: ...
+         packet_md5: bool = False, package: Iterable[SourceFile] = ()) -> Writer: ...
 
 
 def open(file, mode="r", **kwargs):
@@ -78,7 +78,8 @@ def open(file, mode="r", **kwargs):
     ``"w"`` returns a :class:`Writer`; ``codec_setup`` and ``tracks`` are required;
     ``source_files=True`` when clusters will carry :class:`SourceFile` records (1.3); 4 when
     their maps may use the ops 1.4 added; ``packet_md5=True`` stores each packet's MD5 (1.5),
-    which decoders compare (``Packet.md5``)."""
+    which decoders compare (``Packet.md5``); ``package``: the side files and folders of a
+    package (1.6, :class:`SourceFile` records, ``Reader.package``)."""
     if mode in ("r", "rb"):
         salvage = kwargs.pop("salvage", False)
         if kwargs:

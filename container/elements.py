@@ -10,8 +10,9 @@ from __future__ import annotations
 #: The newest format version this package writes: (major, minor). It reads any 1.x file. A file
 #: is stamped with the lowest minor version that describes it (1.1 when it embeds weights, 1.2
 #: when its video is interlaced, 1.3 when it carries source files to rebuild, 1.4 when their maps
-#: may use the ops 1.4 added, 1.5 when its packets carry their MD5s; otherwise 1.0).
-VERSION = (1, 5)
+#: may use the ops 1.4 added, 1.5 when its packets carry their MD5s, 1.6 when it holds a
+#: package: sound files rebuilt from their tracks, side files and folders; otherwise 1.0).
+VERSION = (1, 6)
 
 # --- EBML header (RFC 8794 IDs) -------------------------------------------------------------
 EBML = 0x1A45DFA3
@@ -97,6 +98,7 @@ SOURCE_MD5 = 0x4E82
 SOURCE_PACKING = 0x4E83  # a list of Param: how the pixels are laid out in the file
 SOURCE_MAP = 0x4E84  # int64[]: (op, length, pixel offset) triples, in file order
 SOURCE_DATA = 0x4E85  # every byte of the file that is not pixels, in file order
+PACKAGE = 0x1E4E5046  # 1.6: the other files of a package (side files, folders), after Tags
 
 CUES = 0x1C53BB6B
 CUE_POINT = 0xBB
@@ -117,7 +119,7 @@ NAMES: dict[int, str] = {
 NAMES.update({EBML: "EBML header", CRC32: "CRC-32", WEIGHTS_SHA256: "WeightsSha256",
               EBML_MAX_ID_LENGTH: "EBMLMaxIDLength", EBML_MAX_SIZE_LENGTH: "EBMLMaxSizeLength",
               EBML_VERSION: "EBMLVersion", EBML_READ_VERSION: "EBMLReadVersion",
-              FRAME_MD5: "FrameMD5", CUES_LOCATOR: "CuesLocator", SOURCE_MD5: "SourceMD5",
+              FRAME_MD5: "FrameMD5", CUES_LOCATOR: "CuesLocator", SOURCE_MD5: "SourceMD5", PACKAGE: "Package",
               PACKET_MD5: "PacketMD5"})
 
 #: Elements whose payload is a list of child elements.

@@ -16,9 +16,17 @@ from . import elements as E
 from .ebml import Element
 from .errors import CorruptFileError, NlvcError
 from .model import Info
-from .parse import parse_codec_setup, parse_info, parse_tags, parse_tracks, salvage_video_track
+from .parse import checked_children, parse_codec_setup, parse_info, parse_source_file, parse_tags, parse_tracks, \
+    salvage_video_track
 
-PARSERS = {E.INFO: parse_info, E.CODEC_SETUP: parse_codec_setup, E.TRACKS: parse_tracks, E.TAGS: parse_tags}
+
+def parse_package(el: Element) -> list:
+    """(1.6) The side files and folders of a package: SourceFile records."""
+    return [parse_source_file(k) for k in checked_children(el) if k.id == E.SOURCE_FILE]
+
+
+PARSERS = {E.INFO: parse_info, E.CODEC_SETUP: parse_codec_setup, E.TRACKS: parse_tracks, E.TAGS: parse_tags,
+           E.PACKAGE: parse_package}
 
 
 class AllTracksBut:
@@ -66,6 +74,8 @@ class Head:
             value = [video]
         elif element_id == E.TAGS:
             what, value = "the file's tags are lost", {}
+        elif element_id == E.PACKAGE:
+            what, value = "the package's side files and folders are lost", []
         else:
             what, value = "the writing application and duration are not known", Info(app="")
         if not self.salvage:

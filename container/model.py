@@ -67,6 +67,7 @@ class StreamTrack:
     time_base: tuple[int, int]
     extradata: bytes = b""
     params: dict[str, ParamValue] = field(default_factory=dict)  # sample_rate, channels, ...
+    source: "SourceFile | None" = None  # (1.6) the sound file the track's packets rebuild (FORMAT.md 6.3)
 
 
 Track = Union[VideoTrack, StreamTrack]

@@ -174,6 +174,7 @@ def _parse_track(entry: Element) -> Track:
                                offset=entry.offset)
     extradata = entry.one(E.EXTRADATA, kids)
     params = entry.one(E.STREAM_PARAMS, kids)
+    source = entry.one(E.SOURCE_FILE, kids)
     return StreamTrack(
         number=number,
         kind=kind,
@@ -181,6 +182,7 @@ def _parse_track(entry: Element) -> Track:
         time_base=time_base,
         extradata=extradata.bytes() if extradata else b"",
         params=parse_params(params) if params else {},
+        source=parse_source_file(source) if source is not None else None,
     )
 
 
@@ -258,7 +260,7 @@ def parse_cluster(body: bytes | memoryview, offset: int, header_length: int,
                                    f"{n} frames", offset=el.offset)
     md5 = md5_el.bytes()
     packets = [_parse_packet(k, packet_tracks) for k in kids if k.id == E.PACKET]
-    sources = [_parse_source_file(k) for k in kids if k.id == E.SOURCE_FILE]
+    sources = [parse_source_file(k) for k in kids if k.id == E.SOURCE_FILE]
     if sources and len(sources) != n:
         raise CorruptFileError(f"Cluster at byte {offset} holds {len(sources)} SourceFile elements for "
                                f"{n} frames", offset=offset)
@@ -274,7 +276,7 @@ def parse_cluster(body: bytes | memoryview, offset: int, header_length: int,
     )
 
 
-def _parse_source_file(el: Element) -> SourceFile:
+def parse_source_file(el: Element) -> SourceFile:
     kids = el.children()
     md5 = el.need(E.SOURCE_MD5, kids)
     if len(md5.data) != 16:

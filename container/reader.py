@@ -16,7 +16,7 @@ from typing import BinaryIO, Callable, Iterator, Union
 from . import elements as E
 from .ebml import encode_id
 from .errors import CorruptFileError, NlvcError, TruncatedFileError
-from .model import Cluster, CodecSetup, Cue, Info, StreamTrack, Track, VideoTrack
+from .model import Cluster, CodecSetup, Cue, Info, SourceFile, StreamTrack, Track, VideoTrack
 from .head import PARSERS as HEAD_PARSERS, Head
 from .parse import parse_cluster, parse_cues, parse_ebml_header
 from .source import Source
@@ -103,6 +103,7 @@ class Reader:
         self.codec_setup: CodecSetup = head[E.CODEC_SETUP]
         self.tracks: list[Track] = head[E.TRACKS]
         self.tags: dict[str, str] = head.get(E.TAGS, {})
+        self.package: list[SourceFile] = head.get(E.PACKAGE, [])  # (1.6) side files and folders
         area.packet_tracks = self._head.packet_tracks or {t.number for t in self.other_tracks}
         self._area = area
 

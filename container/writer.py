@@ -37,9 +37,12 @@ class Writer:
 
     def __init__(self, file: BinaryIO, *, codec_setup: CodecSetup, tracks: Iterable[Track],
                  info: Info | None = None, tags: dict[str, str] | None = None,
-                 close_file: bool = False, source_files: bool | int = False, packet_md5: bool = False):
+                 close_file: bool = False, source_files: bool | int = False, packet_md5: bool = False,
+                 package: Iterable[SourceFile] = ()):
         tracks = list(tracks)
+        package = list(package)
         _check_head(codec_setup, tracks, tags or {}, source_files)
+        _check_sources(package, "package")
         self._file = file
         self._close_file = close_file
         self._closed = False
@@ -49,7 +52,10 @@ class Writer:
         self._packet_tracks = {t.number for t in tracks if isinstance(t, StreamTrack)}
         self._source_files = source_files
         self._packet_md5 = packet_md5
-        self._write(_ebml_header(_minor_version(codec_setup, tracks, source_files, packet_md5)))
+        minor = _minor_version(codec_setup, tracks, source_files, packet_md5)
+        if package or any(isinstance(t, StreamTrack) and t.source is not None for t in tracks):
+            minor = 6  # Package, a track's SourceFile
+        self._write(_ebml_header(minor))
         self._write(encode_id(E.SEGMENT) + encode_size(UNKNOWN_SIZE))
         self._segment_start = self._written
         self._write(_info(info or Info()))
@@ -57,6 +63,8 @@ class Writer:
         self._write(_with_crc(E.TRACKS, [_track(t) for t in tracks]))
         if tags:
             self._write(_tags(tags))
+        if package:  # (1.6) side files and folders of a package
+            self._write(_with_crc(E.PACKAGE, [_source_file(f) for f in package]))
 
     def _write(self, data: bytes) -> None:
         view = memoryview(data)
@@ -116,7 +124,7 @@ class Writer:
 def open_writer(file: str | os.PathLike | BinaryIO, *, codec_setup: CodecSetup,
                 tracks: Iterable[Track], info: Info | None = None,
                 tags: dict[str, str] | None = None, source_files: bool | int = False,
-                packet_md5: bool = False) -> Writer:
+                packet_md5: bool = False, package: Iterable[SourceFile] = ()) -> Writer:
     tracks = list(tracks)
     _check_head(codec_setup, tracks, tags or {}, source_files)  # before a path is created
     if isinstance(file, (str, os.PathLike)):
@@ -124,7 +132,7 @@ def open_writer(file: str | os.PathLike | BinaryIO, *, codec_setup: CodecSetup,
     else:
         close_file = False
     return Writer(file, codec_setup=codec_setup, tracks=tracks, info=info, tags=tags,
-                  close_file=close_file, source_files=source_files, packet_md5=packet_md5)
+                  close_file=close_file, source_files=source_files, packet_md5=packet_md5, package=package)
 
 
 # --- validation of what the caller hands over (ValueError: a bug of the caller) ------------------
@@ -196,7 +204,11 @@ def _check_cluster(c: Cluster, expected: int, packet_tracks: set[int]) -> None:
             raise ValueError(f"{where}: packet pts/dts must be None or 64-bit signed integers")
     if c.source_files and len(c.source_files) != n:
         raise ValueError(f"{where}: source_files must be empty or hold one SourceFile per frame ({n})")
-    for f in c.source_files:
+    _check_sources(c.source_files, where)
+
+
+def _check_sources(files: list, where: str) -> None:
+    for f in files:
         if not isinstance(f, SourceFile) or len(f.md5) != 16 or len(f.pixel_map) % 3:
             raise ValueError(f"{where}: each source file needs a 16-byte md5 and (op, length, offset) triples")
         _check_params(f.packing, f"{where}: source file {f.name!r} packing")
@@ -306,6 +318,8 @@ def _track(t: Track) -> bytes:
         if t.extradata:
             children.append(element(E.EXTRADATA, bytes(t.extradata)))
         children.append(_params(E.STREAM_PARAMS, t.params))
+        if t.source is not None:  # (1.6) the sound file its packets rebuild
+            children.append(_source_file(t.source))
     return master(E.TRACK_ENTRY, children)
 
 

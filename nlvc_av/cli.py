@@ -31,7 +31,7 @@ from .version import __version__
 # --------------------------------------------------------------------------- nlvc-transcode
 
 from .cli_options import (_gaps_option, _gop_option, _groups_option, _jobs_option,  # noqa: E402
-                          _max_frames_option, _model_option, _overwrite_option, _pixels_only_option,
+                          _max_frames_option, _model_option, _overwrite_option, _pixels_only_option, _check_option,
                           _preset_option, _quiet_option, _rate_option, _recover_option, _threads_option,
                           _video_stream_option)
 
@@ -59,9 +59,10 @@ def _say(text: str, err: bool = True) -> None:
 @_rate_option
 @_gaps_option
 @_pixels_only_option
+@_check_option
 @click.version_option(__version__, prog_name="nlvc-transcode")
 def transcode_main(input, output, gop, groups, threads, max_frames, model, overwrite, quiet, recover, video_stream, jobs,
-                   preset, rate, allow_gaps, pixels_only):
+                   preset, rate, allow_gaps, pixels_only, check):
     """Losslessly encode a video into .nlvc, or decode a .nlvc file back.
 
     \b
@@ -77,11 +78,13 @@ def transcode_main(input, output, gop, groups, threads, max_frames, model, overw
     with _errors(prog):
         _run_transcode(prog, input, output, gop=gop, groups=groups, jobs=jobs, preset=preset, threads=threads,
                        max_frames=max_frames, model=model, overwrite=overwrite, quiet=quiet, recover=recover,
-                       video_stream=video_stream, rate=rate, allow_gaps=allow_gaps, pixels_only=pixels_only)
+                       video_stream=video_stream, rate=rate, allow_gaps=allow_gaps, pixels_only=pixels_only,
+                       check=check)
 
 
 def _run_transcode(prog, src, dst, *, gop, groups, threads, max_frames, model, overwrite, quiet, recover=False,
-                   video_stream=None, jobs=1, preset=None, rate=None, allow_gaps=False, pixels_only=False) -> None:
+                   video_stream=None, jobs=1, preset=None, rate=None, allow_gaps=False, pixels_only=False,
+                   check=False) -> None:
     from . import transcode
 
     direction = transcode.direction(src, dst)
@@ -98,7 +101,7 @@ def _run_transcode(prog, src, dst, *, gop, groups, threads, max_frames, model, o
         stats = transcode.encode_file(src, dst, gop=gop, groups=groups, preset=preset, jobs=jobs, threads=threads,
                                       model=model, max_frames=max_frames, overwrite=overwrite, progress=progress,
                                       video_stream=video_stream, rate=rate, allow_gaps=allow_gaps,
-                                      pixels_only=pixels_only)
+                                      pixels_only=pixels_only, check=check)
         if not quiet:
             size = f"{_human(stats.file_bytes)} file, " if stats.file_bytes else ""
             _say(
@@ -106,6 +109,8 @@ def _run_transcode(prog, src, dst, *, gop, groups, threads, max_frames, model, o
                 f"{stats.pix_fmt} in {plural(stats.gops, 'GOP')}, {plural(stats.packets, 'other packet')}; {size}"
                 f"video {_human(stats.raw_bytes)} -> {_human(stats.payload_bytes)} ({stats.ratio:.2f}:1), "
                 f"{stats.fps:.2f} fps")
+            if stats.checked:
+                _say(f"{prog}: {dst}: checked: {stats.checked}")
     else:
         stats = transcode.decode_file(src, dst, overwrite=overwrite, jobs=jobs, threads=threads, max_frames=max_frames,
                                       progress=progress, recover=recover)
@@ -208,10 +213,12 @@ def info_cmd(file, as_json):
 @click.argument("candidate", metavar="FILE.nlvc", required=False)
 @click.option("--max-frames", type=click.IntRange(1), default=None, help="Compare only the first N frames.")
 @click.option("--json", "as_json", is_flag=True, help="With FILE.nlvc alone: the fixity report as JSON on stdout.")
+@click.option("--files", "list_files", is_flag=True, help="With FILE.nlvc alone: list every file it rebuilds (images, "
+              "sound, side files) with its stored MD5 and OK or FAILED, as md5sum -c does.")
 @_jobs_option
 @_threads_option
 @_quiet_option
-def verify_cmd(reference, candidate, max_frames, as_json, threads, quiet, jobs):
+def verify_cmd(reference, candidate, max_frames, as_json, list_files, threads, quiet, jobs):
     """Check a .nlvc file alone, or compare a video with its copy frame by frame.
 
     \b
@@ -240,6 +247,9 @@ def verify_cmd(reference, candidate, max_frames, as_json, threads, quiet, jobs):
             finally:
                 if bar:
                     bar.close()
+            if list_files and not as_json:
+                for name, md5, ok in report["source_files"]["listing"]:
+                    click.echo(f"{md5}  {name}: {'OK' if ok else 'FAILED'}")
             if as_json:
                 click.echo(json.dumps(report, indent=2))
             elif report["ok"]:

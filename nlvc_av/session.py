@@ -76,13 +76,13 @@ def file_tags(v: VideoInfo) -> dict[str, str]:
 def stream_track_from_info(s: StreamInfo) -> StreamTrack:
     return StreamTrack(number=s.number, kind=s.kind, codec_name=s.codec_name,
                        time_base=ratio(s.time_base, (1, 1000)), extradata=bytes(s.extradata),
-                       params=dict(s.params))
+                       params=dict(s.params), source=s.source)
 
 
 def stream_info_from_track(t: StreamTrack) -> StreamInfo:
     return StreamInfo(number=t.number, kind=t.kind, codec_name=t.codec_name,
                       time_base=fraction(t.time_base) or Fraction(1, 1000),
-                      extradata=bytes(t.extradata or b""), params=dict(t.params or {}))
+                      extradata=bytes(t.extradata or b""), params=dict(t.params or {}), source=t.source)
 
 
 # --------------------------------------------------------------------------- durations

@@ -18,6 +18,7 @@ class EncodeStats:
     pix_fmt: str = ""
     width: int = 0
     height: int = 0
+    checked: str = ""  # --check: what was decoded and compared
 
     @property
     def ratio(self) -> float:

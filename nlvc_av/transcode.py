@@ -43,6 +43,7 @@ from .io.imagewrite import check_pixels_writable
 from .io.rebuild import map_version, source_files, source_record
 from .jobs import GopRunner
 from .progress import open_progress as _progress
+from .routing import PacketRouter
 from .stats import DecodeStats, EncodeStats
 
 __all__ = [
@@ -110,41 +111,6 @@ def _check_codable(pix_fmt: str) -> None:
 # --------------------------------------------------------------------------- encoding
 
 
-class _PacketRouter:
-    """Holds copied packets until the cluster whose GOP time span holds them is written.
-
-    A GOP spans [its first pts, the next GOP's first pts); packets are compared by dts (pts when
-    there is none). Per stream, packets keep their order: once one is held back, every later
-    packet of that stream waits too.
-    """
-
-    def __init__(self, time_bases: dict[int, Fraction]):
-        self.time_bases = time_bases
-        self.pending: list[Packet] = []
-
-    def add(self, packet: Packet) -> None:
-        self.pending.append(packet)
-
-    def _time(self, p: Packet) -> Fraction | None:
-        t = p.dts if p.dts is not None else p.pts
-        return None if t is None else t * self.time_bases.get(p.track, Fraction(1, 1000))
-
-    def take(self, before: Fraction | None) -> list[Packet]:
-        if before is None:
-            taken, self.pending = self.pending, []
-            return taken
-        taken, kept, held = [], [], set()
-        for p in self.pending:
-            t = self._time(p)
-            if p.track in held or (t is not None and t >= before):
-                held.add(p.track)
-                kept.append(p)
-            else:
-                taken.append(p)
-        self.pending = kept
-        return taken
-
-
 def encode_file(
     src: str | os.PathLike,
     dst: str | os.PathLike,
@@ -164,6 +130,7 @@ def encode_file(
     rate=None,
     allow_gaps: bool = False,
     pixels_only: bool = False,
+    check: bool = False,
 ) -> EncodeStats:
     """Encode ``src`` (any file PyAV opens, or ``"-"``: y4m on stdin) into ``dst`` (``.nlvc``
     path, or ``"-"`` for stdout). ``max_frames`` keeps only the first frames (and the packets
@@ -174,7 +141,10 @@ def encode_file(
     The output is the same bytes whatever ``jobs``. ``rate`` and ``allow_gaps``: image
     sequences (a folder or ``name_%06d.dpx``), see :func:`nlvc_av.io.demux.open_input`. A DPX
     or TIFF sequence's files are kept to be rebuilt byte for byte (:mod:`nlvc_av.io.rebuild`);
-    one that cannot be is refused, unless ``pixels_only`` (its pixels and MD5 are kept)."""
+    one that cannot be is refused, unless ``pixels_only`` (its pixels and MD5 are kept).
+    ``check``: the new file is decoded and every frame, source file, sound and side file checked
+    against the MD5 taken from the source before it is put in place (nothing is written at
+    ``dst`` if anything differs)."""
     preset, groups, gop = presets.resolve(preset, groups, gop)
     if gop < 1:
         raise ValueError(f"gop must be >= 1, got {gop}")
@@ -195,11 +165,28 @@ def encode_file(
         encode = partial(_encode, source, coder=coder, gop=gop, progress=progress, runner=runner,
                          preset=preset, pixels_only=pixels_only)
         if dst == STDIO:
+            if check:
+                raise OutputError("--check decodes the new file before it is put in place: give a file name, not '-'")
             return encode(NamedOutput(sys.stdout.buffer, "stdout"))
-        with atomic_output(dst, overwrite) as tmp, NamedOutput.open(tmp, dst) as out:  # (errors name dst)
-            stats = encode(out)
+        with atomic_output(dst, overwrite) as tmp:
+            with NamedOutput.open(tmp, dst) as out:  # (errors name dst)
+                stats = encode(out)
+            if check:
+                stats.checked = _check_written(tmp, dst)
         stats.file_bytes = os.path.getsize(dst)
         return stats
+
+
+def _check_written(tmp: str, dst: str) -> str:
+    """--check: the file just written gives back, MD5 for MD5, what was read (else OutputError:
+    the caller's atomic output then writes nothing)."""
+    from .verify import check_file
+
+    report = check_file(tmp)
+    if not report["ok"]:
+        raise OutputError(f"{dst}: --check: the new file does not give back what was read "
+                          f"({'; '.join(report['lines'][:3])}); nothing was written")
+    return f"{report['summary']}; {report['checked']}"
 
 
 def _encode(source: demux.InputFile, out, *, coder, gop: int, progress, runner, preset: str,
@@ -217,7 +204,7 @@ def _encode(source: demux.InputFile, out, *, coder, gop: int, progress, runner, 
     info = Info(app=f"nlvc {__version__}")
     total = min(v.frames, source.max_frames) if v.frames and source.max_frames else (v.frames or source.max_frames or 0)
     bar = _progress(progress, "encoding", total, coder, inter=gop > 1 and total != 1)
-    router = _PacketRouter({s.number: s.time_base for s in source.other_streams})
+    router = PacketRouter({s.number: s.time_base for s in source.other_streams})
     start = time.monotonic()
     tags[presets.TAG] = preset
     read = 0  # frames read: the bar moves with each one (any --jobs); the coded count is shown next to it
@@ -249,7 +236,8 @@ def _encode(source: demux.InputFile, out, *, coder, gop: int, progress, runner, 
                     frames, records = [], []
                 frames.append(item)
                 if files:
-                    records.append(source_record(files[read], item.planes, v.width, v.height, pixels_only))
+                    records.append(source_record(files[read], item.planes, v.width, v.height, pixels_only,
+                                                 source.sequence.name_of(files[read])))
                     if not records[-1].packing:  # pixels only: FFmpeg must be able to write them back
                         check_pixels_writable(files[read], v.pix_fmt)
                 last_end = (item.pts + item.duration) * v.time_base
@@ -282,7 +270,8 @@ def _encode(source: demux.InputFile, out, *, coder, gop: int, progress, runner, 
     count = n_gops * len(coder.pieces(min(gop, total), workers, v.height)) if total else None
     try:
         with container.open(out, "w", codec_setup=setup, tracks=tracks, info=info, tags=tags,
-                            source_files=map_version(files), packet_md5=True) as writer:
+                            source_files=map_version(files), packet_md5=True,
+                            package=source.package_files) as writer:
             parts: list = []
             # a stream of one GOP codes its pieces on threads here (the adaptive stage releases
             # the GIL; jobs.THREADS_PER_JOB); longer streams use worker processes
@@ -360,6 +349,7 @@ def decode_file(
                 logging.getLogger("nlvc_av").warning("%s: %s", src if src != STDIO else "stdin", notice)
         track = reader.video_track
         video = session.video_info_from_track(track, reader.tags)
+        video.package = reader.package  # a package's side files and folders (1.6), written with its images
         video.metadata = {k: v for k, v in video.metadata.items()  # images: the nlvc:sequence tags name the files
                           if kind == "images" or not k.startswith(presets.TAG_PREFIX)
                           or (kind == "y4m" and k == Y4M_TAG)}  # y4m: the source's header line

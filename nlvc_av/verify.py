@@ -22,6 +22,7 @@ from . import recovery
 from .checks import check_header
 from .codec import formats as P
 from .destinations import is_nlvc
+from .io.packagefiles import file_bytes
 from .io.rebuild import RebuildError, check, rebuild
 from .io.streams import VideoInfo
 from .session import coder_for_setup, iter_nlvc_planes
@@ -79,6 +80,23 @@ def first_difference(a: list[np.ndarray], b: list[np.ndarray]) -> str:
     return f"{len(a)} vs {len(b)} planes"
 
 
+def _count(files: dict, record, ok: bool) -> None:
+    """One rebuilt file counted, and listed with its stored MD5 (``nlvc verify --files``)."""
+    if ok:
+        files["rebuilt"] += 1
+    else:
+        files["mismatch"].append(record.name)
+    files["listing"].append((record.name, record.md5.hex(), ok))
+
+
+def _side_file_ok(record) -> bool:
+    try:
+        file_bytes(record)
+    except RebuildError:
+        return False
+    return True
+
+
 def check_file(path: str, *, progress=None, coder=None) -> dict:
     """The fixity of one ``.nlvc`` file: every CRC-32 and every frame MD5, without the source.
 
@@ -91,7 +109,7 @@ def check_file(path: str, *, progress=None, coder=None) -> dict:
     files an image sequence kept (format 1.3) are rebuilt in memory and their MD5s checked
     (``source_files``: counts and the names that do not match). Raises only when the header
     cannot be read (nothing else can be checked then)."""
-    files = {"rebuilt": 0, "pixels_only": 0, "mismatch": []}
+    files = {"rebuilt": 0, "pixels_only": 0, "mismatch": [], "listing": []}
     with container.open(path, "r", salvage=True) as reader:  # damage in Tags or Tracks: reported
         check_header(reader)
         coder = coder or coder_for_setup(reader.codec_setup)
@@ -105,12 +123,12 @@ def check_file(path: str, *, progress=None, coder=None) -> dict:
                     ok = check(frame.source, rebuild(frame.source, frame.planes, track.width, track.height))
                 except RebuildError:
                     ok = False
-                if ok:
-                    files["rebuilt"] += 1
-                else:
-                    files["mismatch"].append(frame.source.name)
+                _count(files, frame.source, ok)
             if progress is not None:
                 progress.update(n)
+        for record in reader.package:  # a package's side files (1.6); folders have no bytes
+            if not record.name.endswith("/"):
+                _count(files, record, _side_file_ok(record))
     lines = report.lines() + [f"{name}: the rebuilt source file does not match its stored MD5"
                               for name in files["mismatch"]]
     checked = "every CRC-32 and frame MD5 checked"

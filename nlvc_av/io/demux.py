@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import heapq
+import os
 import sys
 from collections import deque
 from fractions import Fraction
@@ -23,6 +24,7 @@ from ..errors import InputError, UnsupportedPixelFormatError
 from .frames import _rational, _reading, frame_count, frame_planes, is_regular_file, log, nominal_rate
 from .streams import VIDEO_TRACK, StreamInfo, VideoFrameData, VideoInfo
 from .imageread import native_input
+from .package import scan_package
 from .imageseq import sequence_of
 from . import siting
 from .y4m import Y4M_MAGIC, Y4mTracker, checked_head, kept_tags, y4m_header_fields
@@ -97,6 +99,7 @@ class InputFile:
         self.name = "stdin" if path == "-" else str(path)
         self.max_frames = max_frames
         self.truncated = False  # True when max_frames stopped the read before the end
+        self.package_files: list = []  # (a package's side files: read by imageread, not here)
         self._av = None
         self._y4m_head = b""  # a y4m header says what FFmpeg does not pass on: 4:2:0 siting
         self._y4m: Y4mTracker | None = None  # follows a y4m stream's frames (a cut last frame)
@@ -370,7 +373,8 @@ def open_input(path: str, *, max_frames: int | None = None, video_stream: int | 
     ``rate`` and ``allow_gaps``: :mod:`nlvc_av.io.imageseq`) for encoding.
     ``video_stream``: which video stream to code when there are several (else refused). A DPX
     sequence is read by NLVC itself (:mod:`nlvc_av.io.imageread`)."""
-    native = native_input(sequence_of(str(path), rate, allow_gaps), rate, max_frames)
+    package = scan_package(path, allow_gaps=allow_gaps) if path != "-" and os.path.isdir(path) else None
+    native = native_input(package or sequence_of(str(path), rate, allow_gaps), rate, max_frames)
     if native is not None:
         return native
     return InputFile(path, max_frames=max_frames, video_stream=video_stream, rate=rate, allow_gaps=allow_gaps)

@@ -19,6 +19,8 @@ from typing import Iterator
 from ..errors import InputError
 from . import dpx, exr, tiff
 from .imageseq import DEFAULT_RATE, ImageSequence, parse_rate
+from .package import Package
+from .packagefiles import package_records
 from .rebuild_ops import RebuildError
 from .streams import VideoFrameData, VideoInfo
 
@@ -37,14 +39,19 @@ def _read(path: Path) -> bytes:
 
 
 class NativeSequenceInput:
-    """A DPX sequence, one frame per file, at ``rate`` frames per second (pts 0, 1, 2...)."""
+    """An image sequence (or a package's images, reel after reel), one frame per file, at
+    ``rate`` frames per second (pts 0, 1, 2...); a package's side files and folders are
+    ``package_files`` (container.SourceFile records)."""
 
-    def __init__(self, sequence: ImageSequence, rate, max_frames: int | None, first):
+    def __init__(self, sequence, rate, max_frames: int | None, first):
         self.sequence = sequence
         self.name = str(sequence.folder / sequence.pattern)
         self.max_frames = max_frames
         self.truncated = False
         self.other_streams: list = []
+        self.package_files: list = []
+        if isinstance(sequence, Package):
+            self.package_files = package_records(sequence.root, sequence.folders, sequence.others)
         rate = DEFAULT_RATE if rate is None else parse_rate(rate)
         self.video = VideoInfo(
             width=first.width, height=first.height, pix_fmt=first.pix_fmt, time_base=1 / Fraction(rate),
@@ -54,13 +61,12 @@ class NativeSequenceInput:
     def read(self) -> Iterator[VideoFrameData]:
         v = self.video
         files = self.sequence.files
-        read_image = NATIVE[self.sequence.suffix.lower()][1]
         for index, path in enumerate(files):
             if self.max_frames is not None and index >= self.max_frames:
                 self.truncated = True
                 return
             try:
-                image, planes = read_image(_read(path))
+                image, planes = NATIVE[path.suffix.lower()][1](_read(path))
             except RebuildError as err:
                 raise InputError(f"{path}: {err}; nothing was written") from None
             if (image.width, image.height, image.pix_fmt) != (v.width, v.height, v.pix_fmt):
@@ -79,9 +85,20 @@ class NativeSequenceInput:
         self.close()
 
 
-def native_input(sequence: ImageSequence | None, rate, max_frames: int | None) -> NativeSequenceInput | None:
-    """The sequence read here, when its files are DPX or EXR and the first one's header is one
-    this reader takes; None otherwise (FFmpeg reads it, as before)."""
+def native_input(sequence: ImageSequence | Package | None, rate, max_frames: int | None) -> NativeSequenceInput | None:
+    """The sequence read here, when its files are DPX, TIFF or EXR and the first one's header is
+    one this reader takes; None otherwise (FFmpeg reads it, as before). A package is always
+    read here."""
+    if isinstance(sequence, Package):
+        others = sorted({p.suffix for p in sequence.files if p.suffix.lower() not in NATIVE})
+        if others:
+            raise InputError(f"{sequence.root}: a package's images are DPX, TIFF or EXR files ({', '.join(others)} "
+                             "are not: give the sequence alone)")
+        try:
+            first = NATIVE[sequence.suffix.lower()][0](_read(sequence.files[0]))
+        except RebuildError as err:
+            raise InputError(f"{sequence.files[0]}: {err}; nothing was written") from None
+        return NativeSequenceInput(sequence, rate, max_frames, first)
     if sequence is None or sequence.suffix.lower() not in NATIVE:
         return None
     try:

@@ -74,6 +74,10 @@ class ImageSequence:
             return [self.folder / self.literal]
         return [self.folder / self.name(n) for n in self.numbers]
 
+    def name_of(self, path: Path) -> str:
+        """A file's name as kept in the .nlvc (a package keeps its path in the package)."""
+        return Path(path).name
+
     def file_at(self, index: int) -> str:
         """The name of the sequence's file ``index`` (0: the first), or of the pattern past the end."""
         return str(self.files[index]) if index < len(self.numbers) else str(self.folder / self.pattern)

@@ -25,6 +25,7 @@ from ..errors import InputError, OutputError
 from ..text import escape
 from .frames import _describe, to_frame
 from .imageseq import PATTERN
+from .packagefiles import safe_name, write_package
 from .rebuild import REBUILT, check, rebuild
 from .streams import VideoInfo
 
@@ -95,6 +96,9 @@ class ImageSeqWriter:
         self.numbers = frame_numbers(tags)
         self.first = self.next = first
         self.count = 0
+        self.package = tags.get("nlvc:package") == "1"  # names are paths in the package (1.6)
+        if video.package:  # its folders (reels first: their images go in them) and side files
+            write_package(self.folder, video.package)
 
     def write(self, planes: Sequence[np.ndarray], source=None, position: int | None = None) -> None:
         """Write one frame; ``position``: its place in the whole file (0-based), when frames
@@ -130,7 +134,7 @@ class ImageSeqWriter:
         """The source file again, byte for byte, under its own name (a plain name; else the
         sequence's, with a warning), its MD5 checked."""
         name = source.name
-        if not plain_name(name):
+        if not (plain_name(name) or self.package and safe_name(name)):
             name = self.pattern % number
             log.warning("%s: the stored file name '%s' is not a plain file name; written as %s",
                         self.shown, source.name, name)
@@ -145,6 +149,7 @@ class ImageSeqWriter:
     def _save(self, name: str, data: bytes, mode: str) -> None:
         """One file of the sequence; an error (a full disk) names the destination and the file."""
         try:
+            (self.folder / name).parent.mkdir(parents=True, exist_ok=True)  # (a package's reel)
             with open(self.folder / name, mode) as f:
                 f.write(data)
         except OSError as err:

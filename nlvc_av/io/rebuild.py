@@ -171,9 +171,11 @@ def layout_of(name: str, data: bytes, width: int, height: int) -> tuple[dict, li
     raise RebuildError(f"{suffix or 'a file without extension'}: only DPX, TIFF and EXR files are rebuilt")
 
 
-def record_for(path: str | Path, planes: Sequence[np.ndarray], width: int, height: int) -> SourceFile:
-    """The rebuild record of one source file, checked: rebuilding it from ``planes`` gives the
-    file's bytes, else RebuildError (the message names the file and the reason)."""
+def record_for(path: str | Path, planes: Sequence[np.ndarray], width: int, height: int,
+               name: str | None = None) -> SourceFile:
+    """The rebuild record of one source file (kept under ``name``, by default the file's name),
+    checked: rebuilding it from ``planes`` gives the file's bytes, else RebuildError (the
+    message names the file and the reason)."""
     path = Path(path)
     try:
         data = path.read_bytes()
@@ -182,7 +184,7 @@ def record_for(path: str | Path, planes: Sequence[np.ndarray], width: int, heigh
     try:
         packing, pixel_map, stored = layout_of(path.name, data, width, height)
         pixel_map, stored = with_patch(pixel_map, stored, pixel_stream(planes, packing, width, height), data)
-        record = SourceFile(path.name, hashlib.md5(data).digest(), packing, pixel_map, stored)
+        record = SourceFile(name or path.name, hashlib.md5(data).digest(), packing, pixel_map, stored)
         made = rebuild(record, planes, width, height)
     except RebuildError as err:
         raise RebuildError(f"{path}: cannot be rebuilt byte for byte: {err}") from None
@@ -206,20 +208,20 @@ def source_files(sequence) -> list[Path]:
     to be rebuilt, one per frame: DPX and TIFF; none for other inputs (``None``) and PNG."""
     if sequence is None or sequence.suffix.lower() not in REBUILT:
         return []
-    return sequence.files
+    return sequence.files  # (a package's: every reel's)
 
 
 def source_record(path: Path, planes: Sequence[np.ndarray], width: int, height: int,
-                  pixels_only: bool) -> SourceFile:
+                  pixels_only: bool, name: str | None = None) -> SourceFile:
     """:func:`record_for`; a file that cannot be rebuilt is refused, or with ``pixels_only``
     kept as its name and MD5 only (a warning says why)."""
     try:
-        return record_for(path, planes, width, height)
+        return record_for(path, planes, width, height, name)
     except RebuildError as err:
         if not pixels_only:
             raise RebuildError(f"{err}; nothing was written (--pixels-only keeps its pixels, not its bytes)") from None
         log.warning("%s; its pixels are kept, not its bytes (--pixels-only)", err)
-        return SourceFile(Path(path).name, hashlib.md5(Path(path).read_bytes()).digest())
+        return SourceFile(name or Path(path).name, hashlib.md5(Path(path).read_bytes()).digest())
 
 
 def map_version(files: Sequence[Path]) -> int:

@@ -36,6 +36,7 @@ class VideoInfo:
     codec_name: str = ""
     source_pix_fmt: str = ""  # the decoder's name for it (e.g. yuvj420p)
     field_order: int = 0  # FFmpeg AVFieldOrder of interlaced video (2 tt, 3 bb, 4 tb, 5 bt); 0 progressive/unknown
+    package: list = field(default_factory=list)  # container.SourceFile: a package's side files and folders (1.6)
 
     @property
     def fmt(self) -> P.PixFmt:
@@ -56,6 +57,7 @@ class StreamInfo:
     time_base: Fraction
     extradata: bytes = b""
     params: dict[str, str | int] = field(default_factory=dict)
+    source: object = None  # container.SourceFile: the sound file the packets rebuild (1.6), or None
 
 
 @dataclass

@@ -51,7 +51,8 @@ class NativeSequenceInput:
         self.other_streams: list = []
         self.package_files: list = []
         if isinstance(sequence, Package):
-            self.package_files = package_records(sequence.root, sequence.folders, sequence.others)
+            # (sound files are kept as side files, byte for byte, until their PCM is coded apart)
+            self.package_files = package_records(sequence.root, sequence.folders, sequence.others + sequence.sounds)
         rate = DEFAULT_RATE if rate is None else parse_rate(rate)
         self.video = VideoInfo(
             width=first.width, height=first.height, pix_fmt=first.pix_fmt, time_base=1 / Fraction(rate),

@@ -45,3 +45,8 @@ class TruncatedFileError(NlvcError, EOFError):
 class UnsupportedVersionError(NlvcError):
     """The file is an ``.nlvc`` file of a newer major version (or of an EBML flavour) this
     reader cannot interpret."""
+
+
+class CrcMismatchError(CorruptFileError):
+    """A CRC-32 that does not match its element's bytes (which may still parse: a salvaging
+    reader may look inside a cluster and trust what its MD5s prove)."""

@@ -115,6 +115,7 @@ class Cluster:
     packets: list[Packet] = field(default_factory=list)
     frame_durations: list[int] = field(default_factory=list)  # empty, or one per frame
     source_files: list[SourceFile] = field(default_factory=list)  # (1.3) empty, or one per frame
+    crc_error: Exception | None = None  # not stored: its CRC-32's failure, when a salvaging reader read it anyway
 
 
 @dataclass

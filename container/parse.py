@@ -11,7 +11,7 @@ import zlib
 
 from . import elements as E
 from .ebml import Element, decode_id, decode_size, iter_elements
-from .errors import CorruptFileError, UnsupportedVersionError
+from .errors import CorruptFileError, CrcMismatchError, UnsupportedVersionError
 from .model import Cluster, CodecSetup, Cue, Info, Packet, ParamValue, SourceFile, StreamTrack, Track, \
     VideoTrack
 
@@ -35,7 +35,7 @@ def check_crc(data: memoryview, name: str, offset: int, required: bool) -> None:
     stored = int.from_bytes(data[2:CRC_ELEMENT_LENGTH], "big")
     computed = zlib.crc32(data[CRC_ELEMENT_LENGTH:])
     if stored != computed:
-        raise CorruptFileError(f"CRC-32 mismatch in {name} at byte {offset} (stored 0x{stored:08x}, "
+        raise CrcMismatchError(f"CRC-32 mismatch in {name} at byte {offset} (stored 0x{stored:08x}, "
                                f"computed 0x{computed:08x})", offset=offset)
 
 
@@ -229,12 +229,12 @@ def salvage_video_track(el: Element) -> tuple[VideoTrack, int] | None:
 
 
 def parse_cluster(body: bytes | memoryview, offset: int, header_length: int,
-                  packet_tracks: set[int]) -> Cluster:
-    """A Cluster's payload -> Cluster (the caller names the GOP in any error message).
-
-    The CRC-32 is checked before anything else is looked at."""
+                  packet_tracks: set[int], crc: bool = True) -> Cluster:
+    """A Cluster's payload -> Cluster (the caller names the GOP in any error message). The CRC-32
+    is checked before anything else is looked at (``crc=False``: a salvaging reader's look)."""
     body = memoryview(body)
-    check_crc(body, "Cluster", offset, required=True)
+    if crc:
+        check_crc(body, "Cluster", offset, required=True)
     cluster_el = Element(E.CLUSTER, offset, header_length, body)
     kids = list(iter_elements(body[CRC_ELEMENT_LENGTH:], offset + header_length + CRC_ELEMENT_LENGTH,
                               "Cluster"))

@@ -105,6 +105,7 @@ class Reader:
         self.tags: dict[str, str] = head.get(E.TAGS, {})
         self.package: list[SourceFile] = head.get(E.PACKAGE, [])  # (1.6) side files and folders
         area.packet_tracks = self._head.packet_tracks or {t.number for t in self.other_tracks}
+        area.salvage = self._head.salvage  # a cluster whose CRC-32 fails is read, trusted by its MD5s only
         self._area = area
 
     def _read_head_elements(self, area: Area) -> tuple[dict, bool]:

@@ -16,7 +16,7 @@ from typing import Iterator
 
 from . import elements as E
 from .ebml import Element, encode_id
-from .errors import CorruptFileError, NlvcError, TruncatedFileError
+from .errors import CorruptFileError, CrcMismatchError, NlvcError, TruncatedFileError
 from .model import Cluster, Cue
 from .parse import cluster_prefix, parse_cluster, parse_cues
 from .source import Header, Source
@@ -34,6 +34,7 @@ class Area:
     segment_start: int  # first byte of the Segment's payload (Cue positions count from here)
     segment_end: int | None  # None: unknown size, the Segment runs to the end of the data
     packet_tracks: set[int]  # track numbers a Packet may carry
+    salvage: bool = False  # a cluster whose CRC-32 fails but which parses is read (Cluster.crc_error)
 
     def next_header(self) -> Header | None:
         """The next top-level header; None at the end of the Segment or of the data."""
@@ -134,11 +135,13 @@ def walk(area: Area, pos: int, expected: int, light: bool,
             try:
                 cluster = parse_cluster(body, header.offset, len(header.raw), area.packet_tracks)
             except CorruptFileError as exc:
-                # Not reported yet: which GOP this was is known when the next good one arrives.
-                damage.fail(header.offset, str(exc))
-                if (pos := resync(header, body)) is None:
-                    break
-                continue
+                cluster = _salvaged(area, body, header, exc, expected)
+                if cluster is None:
+                    # Not reported yet: which GOP this was is known when the next good one arrives.
+                    damage.fail(header.offset, str(exc))
+                    if (pos := resync(header, body)) is None:
+                        break
+                    continue
             pos = src.tell()
             if cluster.index < expected:
                 yield CorruptFileError(
@@ -202,6 +205,29 @@ def walk(area: Area, pos: int, expected: int, light: bool,
     cut = expected + len(damage.failures)
     yield from damage.settle(expected, cut, last_end, end, leftover=False)
     yield TruncatedFileError(f"file ends early at GOP {cut}: {why}", offset=end, gop=cut)
+
+
+def _salvaged(area: Area, body: bytes, header: Header, exc: CorruptFileError, expected: int):
+    """A cluster whose CRC-32 failed, read anyway when salvaging and it is the GOP expected
+    next (its frames, source files and packets are then trusted only by their MD5s); else None."""
+    if not (area.salvage and isinstance(exc, CrcMismatchError)):
+        return None
+    try:
+        cluster = parse_cluster(body, header.offset, len(header.raw), area.packet_tracks, crc=False)
+    except CorruptFileError:
+        return None
+    if cluster.index != expected or not _consistent_times(cluster):
+        return None
+    cluster.crc_error = exc
+    return cluster
+
+
+def _consistent_times(cluster) -> bool:
+    """What no MD5 covers holds together: timestamps that increase, by the stored durations."""
+    pts, durations = cluster.frame_pts, cluster.frame_durations
+    if any(b <= a for a, b in zip(pts, pts[1:])):
+        return False
+    return not durations or all(b - a == d for a, b, d in zip(pts, pts[1:], durations))
 
 
 def _starts_cues(src: Source, pos: int) -> bool:

@@ -38,6 +38,7 @@ class Loss:
     last_frame: int | None = None  # None with first_frame set: "and every frame after it"
     metadata: bool = False  # no frame lost, but metadata (a damaged Info, Tags or Tracks)
     packet: bool = False  # no frame lost, but a carried packet (its data do not match their MD5)
+    kept_file: bool = False  # the frame is intact, but its source file's kept bytes are damaged
 
     @property
     def frames(self) -> str:
@@ -54,6 +55,8 @@ class Loss:
             return f"metadata lost: {escape(self.message)}"
         if self.packet:
             return f"packet lost (the GOP's frames are intact): {escape(self.message)}"
+        if self.kept_file:
+            return f"source file lost (its frame is intact): {escape(self.message)}"
         if self.gop is None or not self.data_lost:
             return f"no frame lost: {escape(self.message)}"
         where = f" at byte {self.offset}" if self.offset is not None else ""
@@ -64,7 +67,7 @@ class Loss:
     def as_dict(self) -> dict:
         return {"gop": self.gop, "first_frame": self.first_frame, "last_frame": self.last_frame,
                 "offset": self.offset, "data_lost": self.data_lost, "metadata": self.metadata,
-                "packet": self.packet, "message": escape(self.message)}
+                "packet": self.packet, "kept_file": self.kept_file, "message": escape(self.message)}
 
 
 @dataclass
@@ -105,6 +108,33 @@ class DamageReport:
         self.packets_crc_only += len(cluster.packets) - with_md5
         return [p for k, p in enumerate(cluster.packets) if k not in bad] if bad else cluster.packets
 
+    def salvaged(self, cluster, frames: list, width: int, height: int) -> None:
+        """A cluster whose CRC-32 failed but whose frames all match their MD5s: said; each
+        source file whose kept bytes no longer rebuild it (its MD5) is lost, its frame kept as
+        pixels (written by FFmpeg's encoder where it can, else not written); packets without
+        an MD5 (before 1.5) cannot be trusted and are lost."""
+        from .io.rebuild import RebuildError, check, rebuild
+
+        self.losses.append(Loss(f"GOP {cluster.index}: {cluster.crc_error}; read anyway: every frame matches "
+                                "its MD5", None, None, False))
+        for frame in frames:
+            source = frame.source
+            if source is None or not source.packing:
+                continue
+            try:
+                ok = check(source, rebuild(source, frame.planes, width, height))
+            except RebuildError:
+                ok = False
+            if not ok:
+                self.losses.append(Loss(f"GOP {cluster.index}: {source.name}: its kept bytes do not rebuild it "
+                                        "(MD5); its pixels are kept", cluster.index, None, False, kept_file=True))
+                frame.source = container.SourceFile(source.name, source.md5)  # pixels only
+        unchecked = [p for p in cluster.packets if not p.md5]
+        for p in unchecked:
+            self.losses.append(Loss(f"GOP {cluster.index}: a packet of track {p.track} without an MD5 in a "
+                                    "damaged cluster", cluster.index, None, False, packet=True))
+        cluster.packets = [p for p in cluster.packets if p.md5]
+
     def head(self, errors) -> None:
         """What was wrong before the first Cluster (``Reader.head_errors``): lost metadata
         (``data_lost``) or a notice (a tag that is not UTF-8)."""
@@ -137,12 +167,16 @@ class DamageReport:
 
     @property
     def notices(self) -> list[Loss]:
-        return [x for x in self.losses if not x.data_lost and not x.metadata and not x.packet]
+        return [x for x in self.losses if not x.data_lost and not x.metadata and not x.packet and not x.kept_file]
+
+    @property
+    def files_lost(self) -> list[Loss]:
+        return [x for x in self.losses if x.kept_file]
 
     @property
     def data_lost(self) -> bool:
-        """Frames, packets or metadata lost (``--recover`` and ``nlvc info`` exit 3)."""
-        return bool(self.lost or self.metadata_lost or self.packets_lost)
+        """Frames, packets, kept files or metadata lost (``--recover`` and ``nlvc info`` exit 3)."""
+        return bool(self.lost or self.metadata_lost or self.packets_lost or self.files_lost)
 
     @property
     def damaged(self) -> bool:
@@ -158,6 +192,8 @@ class DamageReport:
             text += f", {plural(len(lost), 'GOP')} lost"
         if self.packets_lost:
             text += f", {plural(len(self.packets_lost), 'packet')} lost"
+        if self.files_lost:
+            text += f", {plural(len(self.files_lost), 'source file')} lost"
         if self.metadata_lost:
             text += ", metadata lost"
         if self.notices:
@@ -171,6 +207,7 @@ class DamageReport:
         text = f"{plural(self.frames_ok, 'frame')} of {plural(self.gops_ok, 'intact GOP')} written"
         text += f", {plural(len(self.lost), 'GOP')} lost" if self.lost else ""
         text += f", {plural(len(self.packets_lost), 'packet')} lost" if self.packets_lost else ""
+        text += f", {plural(len(self.files_lost), 'source file')} lost" if self.files_lost else ""
         return text + (", metadata lost" if self.metadata_lost else "")
 
     def as_dict(self) -> dict:
@@ -196,10 +233,14 @@ def iter_recovered(reader: container.Reader, coder, report: DamageReport, *,
         try:
             frames = session.decode_cluster(cluster, coder, track, gop_size=gop_size)
         except NlvcError as err:
+            if cluster.crc_error is not None:  # read past its CRC-32, and its frames are not intact
+                err = cluster.crc_error
             if err.gop is None:
                 err.gop = cluster.index
             report.error(err)
             continue
+        if cluster.crc_error:
+            report.salvaged(cluster, frames, track.width, track.height)
         report.intact(cluster.index, len(frames))
         good = report.check_packets(cluster, kinds)
         if packets is not None:

@@ -51,6 +51,14 @@ def good(tmp_path_factory, coder):
     return d, truth, data, clusters
 
 
+def payload_middle(data: bytes, gop: int) -> int:
+    """The offset of the middle byte of GOP ``gop``'s coded payload (a flip there changes its
+    frames: unlike a flip in the range coder's last bytes, which the frames may not feel)."""
+    with container.open(io.BytesIO(data)) as r:
+        payload = [c.payload for c in r.iter_clusters()][gop]
+    return data.index(payload) + len(payload) // 2
+
+
 def recovered(data: bytes, coder, pipe: bool):
     r = container.open(Pipe(data) if pipe else io.BytesIO(data))
     report = recovery.DamageReport(r.codec_setup.gop_size)
@@ -169,7 +177,7 @@ def cli(command, args, input=None):
 def test_decode_stops_by_default_and_recover_writes_every_intact_gop(good, tmp_path, cli_env):
     _, truth, data, clusters = good
     bad = bytearray(data)
-    bad[clusters[2] - 3] ^= 0x01
+    bad[payload_middle(data, 1)] ^= 0x01  # (its frames no longer match their MD5s)
     (tmp_path / "bad.nlvc").write_bytes(bytes(bad))
     r = cli(transcode_main, [tmp_path / "bad.nlvc", tmp_path / "out.y4m"])
     assert r.exit_code == 1 and not (tmp_path / "out.y4m").exists()
@@ -200,12 +208,22 @@ def test_verify_one_file(good, tmp_path, cli_env):
     assert r.exit_code == 0, r.output
     assert r.stdout == f"{d / 'src.nlvc'}: intact: 6 frames in 3 intact GOPs; every CRC-32 and frame MD5 checked\n"
     bad = bytearray(data)
-    bad[clusters[2] - 3] ^= 0x01
+    bad[payload_middle(data, 1)] ^= 0x01
     (tmp_path / "flip.nlvc").write_bytes(bytes(bad))
     r = cli(nlvc_main, ["verify", tmp_path / "flip.nlvc"])
     assert r.exit_code == 1
     assert r.stderr.startswith(f"nlvc verify: GOP 1 (frames 2-3) lost at byte {clusters[1]}: CRC-32 mismatch")
     assert r.stderr.endswith(f"nlvc verify: {tmp_path / 'flip.nlvc'}: damaged: 4 frames in 2 intact GOPs, 1 GOP lost\n")
+    # A flip the frames do not feel (the range coder's last byte): the CRC-32 fails, every frame
+    # still matches its MD5: damaged, no frame lost.
+    bad = bytearray(data)
+    bad[clusters[2] - 3] ^= 0x01
+    (tmp_path / "tail.nlvc").write_bytes(bytes(bad))
+    r = cli(nlvc_main, ["verify", tmp_path / "tail.nlvc"])
+    assert r.exit_code == 1
+    assert r.stderr.startswith(f"nlvc verify: no frame lost: GOP 1: CRC-32 mismatch in Cluster at byte {clusters[1]}")
+    assert "read anyway: every frame matches its MD5" in r.stderr
+    assert r.stderr.endswith("damaged, no frame lost: 6 frames in 3 intact GOPs, 1 damage notice\n")
     (tmp_path / "cut.nlvc").write_bytes(data[:clusters[2] + 10])
     r = cli(nlvc_main, ["verify", tmp_path / "cut.nlvc", "--json"])
     assert r.exit_code == 1
@@ -261,7 +279,7 @@ def test_recover_writes_an_image_sequence_intact_and_damaged(tmp_path, cli_env):
     data = (tmp_path / "scans.nlvc").read_bytes()
     clusters = [i for i in range(len(data)) if data.startswith(CLUSTER_ID, i)]
     bad = bytearray(data)
-    bad[clusters[1] - 3] ^= 0x01  # in GOP 0's payload
+    bad[payload_middle(data, 0)] ^= 0x01  # in GOP 0's payload
     (tmp_path / "bad.nlvc").write_bytes(bytes(bad))
     r = cli(transcode_main, [tmp_path / "bad.nlvc", str(tmp_path / "out2") + "/", "--recover", "-q"])
     assert r.exit_code == 3, r.output
@@ -275,7 +293,7 @@ def test_recover_writes_an_image_sequence_intact_and_damaged(tmp_path, cli_env):
 def test_recover_of_a_png_sequence_keeps_the_numbers_after_a_lost_gop(good, tmp_path, cli_env):
     _, truth, data, clusters = good
     bad = bytearray(data)
-    bad[clusters[2] - 3] ^= 0x01  # GOP 1 (frames 2-3)
+    bad[payload_middle(data, 1)] ^= 0x01  # GOP 1 (frames 2-3)
     (tmp_path / "bad.nlvc").write_bytes(bytes(bad))
     r = cli(transcode_main, [tmp_path / "bad.nlvc", str(tmp_path / "out") + "/", "--recover", "-q"])
     assert r.exit_code == 3, r.output
@@ -287,8 +305,8 @@ def test_recover_of_a_png_sequence_keeps_the_numbers_after_a_lost_gop(good, tmp_
 def test_recover_with_every_gop_lost_writes_nothing(good, tmp_path, cli_env, dst):
     _, _, data, clusters = good
     bad = bytearray(data)
-    for c in clusters:
-        bad[c + 8] ^= 0x01  # every cluster's CRC-32 fails
+    for gop in range(len(clusters)):
+        bad[payload_middle(data, gop)] ^= 0x01  # every cluster's CRC-32 fails, and its frames
     (tmp_path / "bad.nlvc").write_bytes(bytes(bad))
     target = dst if dst == "-" else f"{tmp_path}/{dst}"
     r = cli(transcode_main, [tmp_path / "bad.nlvc", target, "--recover"])
@@ -311,3 +329,25 @@ def test_restored_folder_gets_the_mode_of_the_umask(good, tmp_path, cli_env):
         os.umask(old)
     assert r.exit_code == 0, r.output
     assert (tmp_path / "out").stat().st_mode & 0o777 == 0o755
+
+
+def test_a_damaged_crc_alone_loses_nothing_but_damaged_timestamps_lose_the_gop(good, tmp_path, cli_env):
+    """--recover reads a cluster whose CRC-32 fails when its frames match their MD5s and what no
+    MD5 covers (its timestamps) holds together; a flipped timestamp still costs the GOP."""
+    _, truth, data, clusters = good
+    bad = bytearray(data)
+    bad[clusters[1] + 8] ^= 0x01  # GOP 1's stored CRC-32 itself
+    (tmp_path / "crc.nlvc").write_bytes(bytes(bad))
+    r = cli(transcode_main, [tmp_path / "crc.nlvc", tmp_path / "out.y4m", "--recover"])
+    assert r.exit_code == 0, r.output
+    assert "no frame lost: GOP 1: CRC-32 mismatch" in r.stderr and "read anyway" in r.stderr
+    _, written = parse_y4m((tmp_path / "out.y4m").read_bytes())
+    assert written == [truth[k][0].tobytes() for k in range(6)]
+    with container.open(io.BytesIO(data)) as reader:
+        pts = [c.frame_pts for c in reader.iter_clusters()][1]
+    bad = bytearray(data)
+    at = bad.index(pts[1].to_bytes(8, "big", signed=True), clusters[1], clusters[2])
+    bad[at + 7] ^= 0x01  # GOP 1's second timestamp
+    (tmp_path / "pts.nlvc").write_bytes(bytes(bad))
+    r = cli(transcode_main, [tmp_path / "pts.nlvc", tmp_path / "out2.y4m", "--recover"])
+    assert r.exit_code == 3 and "GOP 1 (frames 2-3) lost" in r.stderr, r.output

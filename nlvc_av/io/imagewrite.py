@@ -120,7 +120,10 @@ class ImageSeqWriter:
             packets = cc.encode(to_frame(planes, v.pix_fmt, v.width, v.height)) + cc.encode(None)
         except av.FFmpegError as err:
             raise OutputError(f"{self.shown}: cannot write {self.pattern % number}: {_describe(err)}") from None
-        self._save(self.pattern % number, b"".join(bytes(packet) for packet in packets), "wb")
+        name = self.pattern % number
+        if source is not None and (plain_name(source.name) or self.package and safe_name(source.name)):
+            name = source.name  # (pixels only: under its own name, in its reel's folder)
+        self._save(name, b"".join(bytes(packet) for packet in packets), "wb")
         self.count += 1
         self.next = number + 1
 

@@ -67,6 +67,8 @@ def _check_rate(ctx, param, value):
 _rate_option = click.option("--rate", default=None, metavar="FPS", callback=_check_rate, help="Encoding an image sequence (a folder, or "
                             "'scan_%06d.dpx'): its frame rate, e.g. 24 or 24000/1001 [default: 25].")
 _gaps_option = click.option("--allow-gaps", is_flag=True, help="Code an image sequence with missing numbers.")
+_images_only_option = click.option("--images-only", is_flag=True, help="Encoding a package (a folder with reels, sound "
+                                   "and side files): keep its images only; the files left out are named in a warning.")
 _check_option = click.option("--check", is_flag=True, help="Encoding: decode the new file and check every frame and "
                              "every kept file (images, sound, side files) against the MD5s taken from the source "
                              "before it is put in place; nothing is written if anything differs.")

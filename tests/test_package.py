@@ -128,3 +128,34 @@ def test_rawcooked_hash_packages(tmp_path):
                                          "the manifest says d8e1e31b421d173617f5a22dfad144f8"):
         encode_file(str(ARCHIVE / "HashCheck" / "HashTest_BuggyFileHash_Dir"), tmp_path / "b.nlvc", model="tiny")
     assert not (tmp_path / "b.nlvc").exists()
+
+
+def test_images_only_names_what_it_leaves_out(tmp_path, caplog):
+    src = make_package(tmp_path / "pkg")
+    encode_file(str(src), tmp_path / "a.nlvc", model="tiny", images_only=True)
+    assert "--images-only: 4 files not kept: empty.txt, manifest.md5, FILM/REEL_01/notes.txt, " \
+           "FILM/REEL_02/notes.txt" in caplog.text
+    decode_file(tmp_path / "a.nlvc", f"{tmp_path / 'out'}/")
+    assert sorted(p.relative_to(tmp_path / "out").as_posix() for p in (tmp_path / "out").rglob("*.dpx")) == \
+        sorted(p.relative_to(src).as_posix() for p in src.rglob("*.dpx"))
+    assert not (tmp_path / "out" / "notes.txt").exists() and not (tmp_path / "out" / "empty.txt").exists()
+
+
+@pytest.mark.parametrize("damage", ["cut", "lying-size"])
+def test_a_bad_image_in_a_package_is_one_line_and_nothing_is_written(tmp_path, cli_env, damage):
+    import struct
+
+    src = make_package(tmp_path / "pkg")
+    (src / "manifest.md5").unlink()
+    victim = src / "FILM" / "REEL_02" / "DPX" / "film_200001.dpx"
+    data = bytearray(victim.read_bytes())
+    if damage == "cut":
+        data = data[:-20]
+    else:
+        struct.pack_into(">I", data, 772, 4000)  # a width the image data cannot hold
+    victim.write_bytes(bytes(data))
+    r = subprocess.run([sys.executable, "-c", "from nlvc_av.cli import main; main()", str(src),
+                        str(tmp_path / "a.nlvc"), "--model", "tiny", "-q"], capture_output=True, text=True)
+    assert r.returncode == 1 and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr, r.stderr
+    assert "film_200001.dpx" in r.stderr and "nothing was written" in r.stderr, r.stderr
+    assert not list(tmp_path.glob("*.nlvc*")) and not list(tmp_path.glob(".a.nlvc*"))

@@ -368,13 +368,13 @@ class InputFile:
 
 
 def open_input(path: str, *, max_frames: int | None = None, video_stream: int | None = None,
-               rate: Fraction | None = None, allow_gaps: bool = False):
+               rate: Fraction | None = None, allow_gaps: bool = False, images_only: bool = False):
     """Open ``path`` (any container PyAV opens; ``"-"`` = y4m on stdin; an image sequence,
     ``rate`` and ``allow_gaps``: :mod:`nlvc_av.io.imageseq`) for encoding.
     ``video_stream``: which video stream to code when there are several (else refused). A DPX
     sequence is read by NLVC itself (:mod:`nlvc_av.io.imageread`)."""
     package = scan_package(path, allow_gaps=allow_gaps) if path != "-" and os.path.isdir(path) else None
-    native = native_input(package or sequence_of(str(path), rate, allow_gaps), rate, max_frames)
+    native = native_input(package or sequence_of(str(path), rate, allow_gaps), rate, max_frames, images_only)
     if native is not None:
         return native
     return InputFile(path, max_frames=max_frames, video_stream=video_stream, rate=rate, allow_gaps=allow_gaps)

@@ -12,17 +12,21 @@ The object has the reading side of :class:`nlvc_av.io.demux.InputFile`: ``video`
 """
 from __future__ import annotations
 
+import logging
 from fractions import Fraction
 from pathlib import Path
 from typing import Iterator
 
 from ..errors import InputError
+from ..text import plural
 from . import dpx, exr, tiff
 from .imageseq import DEFAULT_RATE, ImageSequence, parse_rate
 from .package import Package
 from .packagefiles import package_records
 from .rebuild_ops import RebuildError
 from .streams import VideoFrameData, VideoInfo
+
+log = logging.getLogger("nlvc_av")
 
 #: The suffixes read here -> (the first file's image, without its samples; the image and its
 #: planes). The other suffixes go through FFmpeg's image2 demuxer.
@@ -43,7 +47,7 @@ class NativeSequenceInput:
     ``rate`` frames per second (pts 0, 1, 2...); a package's side files and folders are
     ``package_files`` (container.SourceFile records)."""
 
-    def __init__(self, sequence, rate, max_frames: int | None, first):
+    def __init__(self, sequence, rate, max_frames: int | None, first, images_only: bool = False):
         self.sequence = sequence
         self.name = str(sequence.folder / sequence.pattern)
         self.max_frames = max_frames
@@ -51,8 +55,13 @@ class NativeSequenceInput:
         self.other_streams: list = []
         self.package_files: list = []
         if isinstance(sequence, Package):
+            kept = sequence.others + sequence.sounds
+            if images_only and kept:
+                log.warning("%s: --images-only: %s not kept: %s", sequence.root, plural(len(kept), "file"),
+                            ", ".join(kept[:20]) + (", ..." if len(kept) > 20 else ""))
+                kept = []
             # (sound files are kept as side files, byte for byte, until their PCM is coded apart)
-            self.package_files = package_records(sequence.root, sequence.folders, sequence.others + sequence.sounds)
+            self.package_files = package_records(sequence.root, sequence.folders, kept)
         rate = DEFAULT_RATE if rate is None else parse_rate(rate)
         self.video = VideoInfo(
             width=first.width, height=first.height, pix_fmt=first.pix_fmt, time_base=1 / Fraction(rate),
@@ -86,7 +95,8 @@ class NativeSequenceInput:
         self.close()
 
 
-def native_input(sequence: ImageSequence | Package | None, rate, max_frames: int | None) -> NativeSequenceInput | None:
+def native_input(sequence: ImageSequence | Package | None, rate, max_frames: int | None,
+                 images_only: bool = False) -> NativeSequenceInput | None:
     """The sequence read here, when its files are DPX, TIFF or EXR and the first one's header is
     one this reader takes; None otherwise (FFmpeg reads it, as before). A package is always
     read here."""
@@ -99,7 +109,7 @@ def native_input(sequence: ImageSequence | Package | None, rate, max_frames: int
             first = NATIVE[sequence.suffix.lower()][0](_read(sequence.files[0]))
         except RebuildError as err:
             raise InputError(f"{sequence.files[0]}: {err}; nothing was written") from None
-        return NativeSequenceInput(sequence, rate, max_frames, first)
+        return NativeSequenceInput(sequence, rate, max_frames, first, images_only)
     if sequence is None or sequence.suffix.lower() not in NATIVE:
         return None
     try:

@@ -288,7 +288,12 @@ def scan(reader) -> Scan:
     the damage found is in ``errors`` (nothing is raised for it)."""
     track = reader.video_track
     s = Scan(packets={t.number: {"packets": 0, "bytes": 0} for t in reader.other_tracks})
+    unverified = []
     for cluster in reader.iter_clusters(on_error="skip"):
+        if cluster.crc_error is not None:  # read past its CRC-32 (salvage): only a decode vouches for it
+            cluster.crc_error.gop = cluster.index
+            unverified.append(cluster.crc_error)
+            continue
         s.intact.append((cluster.index, len(cluster.frame_pts)))
         s.gops += 1
         s.frames += len(cluster.frame_pts)
@@ -302,7 +307,7 @@ def scan(reader) -> Scan:
         if cluster.frame_pts:
             s.first_pts = cluster.frame_pts[0] if s.first_pts is None else s.first_pts
             s.end_pts = cluster.frame_pts[-1] + frame_durations(cluster, track)[-1]
-    s.errors = list(reader.errors)
+    s.errors = unverified + list(reader.errors)
     return s
 
 

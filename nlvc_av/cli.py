@@ -250,7 +250,7 @@ def verify_cmd(reference, candidate, max_frames, as_json, list_files, threads, q
                 if bar:
                     bar.close()
             if list_files and not as_json:
-                for name, md5, ok in report["source_files"]["listing"]:
+                for name, md5, ok in report["files"]:
                     click.echo(f"{md5}  {name}: {'OK' if ok else 'FAILED'}")
             if as_json:
                 click.echo(json.dumps(report, indent=2))

@@ -80,13 +80,13 @@ def first_difference(a: list[np.ndarray], b: list[np.ndarray]) -> str:
     return f"{len(a)} vs {len(b)} planes"
 
 
-def _count(files: dict, record, ok: bool) -> None:
+def _count(files: dict, listing: list, record, ok: bool) -> None:
     """One rebuilt file counted, and listed with its stored MD5 (``nlvc verify --files``)."""
     if ok:
         files["rebuilt"] += 1
     else:
         files["mismatch"].append(record.name)
-    files["listing"].append((record.name, record.md5.hex(), ok))
+    listing.append((record.name, record.md5.hex(), ok))
 
 
 def _side_file_ok(record) -> bool:
@@ -107,9 +107,11 @@ def check_file(path: str, *, progress=None, coder=None) -> dict:
     many carried packets of intact GOPs were checked against their MD5s (format 1.5), and how
     many had none, so were checked by their cluster's CRC-32 only). The source
     files an image sequence kept (format 1.3) are rebuilt in memory and their MD5s checked
-    (``source_files``: counts and the names that do not match). Raises only when the header
+    (``source_files``: counts and the names that do not match; ``files``: (name, stored MD5
+    hex, matches) of every rebuilt file, a package's side files included). Raises only when the header
     cannot be read (nothing else can be checked then)."""
-    files = {"rebuilt": 0, "pixels_only": 0, "mismatch": [], "listing": []}
+    files = {"rebuilt": 0, "pixels_only": 0, "mismatch": []}
+    listing: list = []  # (name, stored MD5, matches) of every rebuilt file
     with container.open(path, "r", salvage=True) as reader:  # damage in Tags or Tracks: reported
         check_header(reader)
         coder = coder or coder_for_setup(reader.codec_setup)
@@ -123,12 +125,12 @@ def check_file(path: str, *, progress=None, coder=None) -> dict:
                     ok = check(frame.source, rebuild(frame.source, frame.planes, track.width, track.height))
                 except RebuildError:
                     ok = False
-                _count(files, frame.source, ok)
+                _count(files, listing, frame.source, ok)
             if progress is not None:
                 progress.update(n)
         for record in reader.package:  # a package's side files (1.6); folders have no bytes
             if not record.name.endswith("/"):
-                _count(files, record, _side_file_ok(record))
+                _count(files, listing, record, _side_file_ok(record))
     lines = report.lines() + [f"{name}: the rebuilt source file does not match its stored MD5"
                               for name in files["mismatch"]]
     checked = "every CRC-32 and frame MD5 checked"
@@ -144,5 +146,5 @@ def check_file(path: str, *, progress=None, coder=None) -> dict:
     verdict = "intact" if ok else ("damaged" if report.data_lost or files["mismatch"] else "damaged, no frame lost")
     return {"file": path, "ok": ok, "verdict": verdict, "frames": report.frames_ok,
             "gops": report.gops_ok, "summary": report.summary(), "damage": report.as_dict(), "lines": lines,
-            "source_files": files, "checked": checked,
+            "source_files": files, "files": listing, "checked": checked,
             "packets": {"md5": report.packets_md5, "crc_only": report.packets_crc_only}}

@@ -13,6 +13,8 @@ gray                        Y                  w x h
 gbrp                        G, B, R            all w x h
 rgb24, bgr24, rgb0, bgr0    G, B, R (planar)   all w x h; the packed byte order is restored
 yuva*, gbrap, rgba, ...     ..., A             alpha last, full size (formats_deep.py)
+uyvy422, nv12, p010le, ...  Y, U, V (or G,     as the planar format they are coded as
+                            B, R)              (capture layouts: layouts.py)
 ==========================  =================  ==========================================
 
 Formats of 9 to 16 bits (``yuv420p10le``, ``gray16be``, ``gbrp12le``, ``rgb48le``...) have the
@@ -34,6 +36,7 @@ import numpy as np
 
 from ..errors import UnsupportedPixelFormatError
 from .formats_deep import highdepth_formats
+from .layouts import layout_formats
 
 __all__ = [
     "PixFmt",
@@ -74,6 +77,7 @@ class PixFmt:
     bit_depth: int = 8
     big_endian: bool = False  # byte order of >8-bit samples in FFmpeg's layout (planes are native)
     coding: str = ""          # the coded planar format, when not the default rule below
+    layout: str = ""          # a capture layout (layouts.py: packed 4:2:2, semi-planar, 10-bit words)
 
     @property
     def coding_pix_fmt(self) -> str:
@@ -114,6 +118,7 @@ PIX_FMTS: dict[str, PixFmt] = {
         PixFmt("rgb0", "rgb", 3, packed=(1, 2, 0), pixel_bytes=4),
         PixFmt("bgr0", "rgb", 3, packed=(1, 0, 2), pixel_bytes=4),
         *highdepth_formats(PixFmt),
+        *layout_formats(PixFmt),
     )
 }
 

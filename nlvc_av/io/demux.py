@@ -262,7 +262,7 @@ class InputFile:
                         fmt = self.video.fmt
                     self._check_frame(frame, count)
                     count += 1
-                    yield (frame.pts, int(frame.duration or 0), frame_planes(frame, fmt))
+                    yield (frame.pts, int(frame.duration or 0), frame_planes(frame, fmt, f"{self.name}: frame {count - 1}"))
         if self._y4m is not None:
             self._y4m.check(self.name)  # FFmpeg drops a cut-off last frame silently
 

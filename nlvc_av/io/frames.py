@@ -17,7 +17,8 @@ import av
 import numpy as np
 
 from ..codec import formats as P
-from ..errors import InputError, OutputError
+from ..codec import layouts
+from ..errors import InputError, OutputError, UnsupportedPixelFormatError
 
 log = logging.getLogger("nlvc_av")
 
@@ -81,10 +82,17 @@ def nominal_rate(stream) -> Fraction | None:
 # --------------------------------------------------------------------------- planes <-> frames
 
 
-def frame_planes(frame: "av.VideoFrame", fmt: P.PixFmt | None = None) -> list[np.ndarray]:
-    """The exact planes of a decoded frame (line padding dropped; packed RGB -> G, B, R)."""
+def frame_planes(frame: "av.VideoFrame", fmt: P.PixFmt | None = None, where: str = "") -> list[np.ndarray]:
+    """The exact planes of a decoded frame (line padding dropped; packed RGB -> G, B, R; a
+    capture layout -> its coded planes, :mod:`nlvc_av.codec.layouts`). ``where`` names the
+    frame in the message refusing a layout word whose unused bits are set."""
     fmt = fmt or P.lookup(frame.format.name)
     w, h = frame.width, frame.height
+    if fmt.layout:
+        try:
+            return layouts.unpack(fmt.name, [_words(plane, fmt) for plane in frame.planes], w, h)
+        except UnsupportedPixelFormatError as err:
+            raise UnsupportedPixelFormatError(f"{where}: {err}" if where else str(err)) from None
     if fmt.packed is not None:
         plane = frame.planes[0]
         rows = _rows(plane, fmt)
@@ -96,10 +104,17 @@ def frame_planes(frame: "av.VideoFrame", fmt: P.PixFmt | None = None) -> list[np
     return out
 
 
-def _rows(plane, fmt: P.PixFmt) -> np.ndarray:
-    """A frame plane's buffer as rows of samples in FFmpeg's byte order (a writable view)."""
-    dtype = np.dtype(np.uint8) if fmt.sample_bytes == 1 else np.dtype(">u2" if fmt.big_endian else "<u2")
+def _rows(plane, fmt: P.PixFmt, itemsize: int | None = None) -> np.ndarray:
+    """A frame plane's buffer as rows of samples (or storage words of ``itemsize`` bytes) in
+    FFmpeg's byte order (a writable view)."""
+    itemsize = itemsize or fmt.sample_bytes
+    dtype = np.dtype(np.uint8) if itemsize == 1 else np.dtype((">u" if fmt.big_endian else "<u") + str(itemsize))
     return np.frombuffer(plane, dtype).reshape(-1, plane.line_size // dtype.itemsize)
+
+
+def _words(plane, fmt: P.PixFmt) -> np.ndarray:
+    """A capture layout's plane as rows of its storage words."""
+    return _rows(plane, fmt, layouts.LAYOUTS[fmt.name].word)
 
 
 def to_frame(
@@ -118,7 +133,10 @@ def to_frame(
     fmt = P.lookup(pix_fmt)
     P.check_planes(planes, fmt, width, height)
     frame = av.VideoFrame(width, height, fmt.name)
-    if fmt.packed is not None:
+    if fmt.layout:
+        for plane, words in zip(frame.planes, layouts.pack(fmt.name, list(planes), width, height)):
+            _words(plane, fmt)[: words.shape[0], : words.shape[1]] = words
+    elif fmt.packed is not None:
         rows = _rows(frame.planes[0], fmt)
         rows[:height, : width * fmt.pixel_bytes] = P.pack(planes, fmt).reshape(height, -1)
     else:

@@ -34,9 +34,10 @@ Y4M_DEEP = {f"{fam}{b}le": f"{tag}{b}" for fam, tag in (("yuv420p", "420p"), ("y
 
 
 def y4m_chroma_tag(pix_fmt: str) -> str | None:
-    """The y4m C tag of a pixel format (its coded twin for big-endian ones); None: not carried."""
+    """The y4m C tag of a pixel format (that of its coded twin for big-endian ones and capture
+    layouts: uyvy422 is written as 422); None: not carried."""
     fmt = P.lookup(pix_fmt)
-    name = fmt.coding_pix_fmt if fmt.bit_depth > 8 else fmt.name
+    name = fmt.coding_pix_fmt if fmt.bit_depth > 8 or fmt.layout else fmt.name
     return Y4M_DEEP.get(name) or Y4M_CHROMA.get(name) or ("420jpeg" if name == "yuv420p" else None)
 
 
@@ -171,7 +172,7 @@ class Y4mWriter:
         else this one, with the source's other X parameters."""
         rate = Fraction(v.frame_rate or 25)  # (an .nlvc's terms are at most 2^31 - 1: written as they are)
         sar = Fraction(v.sample_aspect_ratio) if v.sample_aspect_ratio else None
-        if v.pix_fmt == "yuv420p":
+        if P.lookup(v.pix_fmt).coding_pix_fmt == "yuv420p":  # (nv12 too)
             chroma = {1: "420mpeg2", 3: "420paldv"}.get(v.chroma_location, "420jpeg")
         else:
             chroma = y4m_chroma_tag(v.pix_fmt)

@@ -36,6 +36,7 @@ from .io.imageseq import is_sequence  # noqa: F401 (the CLI asks whether a missi
 from .io.imagewrite import atomic_folder
 from .errors import OutputError, OutputExistsError, UnknownModelError, UnsupportedPixelFormatError
 from .io import demux
+from .io.carried import check_writable
 from .io.mux import write_decoded
 from .io.streams import VideoFrameData
 from .io.y4m import Y4M_TAG
@@ -160,6 +161,7 @@ def encode_file(
     with demux.open_input(src, max_frames=max_frames, video_stream=video_stream, rate=rate,
                           allow_gaps=allow_gaps, images_only=images_only) as source:
         _check_codable(source.video.pix_fmt)
+        check_writable(source.other_streams, source.name)  # what a decode could not give back is refused
         checks.check_encode_memory(gop, source.video.pix_fmt, source.video.width, source.video.height)
         if coder is None:
             coder = make_coder(groups, model=model, threads=threads, bits=P.lookup(source.video.pix_fmt).bit_depth)

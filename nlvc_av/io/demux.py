@@ -21,6 +21,7 @@ import container
 
 from ..codec import formats as P
 from ..errors import InputError, UnsupportedPixelFormatError
+from .carried import channel_layout
 from .frames import _rational, _reading, frame_count, frame_planes, is_regular_file, log, nominal_rate
 from .streams import VIDEO_TRACK, StreamInfo, VideoFrameData, VideoInfo
 from .imageread import native_input
@@ -44,9 +45,7 @@ def _stream_params(stream) -> dict[str, str | int]:
     cc = stream.codec_context
     if stream.type == "audio" and cc is not None:
         params["sample_rate"] = int(cc.sample_rate or 0)
-        params["channels"] = int(cc.channels or 0)
-        with contextlib.suppress(Exception):
-            params["layout"] = cc.layout.name
+        params["channels"], params["layout"] = channel_layout(cc)  # (never cc.layout: PyAV 18 aborts on some)
         with contextlib.suppress(Exception):
             params["format"] = cc.format.name
         if cc.bit_rate:
@@ -155,7 +154,7 @@ class InputFile:
                 codec_name=_codec_name(s),
                 time_base=s.time_base or Fraction(1, 1000),
                 extradata=bytes(s.codec_context.extradata or b"") if s.codec_context is not None else b"",
-                params=_stream_params(s),
+                params=_stream_params(s), source_index=s.index,
             )
             for i, s in enumerate(others)
         ]

@@ -15,6 +15,7 @@ import container
 
 from ..codec import formats as P
 from ..errors import OutputError
+from .carried import MUXER_TAGS, add_carried_stream
 from .frames import _describe, log, to_frame
 from .imagewrite import ImageSeqWriter
 from .streams import StreamInfo, VideoInfo
@@ -35,22 +36,6 @@ def ffv1_pix_fmt(fmt: P.PixFmt) -> str:
     if fmt.family == "rgb" and fmt.bit_depth == 8:
         return "bgra" if fmt.alpha else FFV1_RGB_PIX_FMT
     return fmt.coding_pix_fmt
-
-#: The ASS header text subtitle encoders need to open (not written: the source's codec private
-#: data, usually empty for SubRip, replaces the encoder's).
-ASS_HEADER = (
-    b"[Script Info]\nScriptType: v4.00+\nPlayResX: 384\nPlayResY: 288\n\n[V4+ Styles]\n"
-    b"Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, "
-    b"Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, "
-    b"Alignment, MarginL, MarginR, MarginV, Encoding\n"
-    b"Style: Default,Arial,16,&Hffffff,&Hffffff,&H0,&H0,0,0,0,0,100,100,0,0,1,1,0,2,10,10,10,0\n\n"
-    b"[Events]\nFormat: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n"
-)
-
-#: Tags a muxer writes for itself (kept in the .nlvc as found, not copied into a new file).
-MUXER_TAGS = {"ENCODER", "DURATION", "NUMBER_OF_FRAMES", "NUMBER_OF_BYTES", "BPS",
-              "_STATISTICS_WRITING_APP", "_STATISTICS_WRITING_DATE_UTC", "_STATISTICS_TAGS"}
-
 
 class OutputFile:
     """Writes frames (planes) and copied packets to Matroska (FFV1 level 3) or YUV4MPEG2.
@@ -132,6 +117,7 @@ class OutputFile:
         self._vstream = stream
         self._streams: dict[int, object] = {}
         self._stream_tb: dict[int, Fraction] = {}
+        self._rewrite: dict = {}  # track -> carried.PcmRewrite
         for info in streams:
             s = self._add_copied_stream(info)
             if s is not None:
@@ -139,98 +125,20 @@ class OutputFile:
                 self._stream_tb[info.number] = info.time_base
         out.metadata.update({k: val for k, val in metadata.items() if k.upper() not in MUXER_TAGS})
 
-    @staticmethod
-    def _configure(cc, info: StreamInfo, settings: dict) -> None:
-        p = info.params
-        if info.kind == "audio":
-            cc.sample_rate = int(p.get("sample_rate") or 48000)
-            layout = p.get("layout")
-            try:
-                cc.layout = layout if layout else int(p.get("channels") or 2)
-            except Exception:
-                cc.layout = int(p.get("channels") or 2)
-            if settings.get("format"):
-                cc.format = settings["format"]
-            else:  # the encoder's own first choice (what add_stream would pick)
-                formats = cc.codec.audio_formats
-                if formats:
-                    cc.format = formats[0].name
-            if settings.get("bit_rate"):
-                cc.bit_rate = settings["bit_rate"]
-        else:
-            if p.get("width") and p.get("height"):
-                with contextlib.suppress(Exception):
-                    cc.width, cc.height = int(p["width"]), int(p["height"])
-            if hasattr(cc, "subtitle_header"):  # text subtitle encoders open only with an ASS header
-                cc.subtitle_header = info.extradata if info.extradata.lstrip().startswith(b"[Script Info]") \
-                    else ASS_HEADER
-        cc.time_base = info.time_base
-        cc.options = {"strict": "experimental"}
-        if info.extradata:  # e.g. the ASS header some subtitle encoders need to open
-            cc.extradata = info.extradata
-
-    def _encoder_settings(self, info: StreamInfo) -> dict | None:
-        """Parameters with which this FFmpeg's encoder for the codec opens (tried on a scratch
-        context), or None when it has no usable encoder."""
-        p = info.params
-        tries = [
-            {"format": p.get("format"), "bit_rate": p.get("bit_rate")},
-            {"bit_rate": p.get("bit_rate")},
-            {},
-        ]
-        for settings in tries:
-            try:
-                cc = av.CodecContext.create(info.codec_name, "w")
-                self._configure(cc, info, settings)
-                cc.open()
-                return settings
-            except Exception as err:  # noqa: BLE001 - any refusal means "try the next"
-                log.debug("encoder for %s refuses %s: %s", info.codec_name, settings, err)
-        return None
-
     def _add_copied_stream(self, info: StreamInfo):
-        """An output stream for packets copied verbatim. The muxer takes the codec parameters
-        from an opened encoder context (the only way PyAV fills them), whose codec private
-        data is then replaced by the source's."""
-        settings = self._encoder_settings(info)
-        if settings is None:
-            stream = self._add_mux_stream(info) if info.kind != "audio" else None
-            if stream is None:
-                log.warning(
-                    "%s: %s stream %s (%s) cannot be written to Matroska by this FFmpeg; dropped "
-                    "(it stays in the .nlvc file)",
-                    self.name, info.kind, info.number, info.codec_name,
-                )
-                return None
-        else:
-            rate = int(info.params.get("sample_rate") or 48000) if info.kind == "audio" else None
-            stream = self._out.add_stream(info.codec_name, rate=rate)
-            cc = stream.codec_context
-            self._configure(cc, info, settings)
-            stream.time_base = info.time_base
-            cc.open()
-            cc.extradata = info.extradata or None
-        p = info.params
-        for key, value in p.items():
-            if key.startswith("tag:") and key[4:].upper() not in MUXER_TAGS:
-                stream.metadata[key[4:]] = str(value)
-        if p.get("disposition"):
-            with contextlib.suppress(Exception):
-                stream.disposition = int(p["disposition"])
+        """An output stream for a carried stream (:mod:`.carried`: PCM Matroska has no codec for
+        is written as the Matroska PCM of the same samples), or None (dropped, with a warning:
+        a file from before the encoder checked its streams)."""
+        stream, rewrite = add_carried_stream(self._out, info, self.name)
+        if stream is None:
+            log.warning("%s: %s stream %s (%s) cannot be written to Matroska by this FFmpeg; dropped "
+                        "(it stays in the .nlvc file)", self.name, info.kind, info.number, info.codec_name)
+        elif rewrite is not None:
+            self._rewrite[info.number] = rewrite
+            log.warning("%s: %s stream %s (%s) written as %s (Matroska has no %s): the same samples, "
+                        "not the same bytes",
+                        self.name, info.kind, info.number, info.codec_name, rewrite.target, info.codec_name)
         return stream
-
-    def _add_mux_stream(self, info: StreamInfo):
-        try:
-            rate = int(info.params["sample_rate"]) if info.kind == "audio" and info.params.get("sample_rate") else None
-            stream = self._out.add_mux_stream(info.codec_name, rate=rate)
-            stream.time_base = info.time_base
-            log.warning(
-                "%s: %s stream %s (%s) written without full codec parameters",
-                self.name, info.kind, info.number, info.codec_name,
-            )
-            return stream
-        except Exception:
-            return None
 
     # -- writing
 
@@ -263,7 +171,12 @@ class OutputFile:
         stream = self._streams.get(packet.track) if self._y4m is None else None
         if stream is None:
             return False
-        pkt = av.Packet(packet.data)
+        rewrite = self._rewrite.get(packet.track)
+        try:
+            pkt = av.Packet(rewrite(packet.data) if rewrite else packet.data)
+        except (av.FFmpegError, ValueError) as err:
+            raise OutputError(f"{self.name}: {rewrite.name} packet at pts {packet.pts} cannot be written "
+                              f"as {rewrite.target}: {_describe(err)}") from None
         pkt.pts = packet.pts
         pkt.dts = packet.dts
         if packet.duration:

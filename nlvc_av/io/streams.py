@@ -58,6 +58,7 @@ class StreamInfo:
     extradata: bytes = b""
     params: dict[str, str | int] = field(default_factory=dict)
     source: object = None  # container.SourceFile: the sound file the packets rebuild (1.6), or None
+    source_index: int | None = None  # the stream's index in the source file (for messages), when read by FFmpeg
 
 
 @dataclass

@@ -144,7 +144,8 @@ def test_tall_planes_are_coded_in_independent_bands():
     frames = _clip("gray", 6, 1030, n=2)
     data, types = coder.encode_gop(frames, "gray")
     # 2 frames x 2 bands + the P-frame's side chunk + (ls-v7) the mini-GOP's order chunk
-    assert len(payload.split(data, 2 * 2 + 1 + 1)) == 6
+    # + (ls-v9) a table chunk per frame
+    assert len(payload.split(data, 2 * 2 + 1 + 1 + 2)) == 8
     back = coder.decode_gop(data, types, "gray", 6, 1030)
     assert all(np.array_equal(a[0], b[0]) for a, b in zip(frames, back))
 
@@ -199,7 +200,7 @@ def test_effort_presets_differ_as_documented():
 
 
 def test_the_network_models_stay_selectable_by_alias():
-    assert registry.resolve("default").model_id == "nlvc-adaptive-ls-v8"
+    assert registry.resolve("default").model_id == "nlvc-adaptive-ls-v9"
     assert registry.resolve("mdiff").model_id == "nlvc-mdiff-lattice-v3-c32b5"
     assert registry.default_model(10, "mdiff") == "nlvc-mdiff-lattice-v3hd-c32b5"
 

@@ -65,3 +65,54 @@ def test_encode_and_decode_in_other_processes_with_other_thread_counts(tmp_path,
     for i, f in enumerate(frames):
         for k, p in enumerate(f):
             assert np.array_equal(out[f"f{i}p{k}"], p), f"frame {i} plane {k} differs"
+
+
+WORKER_V9 = r"""
+import sys, numpy as np
+from nlvc_av.codec import GopCoder
+mode, threads, path, pix_fmt = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+coder = GopCoder.for_encoding("nlvc-adaptive-ls-v9", groups=2)
+coder.band_threads = threads
+if mode == "encode":
+    src = np.load(path + ".src.npz")
+    frames = [[src[f"f{i}p{k}"] for k in range(int(src["planes"]))] for i in range(int(src["n"]))]
+    payload, types = coder.encode_gop(frames, pix_fmt)
+    np.savez(path + ".npz", payload=np.frombuffer(payload, np.uint8), types=np.frombuffer(types.encode(), np.uint8))
+else:
+    store = np.load(path + ".npz")
+    payload, types = store["payload"].tobytes(), store["types"].tobytes().decode()
+    h, w = (int(v) for v in sys.argv[5:7])
+    frames = coder.decode_gop(payload, types, pix_fmt, w, h)
+    np.savez(path + ".out.npz", **{f"f{i}p{k}": p for i, f in enumerate(frames) for k, p in enumerate(f)})
+"""
+
+
+def _pattern_frames(bits: int, planes: int) -> list[list[np.ndarray]]:
+    """Few-valued test-pattern frames (ls-v9's value tables and exact-value mass), a box moving."""
+    levels = np.round((np.arange(16) / 15.0) ** 0.45 * ((1 << bits) - 1)).astype(np.int64)
+    yy, xx = np.mgrid[:48, :64]
+    frames = []
+    for t in range(4):
+        out = []
+        for k in range(planes):
+            idx = (xx * 8 // 64 + k) % 16
+            idx[24:, :32] = ((yy + xx) % 2 * 7 + 3)[24:, :32]
+            idx[4:12, 3 * t + 4:3 * t + 16] = 15 - k
+            out.append(levels[idx].astype(np.uint8 if bits == 8 else np.uint16))
+        frames.append(out)
+    return frames
+
+
+@pytest.mark.parametrize("pix_fmt,bits,planes", [("gray16le", 16, 1), ("gbrp12le", 12, 3)])
+def test_ls_v9_tables_and_mass_decode_the_same_in_another_process(tmp_path, pix_fmt, bits, planes):
+    frames = _pattern_frames(bits, planes)
+    base = str(tmp_path / "clip")
+    np.savez(base + ".src.npz", n=len(frames), planes=planes,
+             **{f"f{i}p{k}": p for i, f in enumerate(frames) for k, p in enumerate(f)})
+    root = Path(__file__).resolve().parents[1]
+    subprocess.run([sys.executable, "-c", WORKER_V9, "encode", "1", base, pix_fmt], check=True, cwd=root)
+    subprocess.run([sys.executable, "-c", WORKER_V9, "decode", "2", base, pix_fmt, "48", "64"], check=True, cwd=root)
+    out = np.load(base + ".out.npz")
+    for i, f in enumerate(frames):
+        for k, p in enumerate(f):
+            assert np.array_equal(out[f"f{i}p{k}"], p), f"frame {i} plane {k} differs"

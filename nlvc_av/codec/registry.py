@@ -68,7 +68,13 @@ CODER_PARAMS_LS7 = {**CODER_PARAMS_LS1, "syntax": "ls-v7"}
 #: ls-v8: ls-v7 with HEVC's edge offsets (sample adaptive offset) on the block prediction's luma,
 #: per 64x64 block, sent after the block field (adaptive/sao.py).
 CODER_PARAMS_LS8 = {**CODER_PARAMS_LS1, "syntax": "ls-v8"}
-LS_SYNTAX_VERSIONS = {"ls-v1": 1, "ls-v2": 2, "ls-v3": 3, "ls-v4": 4, "ls-v5": 5, "ls-v6": 6, "ls-v7": 7, "ls-v8": 8}
+#: ls-v9: ls-v8 with value tables (a plane taking few of its values codes their indices, per frame:
+#: adaptive/valuetables.py) and a learnt point mass on the median predictor / the reference's
+#: sample in every plane but the block prediction's (adaptive/exactmass.py): synthetic content,
+#: 16-bit planes of 8-bit images.
+CODER_PARAMS_LS9 = {**CODER_PARAMS_LS1, "syntax": "ls-v9"}
+LS_SYNTAX_VERSIONS = {"ls-v1": 1, "ls-v2": 2, "ls-v3": 3, "ls-v4": 4, "ls-v5": 5, "ls-v6": 6, "ls-v7": 7, "ls-v8": 8,
+                      "ls-v9": 9}
 
 
 @dataclass(frozen=True)
@@ -141,9 +147,13 @@ MODELS: dict[str, ModelEntry] = {e.model_id: e for e in (
     ModelEntry("nlvc-adaptive-ls-v8", ARCH_ADAPTIVE_LS_V1, "nlvc-adaptive-ls-v1.npz",
                "60ea87fd6ee6c15651d54f7c5badb2c1e905b450ca161e1f927990c1aa4960bc",
                token_map="value-window-escape-v1", coder_params=dict(CODER_PARAMS_LS8), released="0.3.0"),
+    # 0.4: ls-v9, value tables and the exact-value mass (docs/ADAPTIVE.md).
+    ModelEntry("nlvc-adaptive-ls-v9", ARCH_ADAPTIVE_LS_V1, "nlvc-adaptive-ls-v1.npz",
+               "60ea87fd6ee6c15651d54f7c5badb2c1e905b450ca161e1f927990c1aa4960bc",
+               token_map="value-window-escape-v1", coder_params=dict(CODER_PARAMS_LS9), released="0.4.0"),
 )}
 
-DEFAULT_MODEL = "nlvc-adaptive-ls-v8"
+DEFAULT_MODEL = "nlvc-adaptive-ls-v9"
 TEST_MODEL = "nlvc-mdiff-lattice-v3-tiny0"
 #: "mdiff": the masked-diffusion network of 0.2 (still selectable, every file of it decodes).
 ALIASES = {"default": DEFAULT_MODEL, "shipped": DEFAULT_MODEL, "tiny": TEST_MODEL,

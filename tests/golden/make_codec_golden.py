@@ -49,6 +49,12 @@ LARGE_CASES = {"gray_1024x1024": ("gray", 1024, 1024, 2, 2, 2)}
 BLOCK_CASES = {"yuv420p_moved_48x32": ("yuv420p", 48, 32, 9, 9, 2)}
 #: ls-v8 and later: the same with HEVC's edge offset (horizontal) added to the moved luma.
 OFFSET_CASES = {"yuv420p_moved_offset_48x32": ("yuv420p", 48, 32, 5, 5, 2)}
+#: ls-v9 and later: test patterns of few values (value tables, the exact-value mass, a constant
+#: alpha plane), 8-bit and through a non-linear table to 12 and 16 bits.
+PATTERN_CASES = {"yuv420p_pattern_37x23": ("yuv420p", 37, 23, 5, 5, 2),
+                 "gray16le_pattern_32x20": ("gray16le", 32, 20, 3, 3, 2),
+                 "gbrap12le_pattern_24x18": ("gbrap12le", 24, 18, 3, 3, 2),
+                 "gray_still_32x20": ("gray", 32, 20, 3, 3, 2)}
 
 
 def cases_for(model: str) -> dict:
@@ -61,7 +67,37 @@ def cases_for(model: str) -> dict:
     except Exception:  # a release without the registry or the model: the 8-bit cases
         deep, version = False, 0
     return {**CASES, **(DEEP_CASES if deep else {}), **(LARGE_CASES if version >= 5 else {}),
-            **(BLOCK_CASES if version >= 6 else {}), **(OFFSET_CASES if version >= 8 else {})}
+            **(BLOCK_CASES if version >= 6 else {}), **(OFFSET_CASES if version >= 8 else {}),
+            **(PATTERN_CASES if version >= 9 else {})}
+
+
+def still_content(pix_fmt: str, width: int, height: int, index: int) -> list[np.ndarray]:
+    """The still case's frame: frame 0 of ``pattern_content`` with its box one level darker per
+    frame (P-frames predicted from the frame before, not by the block prediction)."""
+    planes = pattern_content(pix_fmt, width, height, 0)
+    planes[0][4:12, 4:14] = planes[0][4:12, 4:14] // (1 + index)
+    return planes
+
+
+def pattern_content(pix_fmt: str, width: int, height: int, index: int) -> list[np.ndarray]:
+    """A pattern case's frame: 16 levels through a gamma-like table to the bit depth as bars, a
+    checkerboard in the lower left, a box moving two samples a frame; alpha (if any) all opaque."""
+    from nlvc_av.codec import formats as P
+    fmt = P.lookup(pix_fmt)
+    top = (1 << fmt.bit_depth) - 1
+    levels = np.round((np.arange(16) / 15.0) ** 0.45 * top).astype(np.int64)
+    out = []
+    for k, (h, w) in enumerate(P.plane_shapes(fmt, width, height)):
+        if k == 3:
+            out.append(np.full((h, w), top, np.int64))
+            continue
+        yy, xx = np.mgrid[:h, :w]
+        idx = (xx * 8 // w + k) % 16
+        idx[h // 2:, :w // 2] = ((yy + xx) % 2 * 7 + 3)[h // 2:, :w // 2]
+        s = round(width / w)
+        idx[4 // s:12 // s, (2 * index + 4) // s:(2 * index + 14) // s] = 15 - k
+        out.append(levels[idx])
+    return [p.astype(np.uint8 if fmt.bit_depth == 8 else np.uint16) for p in out]
 
 
 def offset_content(pix_fmt: str, width: int, height: int, index: int) -> list[np.ndarray]:
@@ -137,22 +173,24 @@ def deep_planes(pix_fmt: str, width: int, height: int, index: int) -> list[np.nd
     return out
 
 
-def write_deep_clip(path: Path, pix_fmt: str, width: int, height: int, frames: int) -> list[str]:
-    """An FFV1/Matroska clip of a >8-bit planar format; the MD5 of each frame as PyAV reads it
-    back (planes in order, samples as two little-endian bytes)."""
+def write_deep_clip(path: Path, pix_fmt: str, width: int, height: int, frames: int, make=None) -> list[str]:
+    """An FFV1/Matroska clip of a >8-bit planar format (frames of ``make``, by default
+    ``deep_planes``); the MD5 of each frame as PyAV reads it back (planes in order, samples as
+    two little-endian bytes)."""
+    make = make or deep_planes
     with av.open(str(path), "w") as out:
         vs = out.add_stream("ffv1", rate=25)
         vs.width, vs.height, vs.pix_fmt = width, height, pix_fmt
         for i in range(frames):
             frame = av.VideoFrame(width, height, pix_fmt)
-            for plane, src in zip(frame.planes, deep_planes(pix_fmt, width, height, i)):
+            for plane, src in zip(frame.planes, make(pix_fmt, width, height, i)):
                 dst = np.frombuffer(plane, "<u2").reshape(-1, plane.line_size // 2)
                 dst[:src.shape[0], :src.shape[1]] = src
             frame.pts = i
             out.mux(vs.encode(frame))
         out.mux(vs.encode())
     md5s = []
-    shapes = [p.shape for p in deep_planes(pix_fmt, width, height, 0)]
+    shapes = [p.shape for p in make(pix_fmt, width, height, 0)]
     with av.open(str(path)) as c:
         for frame in c.decode(video=0):
             h = hashlib.md5()
@@ -238,9 +276,12 @@ def main(models: list[str]) -> int:
                 src = Path(tmp) / f"{case}.mkv"
                 if case in DEEP_CASES:
                     md5s = write_deep_clip(src, pix_fmt, width, height, frames)
+                elif case in PATTERN_CASES and pix_fmt not in ("yuv420p", "gray"):
+                    md5s = write_deep_clip(src, pix_fmt, width, height, frames, pattern_content)
                 else:
                     make = (large_content if case in LARGE_CASES else moved_content if case in BLOCK_CASES
-                            else offset_content if case in OFFSET_CASES else content)
+                            else offset_content if case in OFFSET_CASES else still_content
+                            if case == "gray_still_32x20" else pattern_content if case in PATTERN_CASES else content)
                     md5s = write_clip(src, pix_fmt, width, height, frames, make)
                 coded = Path(tmp) / f"{case}.nlvc"
                 encode_file(str(src), str(coded), gop=gop, groups=groups, model=model)

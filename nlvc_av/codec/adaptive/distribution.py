@@ -79,7 +79,8 @@ def code_value(table, enc, dec, buf, decoding, x, mu, s, maxval, wide, narrow):
     """Encode x (or decode and return it) under the mixture at (mu, s); returns (x, bits).
     ``wide``: the wide component's scale factor; ``narrow``: the narrow one's integer weight."""
     lo, hi = window(mu, s * wide, maxval)
-    return _code_window(table, enc, dec, buf, decoding, x, mu, s, maxval, wide, narrow, lo, hi, -1, 0)
+    x, bits, _ = _code_window(table, enc, dec, buf, decoding, x, mu, s, maxval, wide, narrow, lo, hi, -1, 0)
+    return x, bits
 
 
 @njit(cache=True)
@@ -105,6 +106,26 @@ def _cum_spike(table, j, lo, n, m0, denom, mu, inv_s, inv_wide, narrow, spike_at
 def code_value_spike(table, enc, dec, buf, decoding, x, mu, s, maxval, wide, narrow, ref, spike):
     """``code_value`` with a point mass of ``spike`` / 2^16 on the value ``ref`` (a prediction
     that is often exact: video decoded from a lossy codec); the window always holds ``ref``."""
+    lo, hi, spike = _spike_window(mu, s, maxval, wide, ref, spike)
+    x, bits, _ = _code_window(table, enc, dec, buf, decoding, x, mu, s, maxval, wide, narrow, lo, hi, ref - lo, spike)
+    return x, bits
+
+
+@njit(cache=True)
+def code_value_mass(table, enc, dec, buf, decoding, x, mu, s, maxval, wide, narrow, ref, spike):
+    """``code_value_spike``, also returning the coded symbol's frequency and the point mass as
+    limited here (ls-v9's exact-value mass learns from both: exactmass.py):
+    (x, bits, frequency, spike)."""
+    lo, hi, spike = _spike_window(mu, s, maxval, wide, ref, spike)
+    x, bits, freq = _code_window(table, enc, dec, buf, decoding, x, mu, s, maxval, wide, narrow, lo, hi, ref - lo,
+                                 spike)
+    return x, bits, freq, spike
+
+
+@njit(cache=True)
+def _spike_window(mu, s, maxval, wide, ref, spike):
+    """The window of ``code_value`` widened to hold ``ref``, and ``spike`` limited to
+    [0, 2^16 - 8 n] for its n symbols: (lo, hi, spike)."""
     lo, hi = window(mu, s * wide, maxval)
     if ref < lo:
         lo = ref
@@ -116,13 +137,14 @@ def code_value_spike(table, enc, dec, buf, decoding, x, mu, s, maxval, wide, nar
         spike = TOTAL - 8 * n
     if spike < 0:
         spike = 0
-    return _code_window(table, enc, dec, buf, decoding, x, mu, s, maxval, wide, narrow, lo, hi, ref - lo, spike)
+    return lo, hi, spike
 
 
 @njit(cache=True)
 def _code_window(table, enc, dec, buf, decoding, x, mu, s, maxval, wide, narrow, lo, hi, spike_at, spike):
     """The coding of ``code_value`` over the window [lo, hi] plus an escape where it does not
-    cover every value, with ``spike`` of the total on symbol ``spike_at`` (0 and -1: none)."""
+    cover every value, with ``spike`` of the total on symbol ``spike_at`` (0 and -1: none).
+    Returns (x, bits, the frequency of the symbol coded)."""
     nw = hi - lo + 1
     escape = nw < maxval + 1
     n = nw + 1 if escape else nw
@@ -155,7 +177,7 @@ def _code_window(table, enc, dec, buf, decoding, x, mu, s, maxval, wide, narrow,
         rc.encode(enc, buf, c0, c1 - c0, TOTAL)
     bits = math.log2(TOTAL / (c1 - c0))  # statistics only (nlvc stats); never reaches the coder
     if j < nw:
-        return lo + j, bits
+        return lo + j, bits, c1 - c0
     outside = maxval + 1 - nw  # escaped: uniform over the values outside the window
     if decoding:
         idx = rc.target(dec, outside)
@@ -164,4 +186,4 @@ def _code_window(table, enc, dec, buf, decoding, x, mu, s, maxval, wide, narrow,
     else:
         idx = x if x < lo else x - nw
         rc.encode(enc, buf, idx, 1, outside)
-    return x, bits + math.log2(outside)
+    return x, bits + math.log2(outside), c1 - c0

@@ -57,9 +57,11 @@ def decode(stage, data: bytes, frame_types: str, shapes, context: int) -> list[l
     return out
 
 
-def decode_one(stage, i: int, k: int, coded: list, refs: list, shapes, chunks: list, spike: bool = False) -> np.ndarray:
-    """Plane k of frame i from its band chunks (``coded``: the frame's planes before k)."""
-    units = stage.units(i, coded, k, shapes[k], refs, len(shapes), shapes[0], spike)
+def decode_one(stage, i: int, k: int, coded: list, refs: list, shapes, chunks: list, spike: bool = False,
+               maxval: int = -1, mass: bool = False) -> np.ndarray:
+    """Plane k of frame i from its band chunks (``coded``: the frame's planes before k; ls-v9:
+    ``maxval`` for a plane with a value table, ``mass`` the exact-value mass)."""
+    units = stage.units(i, coded, k, shapes[k], refs, len(shapes), shapes[0], spike, maxval, mass)
     result = np.empty(shapes[k], np.int32)
 
     def band(item):

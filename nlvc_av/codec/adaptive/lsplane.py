@@ -11,7 +11,9 @@ One function codes (or decodes) a plane in raster order. Per sample:
    the solve is a Cholesky factorisation written as loops (no BLAS);
 3. bias cancellation by context (6 texture bits x 8 energy bins);
 4. a logistic-mixture distribution whose scale is the running mean |error| of the sample's
-   energy context (``distribution.code_value``), coded by the range coder in this loop.
+   energy context (``distribution.code_value``), coded by the range coder in this loop;
+   ls-v6's mode 10 adds a learnt point mass on the block prediction's sample, ls-v9 one on a
+   candidate value in every other plane (exactmass.py).
 
 Encoder and decoder run this same function; only where x comes from differs. Every float
 operation is IEEE double without fastmath and in a fixed order, so both compute the same
@@ -22,8 +24,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from . import corrector
-from .distribution import code_value, code_value_spike
+from . import corrector, exactmass
+from .distribution import code_value, code_value_mass, code_value_spike
 
 PAD = 3                 # causal offsets reach 3 samples up, left and right
 BIAS_BINS = 8           # energy bins of the bias contexts
@@ -111,7 +113,8 @@ def _solve(acc, d, ridge, prior, chol, weights):
 def code_plane(plane, sides, n_sides, offsets, n_own, prior, icfg, fcfg, thresholds, table,
                enc, dec, buf, decoding, bits_out):
     """Code ``plane`` (int32 H x W; written when decoding). ``sides``: (>=1, H+2, W+2) int32,
-    each edge-padded by one; ``icfg`` = [maxval, solve_every, outer, inner];
+    each edge-padded by one; ``icfg`` = [maxval, solve_every, outer, inner, ref_at(, mass kind:
+    1 ls-v6's on the first side plane, 2 / 3 ls-v9's on the median / the reference: exactmass.py)];
     ``fcfg`` = [decay, ridge, mid, unit, scale_mul, stat_limit, wide, narrow_weight, grad_mix,
     ref_mix, min_scale, ls_mix, corr_rate, corr_threshold, corr_floor]; ``unit``
     = 2^(bits - 8) puts energies of every bit depth on the 8-bit scale. Returns the ideal code
@@ -135,10 +138,16 @@ def code_plane(plane, sides, n_sides, offsets, n_own, prior, icfg, fcfg, thresho
     # ls-v6: a point mass on the first side plane's sample, its weight learnt per context
     # (how many of the causal neighbours W, N, NW, NE, WW, NN equalled theirs x how far it is
     # from mu): video decoded from a lossy codec, where the block prediction is often exact
-    use_spike = icfg.size > 5 and icfg[5] != 0
+    # ls-v9: a point mass on a candidate (the median predictor, or a reference's sample), its
+    # weight learnt per context in integers (exactmass.py): synthetic and few-valued content
+    kind = icfg[5] if icfg.size > 5 else 0
+    use_spike = kind == 1
+    use_mass = kind >= exactmass.MEDIAN
     exact = np.zeros((h + PAD, w + 2 * PAD), np.int64)
     spike_hit = np.zeros(7 * SPIKE_BINS, np.float64)
     spike_cnt = np.zeros(7 * SPIKE_BINS, np.float64)
+    mass_hit = np.zeros(exactmass.CONTEXTS, np.int64)
+    mass_cnt = np.zeros(exactmass.CONTEXTS, np.int64)
     inv_unit = 1.0 / unit
     d = n_own + 9 * n_sides
     msize = d * (d + 1) // 2 + d + 2    # packed A, b, then sum w x^2 and sum w
@@ -249,6 +258,16 @@ def code_plane(plane, sides, n_sides, offsets, n_own, prior, icfg, fcfg, thresho
                 xv, bits = code_value_spike(table, enc, dec, buf, decoding, xs, mu, s, maxval, wide, narrow,
                                             ref, np.int64(pi * 65536.0))
                 total_bits += bits
+            elif use_mass:
+                cand = exactmass.candidate(kind, px, sides, y, x, ry, cx, maxval)
+                mctx = exactmass.context(exact, px, ry, cx)
+                xs = np.int64(0) if decoding else np.int64(plane[y, x])
+                xv, bits, freq, spike = code_value_mass(table, enc, dec, buf, decoding, xs, mu, s, maxval, wide,
+                                                        narrow, cand, exactmass.mass(mass_hit, mass_cnt, mctx))
+                total_bits += bits
+                hit = 1 if xv == cand else 0
+                exact[ry, cx] = hit
+                exactmass.learn(mass_hit, mass_cnt, mctx, hit, freq, spike)
             else:
                 xs = np.int64(0) if decoding else np.int64(plane[y, x])
                 xv, bits = code_value(table, enc, dec, buf, decoding, xs, mu, s, maxval, wide, narrow)

@@ -7,12 +7,18 @@ predicted from both sides (the HEVC clip: 4,968,521 -> 3,651,511 bytes with ls-v
 where it does not (an anchor four frames from its reference; the H.264 clip, 9 frames: +3.4 %
 with ls-v6). The encoder tries the mini-GOP's middle frame between its two ends: hierarchical
 when the block prediction is the mode that frame would take.
+
+ls-v9 adds a table chunk first in each frame (valuetables.py: value tables and the
+exact-value mass's flags): a plane with a table is coded as indices, and the frames it is
+coded from are taken in its domain (the encoder from the source frames, the decoder from the
+decoded values; the same integers).
 """
 from __future__ import annotations
 
 import numpy as np
 
-from . import blockpred, lanes, payload, references, sao
+from ...errors import PayloadError
+from . import blockpred, exactmass, lanes, payload, references, sao, valuetables
 from .order import CONTEXT, mini_gops, neighbours, within
 
 
@@ -57,19 +63,48 @@ def _neighbourhood(i: int, have: dict):
     return [have[c] for c in near], pair
 
 
-def _encode_frame(stage, i: int, planes, have: dict, chunks: list, trials: str, progress=None) -> None:
-    refs, spike = [[] for _ in planes], False
+def _encode_frame(stage, i: int, source, have: dict, chunks: list, trials: str, progress=None) -> None:
+    refs, spike = [[] for _ in source], False
+    planes, view, tables = source, have, [None] * len(source)
+    if stage.version >= 9:  # value tables: the frame, and the frames it is coded from, in its domain
+        tables = [valuetables.choose(p, stage.bits) for p in source]
+        planes = _domain(stage, source, tables)
+        if i and any(t is not None for t in tables):
+            near, first, second = neighbours(i, have, CONTEXT)
+            view = {j: _domain(stage, have[j], tables) for j in {*near, first, second} - {None}}
     if i:
-        earlier, pair = _neighbourhood(i, have)
+        earlier, pair = _neighbourhood(i, view)
         mode, vectors, made = stage.choose_mode(planes, earlier, trials, pair)
-        chunks.append(stage._side(mode, vectors, planes[0].shape))
-        refs, spike = references.build(mode, made, len(planes), stage.modes), references.uses_blocks(mode, stage.modes)
+        side = stage._side(mode, vectors, planes[0].shape)
+        spike = references.uses_blocks(mode, stage.modes)
+        if spike:
+            made["hv"] = [_clip(p, t) for p, t in zip(made["hv"], tables)]
+        refs = references.build(mode, made, len(planes), stage.modes)
+    masses = [False] * len(planes)
+    if stage.version >= 9:
+        masses = [not spike and exactmass.worth(p, r[0] if r else None) for p, r in zip(planes, refs)]
+        inherited = [valuetables.choose(p, stage.bits) for p in have[neighbours(i, have)[1]]] if i else None
+        chunks.append(valuetables.encode_chunk(tables, inherited, masses, stage.bits))
+    if i:
+        chunks.append(side)
     for k, plane in enumerate(planes):
-        units = stage.units(i, planes[:k], k, plane.shape, refs[k], len(planes), planes[0].shape, spike)
+        units = stage.units(i, planes[:k], k, plane.shape, refs[k], len(planes), planes[0].shape, spike,
+                            valuetables.maxval(tables[k]), masses[k])
         chunks.extend(data for data, _ in stage._map(lambda unit: stage.encode_unit(plane, unit), units))
         if progress is not None:
             progress(plane.size / sum(p.size for p in planes))
-    have[i] = planes
+    have[i] = source
+
+
+def _domain(stage, planes: list, tables: list) -> list:
+    """ls-v9: a frame's planes in the domain of ``tables`` (value tables' indices, or the values)."""
+    return [p if t is None else valuetables.to_domain(p, t, stage.bits) for p, t in zip(planes, tables)]
+
+
+def _clip(pred: np.ndarray, table) -> np.ndarray:
+    """ls-v9: the block prediction of a plane with a value table, within its indices (HEVC's
+    filters overshoot)."""
+    return pred if table is None else np.minimum(pred, table.size - 1)
 
 
 def decode(stage, data: bytes, frame_types: str, shapes, probe=None) -> list[list[np.ndarray]]:
@@ -78,25 +113,48 @@ def decode(stage, data: bytes, frame_types: str, shapes, probe=None) -> list[lis
     if frame_types != "I" + "P" * (len(frame_types) - 1):
         raise ValueError("the adaptive stage codes a GOP as one I-frame and P-frames")
     layout = _layout(stage, data, frame_types, shapes)
-    out: dict[int, list] = {i: [None] * len(shapes) for i, *_ in layout}
+    out: dict[int, list] = {i: [None] * len(shapes) for i, *_ in layout}   # the samples' values
+    coded_in: dict[int, list] = {i: [None] * len(shapes) for i, *_ in layout}   # as coded (ls-v9: indices)
+    luts: dict = {}
+
+    def domain(j: int, k: int, table) -> np.ndarray:
+        """Plane k of frame j in the domain of a frame whose plane k has ``table``."""
+        own = layout_tables[j][k]
+        if table is None or valuetables.same(own, table):
+            return out[j][k] if table is None else coded_in[j][k]
+        key = (id(table), k)
+        if key not in luts:
+            luts[key] = valuetables.lookup(table, stage.bits)
+        return valuetables.to_domain(out[j][k], table, stage.bits, luts[key])
+
+    layout_tables = {entry[0]: entry[4][0] for entry in layout}
 
     def plane(pos: int, k: int) -> None:
-        i, coded, side, chunks = layout[pos]
+        i, coded, side, chunks, (tables, masses, table_bytes) = layout[pos]
+        table = tables[k]
         refs, spike = [], False
         if side is not None:
             mode, vectors, _ = side
             near, first, second = neighbours(i, coded, CONTEXT)
             if references.uses_blocks(mode, stage.modes):
-                a = out[first][k]
-                pred = blockpred.predict_one(vectors["hv"], a, out[second][k] if second is not None else a, k,
-                                             shapes[0], stage.bits)
+                a = domain(first, k, table)
+                pred = blockpred.predict_one(vectors["hv"], a, domain(second, k, table) if second is not None else a,
+                                             k, shapes[0], stage.bits)
                 if k == 0 and "sao" in vectors:
                     pred = sao.filtered(pred, vectors["sao"], stage.bits)
-                refs, spike = [pred], True
+                refs, spike = [_clip(pred, table)], True
             else:
-                refs = references.reference_planes(stage.modes[mode], vectors, [out[j][k] for j in near], shapes[0])
-        out[i][k] = lanes.decode_one(stage, i, k, out[i][:k], refs, shapes, chunks[k], spike)
+                refs = references.reference_planes(stage.modes[mode], vectors, [domain(j, k, table) for j in near],
+                                                    shapes[0])
+        if spike and masses[k]:
+            raise PayloadError("damaged GOP: a plane of the block prediction flagged for the exact-value mass")
+        coded_in[i][k] = lanes.decode_one(stage, i, k, coded_in[i][:k], refs, shapes, chunks[k], spike,
+                                          valuetables.maxval(table), masses[k])
+        out[i][k] = valuetables.to_values(coded_in[i][k], table)
         if probe is not None:
+            if table_bytes and k == 0:
+                probe.at(frame=i, frame_type=frame_types[i], plane="side", mode="", part="value tables")
+                probe.add(8.0 * table_bytes, 1)
             if side is not None and k == 0:
                 probe.at(frame=i, frame_type="P", plane="side", mode="", part="vectors and modes")
                 probe.add(8.0 * side[2], 1)
@@ -115,14 +173,25 @@ def decode(stage, data: bytes, frame_types: str, shapes, probe=None) -> list[lis
 
 def _layout(stage, data: bytes, frame_types: str, shapes) -> list[tuple]:
     """Per frame in coding order: (index, the frames coded before it, its side (mode, vectors,
-    the side chunk's size) or None, its band chunks per plane)."""
+    the side chunk's size) or None, its band chunks per plane, and (ls-v9) its planes' value
+    tables, mass flags and table chunk's size (else None, False, 0))."""
     chunks = iter(payload.split(data, stage.chunk_count(frame_types, shapes)))
     counts = stage.bands_per_plane(shapes)
+    tables: dict[int, list] = {}
 
     def planes():
         return [[next(chunks) for _ in range(n)] for n in counts]
 
-    layout = [(0, [], None, planes())]
+    def read_tables(i: int, coded: list) -> tuple[list, list, int]:
+        if stage.version < 9:
+            return [None] * len(shapes), [False] * len(shapes), 0
+        inherited = tables[neighbours(i, coded)[1]] if coded else None
+        raw = next(chunks)
+        tables[i], masses = valuetables.decode_chunk(raw, len(shapes), inherited, stage.bits)
+        return tables[i], masses, len(raw)
+
+    first_tables = read_tables(0, [])
+    layout = [(0, [], None, planes(), first_tables)]
     coded = [0]
     for lo, hi in mini_gops(0, len(frame_types)):
         hierarchical = True
@@ -132,8 +201,9 @@ def _layout(stage, data: bytes, frame_types: str, shapes) -> list[tuple]:
                 raise ValueError("damaged GOP: a mini-GOP's order is neither 0 nor 1")
             hierarchical = flag == b"\x01"
         for i in within(lo, hi, hierarchical):
+            frame_tables = read_tables(i, coded)
             raw = next(chunks)
             mode, vectors = stage._read_side(raw, shapes[0], min(len(coded), CONTEXT))
-            layout.append((i, list(coded), (mode, vectors, len(raw)), planes()))
+            layout.append((i, list(coded), (mode, vectors, len(raw)), planes(), frame_tables))
             coded.append(i)
     return layout

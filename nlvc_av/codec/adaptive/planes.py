@@ -71,9 +71,11 @@ EFFORTS_V6 = dict(EFFORTS_V5)
 EFFORTS_V7 = dict(EFFORTS_V6)
 #: ls-v8: ls-v7's (it adds HEVC's edge offsets to the block prediction's luma: sao.py).
 EFFORTS_V8 = dict(EFFORTS_V7)
+#: ls-v9: ls-v8's (it adds value tables, valuetables.py, and the exact-value mass, exactmass.py).
+EFFORTS_V9 = dict(EFFORTS_V8)
 #: The efforts of each syntax version of the stage.
 VERSIONS = {1: EFFORTS, 2: EFFORTS_V2, 3: EFFORTS_V3, 4: EFFORTS_V4, 5: EFFORTS_V5, 6: EFFORTS_V6, 7: EFFORTS_V7,
-            8: EFFORTS_V8}
+            8: EFFORTS_V8, 9: EFFORTS_V9}
 
 
 def large_frame(luma_shape) -> bool:
@@ -134,10 +136,10 @@ def pad_sides(sides: list[np.ndarray]) -> np.ndarray:
     return np.stack([np.pad(s.astype(np.int32), 1, mode="edge") for s in sides])
 
 
-def _run(plane, sides, cfg: PlaneConfig, table, decoding, buf, spike=False):
+def _run(plane, sides, cfg: PlaneConfig, table, decoding, buf, spike=0):
     icfg, fcfg = cfg.arrays()
     if spike:
-        icfg = np.append(icfg, 1)
+        icfg = np.append(icfg, int(spike))
     bits = np.zeros(1, np.float64)
     enc = rc.encoder_state()
     dec = rc.decoder_state(buf) if decoding else np.zeros(4, np.int64)
@@ -147,9 +149,10 @@ def _run(plane, sides, cfg: PlaneConfig, table, decoding, buf, spike=False):
 
 
 def encode_plane(plane: np.ndarray, sides: list[np.ndarray], cfg: PlaneConfig, table,
-                 spike: bool = False) -> tuple[bytes, float]:
-    """The plane's range-coded bytes and their ideal code length in bits. ``spike`` (ls-v6):
-    a learnt point mass on the first side plane's sample (lsplane.py)."""
+                 spike: int = 0) -> tuple[bytes, float]:
+    """The plane's range-coded bytes and their ideal code length in bits. ``spike``: a learnt
+    point mass, 1 (ls-v6, True) on the first side plane's sample (lsplane.py), 2 / 3 (ls-v9) on
+    the median predictor / the first side plane's sample (exactmass.py)."""
     src = np.ascontiguousarray(plane, np.int32)
     size = 5 * src.size + 64
     while True:
@@ -162,7 +165,7 @@ def encode_plane(plane: np.ndarray, sides: list[np.ndarray], cfg: PlaneConfig, t
 
 
 def decode_plane(data: bytes, shape, sides: list[np.ndarray], cfg: PlaneConfig, table,
-                 spike: bool = False) -> np.ndarray:
+                 spike: int = 0) -> np.ndarray:
     plane = np.zeros(shape, np.int32)
     _run(plane, sides, cfg, table, True, np.frombuffer(data, np.uint8).copy(), spike)
     return plane

@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from ...errors import PayloadError
 from ..formats import lookup, plane_shapes
-from . import blockpred, blocksearch, lanes, ordered, payload, references, sao
+from . import blockpred, blocksearch, exactmass, lanes, ordered, payload, references, sao
 from .order import CONTEXT, MINI_GOP, coding_order, mini_gops, neighbours  # noqa: F401  (for GopCoder.pieces and the tests)
 from .planes import decode_plane, encode_plane, large_frame, plane_config
 
@@ -65,7 +66,9 @@ class Unit:
     inter: bool
     chroma: bool
     large: bool = False   # a plane of a large frame (planes.large_frame)
-    spike: bool = False   # ls-v6: the first side plane is the block prediction (a point mass on it)
+    spike: int = 0        # the point mass: 1 ls-v6's on the block prediction (the first side
+                          # plane), 2 / 3 ls-v9's on the median / the reference (exactmass.py)
+    maxval: int = -1      # ls-v9: a plane with a value table codes indices 0 .. maxval (-1: none)
 
 
 def _crop(sides: list[np.ndarray], rows: tuple[int, int]) -> list[np.ndarray]:
@@ -117,15 +120,22 @@ class AdaptiveGop:
         return list(pool.map(fn, items))
 
     def _config(self, unit: Unit):
-        return plane_config(self.effort, len(unit.sides), unit.inter, self.bits, unit.chroma, self.version, unit.large)
+        cfg = plane_config(self.effort, len(unit.sides), unit.inter, self.bits, unit.chroma, self.version, unit.large)
+        return cfg if unit.maxval < 0 else replace(cfg, maxval=unit.maxval)
 
     def encode_unit(self, plane: np.ndarray, unit: Unit) -> tuple[bytes, float]:
         a, b = unit.rows
+        if unit.maxval == 0:  # ls-v9: a plane of one value (its table) codes nothing
+            return b"", 0.0
         return encode_plane(plane[a:b], _crop(unit.sides, unit.rows), self._config(unit), self.table,
                             spike=unit.spike)
 
     def decode_unit(self, data: bytes, shape, unit: Unit) -> np.ndarray:
         a, b = unit.rows
+        if unit.maxval == 0:
+            if data:
+                raise PayloadError("damaged GOP: a plane of one value has coded bytes")
+            return np.zeros((b - a, shape[1]), np.int32)
         return decode_plane(data, (b - a, shape[1]), _crop(unit.sides, unit.rows), self._config(unit), self.table,
                             spike=unit.spike)
 
@@ -279,14 +289,18 @@ class AdaptiveGop:
     # -- the syntax
 
     def units(self, i: int, coded: list[np.ndarray], k: int, shape, refs: list[np.ndarray], nplanes: int,
-              luma_shape, spike: bool = False) -> list[Unit]:
+              luma_shape, spike: bool = False, maxval: int = -1, mass: bool = False) -> list[Unit]:
         """The bands of plane k of frame i (the order of their chunks); ``refs``: the plane's
-        references (its planes of the mode's reference frames)."""
+        references (its planes of the mode's reference frames); ``spike``: the first is the
+        block prediction; ls-v9: ``maxval`` for a plane with a value table, ``mass`` whether it
+        takes the exact-value mass."""
         chroma = nplanes >= 3 and k in (1, 2)
         plane_refs = refs[:references.CHROMA_REFS] if chroma else refs
         sides = side_planes(coded, k, shape, plane_refs, nplanes)
         n, large = bands(luma_shape[0]), large_frame(luma_shape)
-        return [Unit(i, k, rows, sides, bool(plane_refs), chroma, large, spike) for rows in band_rows(shape[0], n)]
+        kind = 1 if spike else (exactmass.REFERENCE if plane_refs else exactmass.MEDIAN) if mass else 0
+        return [Unit(i, k, rows, sides, bool(plane_refs), chroma, large, kind, maxval)
+                for rows in band_rows(shape[0], n)]
 
     def encode_frames(self, frames: list[list[np.ndarray]], start: int, context: list[list[np.ndarray]],
                       trials: str = "all", progress=None) -> list[bytes]:
@@ -328,9 +342,10 @@ class AdaptiveGop:
         return [len(band_rows(s[0], bands(shapes[0][0]))) for s in shapes]
 
     def chunk_count(self, frame_types: str, shapes) -> int:
-        """Band chunks, a side chunk per P-frame, and (ls-v7) an order chunk per mini-GOP."""
+        """Band chunks, a side chunk per P-frame, (ls-v7) an order chunk per mini-GOP and (ls-v9)
+        a table chunk per frame."""
         n = len(frame_types)
-        extra = len(mini_gops(0, n)) if self.version >= 7 else 0
+        extra = (len(mini_gops(0, n)) if self.version >= 7 else 0) + (n if self.version >= 9 else 0)
         return n * sum(self.bands_per_plane(shapes)) + frame_types.count("P") + extra
 
     def decode(self, data: bytes, frame_types: str, shapes, probe=None) -> list[list[np.ndarray]]:

@@ -23,9 +23,10 @@ from .checks import check_header
 from .codec import formats as P
 from .destinations import is_nlvc
 from .io.packagefiles import file_bytes
+from .io.packagesound import rebuild_sound
 from .io.rebuild import RebuildError, check, rebuild
 from .io.streams import VideoInfo
-from .session import coder_for_setup, iter_nlvc_planes
+from .session import coder_for_setup, iter_nlvc_planes, stream_info_from_track
 from .text import plural
 
 
@@ -89,6 +90,14 @@ def _count(files: dict, listing: list, record, ok: bool) -> None:
     listing.append((record.name, record.md5.hex(), ok))
 
 
+def _sound_ok(info, packets: list) -> bool:
+    try:
+        rebuild_sound(info, packets)
+    except RebuildError:
+        return False
+    return True
+
+
 def _side_file_ok(record) -> bool:
     try:
         file_bytes(record)
@@ -117,7 +126,8 @@ def check_file(path: str, *, progress=None, coder=None) -> dict:
         coder = coder or coder_for_setup(reader.codec_setup)
         report = recovery.DamageReport(reader.codec_setup.gop_size)
         track = reader.video_track
-        for n, frame in enumerate(recovery.iter_recovered(reader, coder, report), start=1):
+        packets: list = []  # the carried packets that match their MD5s (a package's sound is rebuilt from them)
+        for n, frame in enumerate(recovery.iter_recovered(reader, coder, report, packets=packets), start=1):
             if frame.source is not None and not frame.source.packing:
                 files["pixels_only"] += 1
             elif frame.source is not None:
@@ -131,6 +141,10 @@ def check_file(path: str, *, progress=None, coder=None) -> dict:
         for record in reader.package:  # a package's side files (1.6); folders have no bytes
             if not record.name.endswith("/"):
                 _count(files, listing, record, _side_file_ok(record))
+        for track in reader.other_tracks:  # a package's sound files (1.6)
+            if track.source is not None:
+                ok = _sound_ok(stream_info_from_track(track), [p for p in packets if p.track == track.number])
+                _count(files, listing, track.source, ok)
     lines = report.lines() + [f"{name}: the rebuilt source file does not match its stored MD5"
                               for name in files["mismatch"]]
     checked = "every CRC-32 and frame MD5 checked"

@@ -26,6 +26,8 @@ import av
 import numpy as np
 
 from ..errors import InputError
+from .packagesound import OwnPcmRewrite
+from .sound import OWN as OWN_PCM
 from .streams import StreamInfo
 
 log = logging.getLogger("nlvc_av")
@@ -125,7 +127,7 @@ class PcmRewrite:
         self.name, self.target = info.codec_name, target
         self._cc = _decoder(info)
 
-    def __call__(self, data: bytes) -> bytes:
+    def __call__(self, data: bytes, duration: int = 0) -> bytes:
         out = []
         for frame in self._cc.decode(av.Packet(data)):
             samples = frame.to_ndarray()
@@ -205,8 +207,14 @@ def add_carried_stream(out, info: StreamInfo, name: str) -> tuple[object | None,
     stream is None when this FFmpeg cannot write it to Matroska."""
     rewrite = None
     target = pcm_target(info)
-    if target is not None:
+    if info.codec_name == OWN_PCM:  # a package's sound coded by NLVC: its samples as Matroska PCM
+        rewrite = OwnPcmRewrite(info)
+        target = rewrite.target
+        if target is None:
+            return None, None
+    elif target is not None:
         rewrite = PcmRewrite(info, target)
+    if target is not None:
         info = StreamInfo(info.number, info.kind, target, info.time_base, b"", dict(info.params))
         info.params.pop("format", None)
         info.params.pop("bit_rate", None)
@@ -236,7 +244,9 @@ def add_carried_stream(out, info: StreamInfo, name: str) -> tuple[object | None,
 
 def check_writable(streams: list[StreamInfo], name: str) -> None:
     """InputError (one line) naming the first carried stream the decoder could not write back
-    to Matroska with this FFmpeg: an encode never keeps what a decode cannot give back."""
+    to Matroska with this FFmpeg: an encode never keeps what a decode cannot give back. (A
+    package's sound files are given back by the restore to a folder: not checked here.)"""
+    streams = [info for info in streams if info.source is None]
     if not streams:
         return
     out = av.open(io.BytesIO(), "w", format="matroska")

@@ -14,6 +14,11 @@ from __future__ import annotations
 
 import logging
 from fractions import Fraction
+from types import SimpleNamespace
+
+import numpy as np
+
+import container
 from pathlib import Path
 from typing import Iterator
 
@@ -23,10 +28,13 @@ from . import dpx, exr, tiff
 from .imageseq import DEFAULT_RATE, ImageSequence, parse_rate
 from .package import Package
 from .packagefiles import package_records
+from .packagesound import sound_tracks
 from .rebuild_ops import RebuildError
-from .streams import VideoFrameData, VideoInfo
+from .streams import VIDEO_TRACK, VideoFrameData, VideoInfo
 
 log = logging.getLogger("nlvc_av")
+#: The image of a package of sound alone: one 1x1 grey frame, never written back.
+PLACEHOLDER = SimpleNamespace(width=1, height=1, pix_fmt="gray")
 
 #: The suffixes read here -> (the first file's image, without its samples; the image and its
 #: planes). The other suffixes go through FFmpeg's image2 demuxer.
@@ -54,23 +62,48 @@ class NativeSequenceInput:
         self.truncated = False
         self.other_streams: list = []
         self.package_files: list = []
+        self._sound_packets: list = []  # (time in seconds, container.Packet), in time order
         if isinstance(sequence, Package):
-            kept = sequence.others + sequence.sounds
-            if images_only and kept:
-                log.warning("%s: --images-only: %s not kept: %s", sequence.root, plural(len(kept), "file"),
-                            ", ".join(kept[:20]) + (", ..." if len(kept) > 20 else ""))
-                kept = []
-            # (sound files are kept as side files, byte for byte, until their PCM is coded apart)
+            kept, sounds = sequence.others, sequence.sounds
+            if max_frames is not None:  # a cut package: its sound whole, as side files (the cut keeps no later packet)
+                kept, sounds = kept + sounds, []
+            if images_only and kept + sounds:
+                left = sounds + kept
+                log.warning("%s: --images-only: %s not kept: %s", sequence.root, plural(len(left), "file"),
+                            ", ".join(left[:20]) + (", ..." if len(left) > 20 else ""))
+                kept, sounds = [], []
             self.package_files = package_records(sequence.root, sequence.folders, kept)
+            for info, packets in sound_tracks(sequence.root, sounds, VIDEO_TRACK + 1):
+                self.other_streams.append(info)
+                self._sound_packets += [(p.pts * info.time_base, p) for p in packets]
+            self._sound_packets.sort(key=lambda tp: tp[0])
         rate = DEFAULT_RATE if rate is None else parse_rate(rate)
         self.video = VideoInfo(
             width=first.width, height=first.height, pix_fmt=first.pix_fmt, time_base=1 / Fraction(rate),
             frame_rate=Fraction(rate), metadata=sequence.tags(), frames=len(sequence.files),
             codec_name=sequence.suffix.lower()[1:], source_pix_fmt=first.pix_fmt)
 
-    def read(self) -> Iterator[VideoFrameData]:
+    def read(self) -> Iterator[VideoFrameData | container.Packet]:
+        """The frames, and a package's sound packets each before the first frame that starts
+        after it (the order a demuxer gives: the encoder routes them to their GOPs)."""
+        sound = iter(self._sound_packets)
+        pending = next(sound, None)
+        for item in self._frames():
+            while pending is not None and pending[0] < item.pts * self.video.time_base:
+                yield pending[1]
+                pending = next(sound, None)
+            yield item
+        if not self.truncated:
+            while pending is not None:
+                yield pending[1]
+                pending = next(sound, None)
+
+    def _frames(self) -> Iterator[VideoFrameData]:
         v = self.video
         files = self.sequence.files
+        if not files:  # a package of sound alone: one placeholder frame (FORMAT.md 6.3)
+            yield VideoFrameData(0, 1, [np.zeros((1, 1), np.uint8)])
+            return
         for index, path in enumerate(files):
             if self.max_frames is not None and index >= self.max_frames:
                 self.truncated = True
@@ -100,6 +133,8 @@ def native_input(sequence: ImageSequence | Package | None, rate, max_frames: int
     """The sequence read here, when its files are DPX, TIFF or EXR and the first one's header is
     one this reader takes; None otherwise (FFmpeg reads it, as before). A package is always
     read here."""
+    if isinstance(sequence, Package) and not sequence.sequences:
+        return NativeSequenceInput(sequence, rate, max_frames, PLACEHOLDER, images_only)
     if isinstance(sequence, Package):
         others = sorted({p.suffix for p in sequence.files if p.suffix.lower() not in NATIVE})
         if others:

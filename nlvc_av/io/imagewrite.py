@@ -25,8 +25,10 @@ from ..errors import InputError, OutputError
 from ..text import escape
 from .frames import _describe, to_frame
 from .imageseq import PATTERN
+from .package import PLACEHOLDER_TAG
 from .packagefiles import safe_name, write_package
-from .rebuild import REBUILT, check, rebuild
+from .packagesound import rebuild_sound
+from .rebuild import REBUILT, RebuildError, check, rebuild
 from .streams import VideoInfo
 
 ENCODERS = {".dpx": "dpx", ".tif": "tiff", ".tiff": "tiff", ".png": "png", ".exr": "exr"}
@@ -76,7 +78,7 @@ def check_pixels_writable(path: Path, pix_fmt: str) -> None:
 class ImageSeqWriter:
     """Writes each frame as its own file in ``folder`` (a writer like Y4mWriter)."""
 
-    def __init__(self, folder: str, video: VideoInfo, name: str | None = None):
+    def __init__(self, folder: str, video: VideoInfo, name: str | None = None, streams=()):
         tags = video.metadata
         self.shown = str(name or folder)  # for warnings: the destination, not a temporary folder
         stored = Path(tags.get("nlvc:sequence") or DEFAULT_PATTERN).name
@@ -97,6 +99,9 @@ class ImageSeqWriter:
         self.first = self.next = first
         self.count = 0
         self.package = tags.get("nlvc:package") == "1"  # names are paths in the package (1.6)
+        self.placeholder = tags.get(PLACEHOLDER_TAG) == "1"  # a package of sound alone: no image file
+        self.sounds = {s.number: s for s in streams if s.source is not None}  # tracks that rebuild a sound file
+        self.sound_packets: dict[int, list] = {n: [] for n in self.sounds}
         if video.package:  # its folders (reels first: their images go in them) and side files
             write_package(self.folder, video.package)
 
@@ -104,6 +109,9 @@ class ImageSeqWriter:
         """Write one frame; ``position``: its place in the whole file (0-based), when frames
         before it were lost (``--recover``), so that each keeps its own number."""
         v = self.video
+        if self.placeholder:  # the frame that carries a package of sound alone is not a file
+            self.count += 1
+            return
         at = self.count if position is None else position
         if self.numbers and at < len(self.numbers):
             number = self.numbers[at]
@@ -158,8 +166,24 @@ class ImageSeqWriter:
         except OSError as err:
             raise OutputError(f"{self.shown}: cannot write {name}: {err.strerror or err}") from None
 
+    def write_packet(self, packet) -> bool:
+        """Hold a packet of a package's sound track (False: a stream an image sequence drops)."""
+        if packet.track not in self.sound_packets:
+            return False
+        self.sound_packets[packet.track].append(packet)
+        return True
+
     def close(self) -> None:
-        pass
+        """Rebuild a package's sound files from their packets, each checked against its MD5."""
+        for number, info in self.sounds.items():
+            name = info.source.name
+            if not safe_name(name):
+                raise OutputError(f"{self.shown}: the stored name '{name}' is not a path inside the package")
+            try:
+                data = rebuild_sound(info, self.sound_packets[number])
+            except RebuildError as err:
+                raise OutputError(f"{self.shown}: {err}; the file is damaged") from None
+            self._save(name, data, "xb")
 
     def abort(self) -> None:
         pass

@@ -71,9 +71,11 @@ class OutputFile:
         self._y4m = None
         self._closed = False
         if kind in ("y4m", "images"):
-            self._y4m = Y4mWriter(dst, video, self.name) if kind == "y4m" else ImageSeqWriter(dst, video, self.name)
-            if streams:
-                log.info("%s: %s carries video only; %d other stream(s) not written", self.name, kind, len(streams))
+            self._y4m = Y4mWriter(dst, video, self.name) if kind == "y4m" else \
+                ImageSeqWriter(dst, video, self.name, streams)
+            others = [s for s in streams if kind == "y4m" or s.source is None]  # (a package's sound: rebuilt)
+            if others:
+                log.info("%s: %s carries video only; %d other stream(s) not written", self.name, kind, len(others))
             return
         try:
             self._out = av.open(dst, "w", format=OUTPUT_FORMATS[kind])
@@ -168,12 +170,14 @@ class OutputFile:
     def write_packet(self, packet: container.Packet) -> bool:
         """Mux one copied packet; False when its stream is not in this output (y4m, or a
         stream this FFmpeg cannot write), which drops it."""
+        if isinstance(self._y4m, ImageSeqWriter):
+            return self._y4m.write_packet(packet)  # a package's sound file, rebuilt at the end
         stream = self._streams.get(packet.track) if self._y4m is None else None
         if stream is None:
             return False
         rewrite = self._rewrite.get(packet.track)
         try:
-            pkt = av.Packet(rewrite(packet.data) if rewrite else packet.data)
+            pkt = av.Packet(rewrite(packet.data, packet.duration) if rewrite else packet.data)
         except (av.FFmpegError, ValueError) as err:
             raise OutputError(f"{self.name}: {rewrite.name} packet at pts {packet.pts} cannot be written "
                               f"as {rewrite.target}: {_describe(err)}") from None

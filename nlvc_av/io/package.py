@@ -24,6 +24,7 @@ from .imageseq import IMAGE_SUFFIXES, NUMBERED, ImageSequence, check_magic, find
 
 SOUND_SUFFIXES = (".wav", ".bwf", ".rf64", ".aif", ".aiff", ".aifc")
 MANIFEST_SUFFIXES = (".md5",)
+PLACEHOLDER_TAG = "nlvc:placeholder"  # a package of sound alone: its one 1x1 frame is not a file
 MD5_LINE = re.compile(r"^([0-9a-fA-F]{32}) [ *](.+)$")
 BSD_LINE = re.compile(r"^MD5 ?\((.+)\) ?= ?([0-9a-fA-F]{32})$")
 
@@ -48,7 +49,7 @@ class Package:
 
     @property
     def pattern(self) -> str:
-        return self.sequences[0].pattern
+        return self.sequences[0].pattern if self.sequences else ""
 
     def name_of(self, path: Path) -> str:
         """A file's name in the package: its path from the root, with '/'."""
@@ -56,9 +57,11 @@ class Package:
 
     @property
     def suffix(self) -> str:
-        return self.sequences[0].suffix
+        return self.sequences[0].suffix if self.sequences else ""
 
     def tags(self) -> dict[str, str]:
+        if not self.sequences:  # sound alone: one placeholder frame carries it, never written back
+            return {"nlvc:package": "1", PLACEHOLDER_TAG: "1"}
         first = self.sequences[0]
         return {"nlvc:sequence": first.pattern, "nlvc:first_number": str(first.numbers[0]), "nlvc:package": "1"}
 
@@ -94,8 +97,8 @@ def scan_package(folder: str | Path, *, allow_gaps: bool = False) -> Package | N
     root = Path(folder)
     files, folders = _walk(root)
     images = [f for f in files if f.lower().endswith(IMAGE_SUFFIXES)]
-    if not images:
-        return None
+    if not images and not any(f.lower().endswith(SOUND_SUFFIXES) for f in files):
+        return None  # (no images and no sound: the sequence reader says there is nothing to code)
     if not folders and len(files) == len(images):
         return None  # one folder of images: the sequence reader's (one sequence, or a clear error)
     by_folder: dict[str, list[str]] = {}

@@ -32,7 +32,7 @@ from .version import __version__
 
 from .cli_options import (_gaps_option, _gop_option, _groups_option, _jobs_option,  # noqa: E402
                           _max_frames_option, _model_option, _overwrite_option, _pixels_only_option, _check_option,
-                          _images_only_option,
+                          _images_only_option, _audio_option,
                           _preset_option, _quiet_option, _rate_option, _recover_option, _threads_option,
                           _video_stream_option)
 
@@ -62,9 +62,10 @@ def _say(text: str, err: bool = True) -> None:
 @_pixels_only_option
 @_check_option
 @_images_only_option
+@_audio_option
 @click.version_option(__version__, prog_name="nlvc-transcode")
 def transcode_main(input, output, gop, groups, threads, max_frames, model, overwrite, quiet, recover, video_stream, jobs,
-                   preset, rate, allow_gaps, pixels_only, check, images_only):
+                   preset, rate, allow_gaps, pixels_only, check, images_only, audio):
     """Losslessly encode a video into .nlvc, or decode a .nlvc file back.
 
     \b
@@ -81,12 +82,12 @@ def transcode_main(input, output, gop, groups, threads, max_frames, model, overw
         _run_transcode(prog, input, output, gop=gop, groups=groups, jobs=jobs, preset=preset, threads=threads,
                        max_frames=max_frames, model=model, overwrite=overwrite, quiet=quiet, recover=recover,
                        video_stream=video_stream, rate=rate, allow_gaps=allow_gaps, pixels_only=pixels_only,
-                       check=check, images_only=images_only)
+                       check=check, images_only=images_only, audio=audio)
 
 
 def _run_transcode(prog, src, dst, *, gop, groups, threads, max_frames, model, overwrite, quiet, recover=False,
                    video_stream=None, jobs=1, preset=None, rate=None, allow_gaps=False, pixels_only=False,
-                   check=False, images_only=False) -> None:
+                   check=False, images_only=False, audio=()) -> None:
     from . import transcode
 
     direction = transcode.direction(src, dst)
@@ -103,7 +104,8 @@ def _run_transcode(prog, src, dst, *, gop, groups, threads, max_frames, model, o
         stats = transcode.encode_file(src, dst, gop=gop, groups=groups, preset=preset, jobs=jobs, threads=threads,
                                       model=model, max_frames=max_frames, overwrite=overwrite, progress=progress,
                                       video_stream=video_stream, rate=rate, allow_gaps=allow_gaps,
-                                      pixels_only=pixels_only, check=check, images_only=images_only)
+                                      pixels_only=pixels_only, check=check, images_only=images_only,
+                                      audio=audio)
         if not quiet:
             size = f"{_human(stats.file_bytes)} file, " if stats.file_bytes else ""
             _say(

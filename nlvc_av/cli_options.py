@@ -67,6 +67,10 @@ def _check_rate(ctx, param, value):
 _rate_option = click.option("--rate", default=None, metavar="FPS", callback=_check_rate, help="Encoding an image sequence (a folder, or "
                             "'scan_%06d.dpx'): its frame rate, e.g. 24 or 24000/1001 [default: 25].")
 _gaps_option = click.option("--allow-gaps", is_flag=True, help="Code an image sequence with missing numbers.")
+_audio_option = click.option("--audio", "audio", multiple=True, metavar="FILE", help="Encoding an image sequence: "
+                             "a WAV/BWF/RF64/AIFF file kept beside it, byte for byte (its PCM coded losslessly), "
+                             "restored at the sequence's folder; repeatable. Sound files in a package's folder are "
+                             "found without it.")
 _images_only_option = click.option("--images-only", is_flag=True, help="Encoding a package (a folder with reels, sound "
                                    "and side files): keep its images only; the files left out are named in a warning.")
 _check_option = click.option("--check", is_flag=True, help="Encoding: decode the new file and check every frame and "

@@ -133,6 +133,7 @@ def encode_file(
     pixels_only: bool = False,
     check: bool = False,
     images_only: bool = False,
+    audio: tuple = (),
 ) -> EncodeStats:
     """Encode ``src`` (any file PyAV opens, or ``"-"``: y4m on stdin) into ``dst`` (``.nlvc``
     path, or ``"-"`` for stdout). ``max_frames`` keeps only the first frames (and the packets
@@ -147,7 +148,7 @@ def encode_file(
     ``check``: the new file is decoded and every frame, source file, sound and side file checked
     against the MD5 taken from the source before it is put in place (nothing is written at
     ``dst`` if anything differs). ``images_only``: a package's sound and side files are left out
-    (named in a warning)."""
+    (named in a warning). ``audio``: sound files kept beside an image sequence."""
     preset, groups, gop = presets.resolve(preset, groups, gop)
     if gop < 1:
         raise ValueError(f"gop must be >= 1, got {gop}")
@@ -159,7 +160,7 @@ def encode_file(
     if dst == STDIO:
         refuse_terminal(sys.stdout, "an .nlvc file")
     with demux.open_input(src, max_frames=max_frames, video_stream=video_stream, rate=rate,
-                          allow_gaps=allow_gaps, images_only=images_only) as source:
+                          allow_gaps=allow_gaps, images_only=images_only, audio=audio) as source:
         _check_codable(source.video.pix_fmt)
         check_writable(source.other_streams, source.name)  # what a decode could not give back is refused
         checks.check_encode_memory(gop, source.video.pix_fmt, source.video.width, source.video.height)

@@ -103,3 +103,38 @@ def test_rawcooked_packages_come_back_as_the_same_trees(tmp_path, package):
     encode_file(str(FEATURES / package), tmp_path / "a.nlvc", model="tiny", check=True)
     decode_file(tmp_path / "a.nlvc", f"{tmp_path / 'out'}/")
     assert same_tree(FEATURES / package, tmp_path / "out")
+
+
+def test_audio_beside_a_sequence(tmp_path, cli_env):
+    import subprocess
+    import sys
+
+    src = make_sound_package(tmp_path / "pkg")
+    reel = src / "REEL"
+    run = [sys.executable, "-c", "from nlvc_av.cli import main; main()"]
+    r = subprocess.run(run + [str(reel / "img_%06d.dpx"), str(tmp_path / "a.nlvc"), "--audio", str(src / "float.wav"),
+                              "--model", "tiny", "-q"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    decode_file(tmp_path / "a.nlvc", f"{tmp_path / 'out'}/")
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["float.wav", "img_000000.dpx", "img_000001.dpx",
+                                                                    "img_000002.dpx"]
+    assert (tmp_path / "out" / "float.wav").read_bytes() == (src / "float.wav").read_bytes()
+    for bad, message in ((["--audio", str(src / "notes.txt")], "not a WAV, BWF, RF64 or AIFF file"),
+                         (["--audio", str(tmp_path / "none.wav")], "no such file")):
+        r = subprocess.run(run + [str(reel / "img_%06d.dpx"), str(tmp_path / "b.nlvc"), *bad, "-q"],
+                           capture_output=True, text=True)
+        assert r.returncode == 1 and message in r.stderr and r.stderr.count("\n") == 1, r.stderr
+
+
+def test_a_wav_that_ends_early_is_one_line_and_nothing_is_written(tmp_path, cli_env):
+    import subprocess
+    import sys
+
+    src = make_sound_package(tmp_path / "pkg")
+    wav = src / "REEL" / "sound_deu.wav"
+    wav.write_bytes(wav.read_bytes()[:-1000])
+    r = subprocess.run([sys.executable, "-c", "from nlvc_av.cli import main; main()", str(src),
+                        str(tmp_path / "a.nlvc"), "--model", "tiny", "-q"], capture_output=True, text=True)
+    assert r.returncode == 1 and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr, r.stderr
+    assert "sound_deu.wav" in r.stderr and "nothing was written" in r.stderr, r.stderr
+    assert not list(tmp_path.glob("*.nlvc*")) and not list(tmp_path.glob(".a.nlvc*"))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import heapq
-import os
 import sys
 from collections import deque
 from fractions import Fraction
@@ -25,7 +24,7 @@ from .carried import channel_layout
 from .frames import _rational, _reading, frame_count, frame_planes, is_regular_file, log, nominal_rate
 from .streams import VIDEO_TRACK, StreamInfo, VideoFrameData, VideoInfo
 from .imageread import native_input
-from .package import scan_package
+from .package import package_of
 from .imageseq import sequence_of
 from . import siting
 from .y4m import Y4M_MAGIC, Y4mTracker, checked_head, kept_tags, y4m_header_fields
@@ -367,12 +366,13 @@ class InputFile:
 
 
 def open_input(path: str, *, max_frames: int | None = None, video_stream: int | None = None,
-               rate: Fraction | None = None, allow_gaps: bool = False, images_only: bool = False):
+               rate: Fraction | None = None, allow_gaps: bool = False, images_only: bool = False,
+               audio: tuple = ()):
     """Open ``path`` (any container PyAV opens; ``"-"`` = y4m on stdin; an image sequence,
     ``rate`` and ``allow_gaps``: :mod:`nlvc_av.io.imageseq`) for encoding.
     ``video_stream``: which video stream to code when there are several (else refused). A DPX
     sequence is read by NLVC itself (:mod:`nlvc_av.io.imageread`)."""
-    package = scan_package(path, allow_gaps=allow_gaps) if path != "-" and os.path.isdir(path) else None
+    package = package_of(str(path), list(audio), allow_gaps)
     native = native_input(package or sequence_of(str(path), rate, allow_gaps), rate, max_frames, images_only)
     if native is not None:
         return native

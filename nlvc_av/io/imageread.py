@@ -73,7 +73,7 @@ class NativeSequenceInput:
                             ", ".join(left[:20]) + (", ..." if len(left) > 20 else ""))
                 kept, sounds = [], []
             self.package_files = package_records(sequence.root, sequence.folders, kept)
-            for info, packets in sound_tracks(sequence.root, sounds, VIDEO_TRACK + 1):
+            for info, packets in sound_tracks(sequence.root, sounds, VIDEO_TRACK + 1, sequence.outside):
                 self.other_streams.append(info)
                 self._sound_packets += [(p.pts * info.time_base, p) for p in packets]
             self._sound_packets.sort(key=lambda tp: tp[0])

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from ..errors import InputError
-from .imageseq import IMAGE_SUFFIXES, NUMBERED, ImageSequence, check_magic, find_sequence, ranges
+from .imageseq import IMAGE_SUFFIXES, NUMBERED, ImageSequence, check_magic, find_sequence, is_sequence, ranges
 
 SOUND_SUFFIXES = (".wav", ".bwf", ".rf64", ".aif", ".aiff", ".aifc")
 MANIFEST_SUFFIXES = (".md5",)
@@ -36,6 +36,7 @@ class Package:
     sounds: list[str] = field(default_factory=list)
     others: list[str] = field(default_factory=list)
     folders: list[str] = field(default_factory=list)
+    outside: dict[str, Path] = field(default_factory=dict)  # --audio: sound files kept at the root, from elsewhere
 
     @property
     def images(self) -> list[Path]:
@@ -114,6 +115,38 @@ def scan_package(folder: str | Path, *, allow_gaps: bool = False) -> Package | N
             continue
         (package.sounds if f.lower().endswith(SOUND_SUFFIXES) else package.others).append(f)
     check_manifests(package)
+    return package
+
+
+def package_of(path: str, audio: list[str], allow_gaps: bool) -> Package | None:
+    """The package an input is (a folder holding more than one sequence's images), or that an
+    image input and its ``--audio`` files make; None for any other input."""
+    if audio:
+        if path == "-" or not is_sequence(path):
+            raise InputError(f"{path}: --audio keeps sound files beside an image sequence; this is not one")
+        return with_audio(path, audio, allow_gaps=allow_gaps)
+    return scan_package(path, allow_gaps=allow_gaps) if path != "-" and os.path.isdir(path) else None
+
+
+def with_audio(path: str, audio: list[str], *, allow_gaps: bool = False) -> Package:
+    """The package an image input (a folder, a pattern, one image file) and its ``--audio``
+    sound files make: each sound file kept at the package's root under its own name."""
+    package = scan_package(path, allow_gaps=allow_gaps) if os.path.isdir(path) else None
+    if package is None:
+        seq = find_sequence(path, allow_gaps=allow_gaps)
+        package = Package(seq.folder, [seq])
+    taken = {f.lower() for f in package.sounds + package.others} | {p.name.lower() for p in package.images}
+    for file in audio:
+        p = Path(file)
+        if not p.is_file():
+            raise InputError(f"--audio {file}: no such file")
+        if not p.name.lower().endswith(SOUND_SUFFIXES):
+            raise InputError(f"--audio {file}: not a WAV, BWF, RF64 or AIFF file (by its name)")
+        if p.name.lower() in taken:
+            raise InputError(f"--audio {file}: the package already holds a file named {p.name}")
+        taken.add(p.name.lower())
+        package.sounds.append(p.name)
+        package.outside[p.name] = p
     return package
 
 

@@ -25,12 +25,13 @@ from .streams import StreamInfo
 SOURCE_TAG = "nlvc:source"  # the track's StreamParams name the file it rebuilds (for nlvc info)
 
 
-def sound_tracks(root: Path, names: list[str], first_number: int) -> list[tuple[StreamInfo, list]]:
-    """One (track, packets) per sound file, numbered from ``first_number``; InputError naming
-    the file when it cannot be kept byte for byte."""
+def sound_tracks(root: Path, names: list[str], first_number: int,
+                 outside: dict[str, Path] | None = None) -> list[tuple[StreamInfo, list]]:
+    """One (track, packets) per sound file, numbered from ``first_number`` (``outside``: the
+    files given apart, by name); InputError naming the file when it cannot be kept byte for byte."""
     out = []
     for k, name in enumerate(names):
-        path = root / name
+        path = (outside or {}).get(name) or root / name
         try:
             data = path.read_bytes()
         except OSError as err:

@@ -51,6 +51,24 @@ def one(path: Path, work: Path) -> dict:
     return row
 
 
+def flavours(rows: list[dict], root: Path) -> list[str]:
+    """The per-flavour sums (a flavour: the folder a file is in)."""
+    groups: dict[str, list[dict]] = {}
+    for r in rows:
+        groups.setdefault(str(Path(r["file"]).relative_to(root).parent), []).append(r)
+    out = ["", "## By flavour (folder)", "",
+           "| flavour | files | restored | source bytes | .nlvc bytes | NLVC video | FFV1 video | NLVC / FFV1 |",
+           "|---|---|---|---|---|---|---|---|"]
+    for name, group in sorted(groups.items()):
+        done = [r for r in group if r["result"] == "identical"]
+        video = sum(r["video_bytes"] for r in done)
+        ffv1 = sum(r.get("ffv1_bytes") or 0 for r in done)
+        ratio = f"{video / ffv1:.3f}" if ffv1 else "-"
+        out.append(f"| {name} | {len(group)} | {len(done)} | {sum(r['bytes'] for r in group):,} | "
+                   f"{sum(r['nlvc_bytes'] for r in done):,} | {video:,} | {ffv1:,} | {ratio} |")
+    return out
+
+
 def markdown(rows: list[dict], root: Path) -> str:
     done = sum(r["result"] == "identical" for r in rows)
     smaller = sum(1 for r in rows if r.get("ffv1_bytes") and r["video_bytes"] < r["ffv1_bytes"])
@@ -64,6 +82,16 @@ def markdown(rows: list[dict], root: Path) -> str:
         "",
         f"**{done} of {len(rows)} restored byte for byte**; NLVC's coded video smaller than FFV1's on "
         f"{smaller} of the {with_ffv1} files FFV1 can store.",
+        "",
+    ]
+    lines += flavours(rows, root) + [
+        "",
+        "## Every file",
+        "",
+        "A file NLVC refuses is named with the one line it gave: a PIZ-compressed EXR is refused because",
+        "another compressor's output cannot be made again from the pixels (NLVC reads uncompressed",
+        "scan-line EXR). `.nlvc bytes` is the whole file: the pixels coded, plus every byte of the",
+        "source that is not pixels (headers, user data, padding), zlib-compressed where that pays.",
         "",
         "| file | bytes | result | pixels | .nlvc bytes | NLVC video | FFV1 video | NLVC / FFV1 |",
         "|---|---|---|---|---|---|---|---|",
@@ -85,7 +113,11 @@ def main() -> int:
     ap.add_argument("root", type=Path)
     ap.add_argument("--json", type=Path, default=Path("docs/archive_formats.json"))
     ap.add_argument("--markdown", type=Path, default=Path("docs/ARCHIVE_FORMATS.md"))
+    ap.add_argument("--from-json", action="store_true", help="write the Markdown from the JSON of an earlier run")
     args = ap.parse_args()
+    if args.from_json:
+        args.markdown.write_text(markdown(json.loads(args.json.read_text()), args.root))
+        return 0
     logging.basicConfig(level=logging.ERROR)
     files = sorted(p for p in args.root.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file()
                    and p.parts[len(args.root.parts)] in ("DPX", "TIFF", "EXR"))

@@ -125,6 +125,17 @@ def _inflate(data: bytes, pixel_map: Sequence[int]) -> bytes:
     return made
 
 
+def compressed(pixel_map: list[int], stored: bytes) -> tuple[list[int], bytes]:
+    """The map and stored bytes with the stored bytes zlib-compressed (op 6 first) when that
+    saves more than the op's triple (24 bytes): a DPX header is mostly zeros and 0xFF."""
+    if pixel_map[:1] == [OP_INFLATE]:
+        return pixel_map, stored
+    packed = zlib.compress(stored, 9)
+    if len(packed) + 24 < len(stored):
+        return [OP_INFLATE, len(packed), 0] + list(pixel_map), packed
+    return pixel_map, stored
+
+
 def _packbits(out: list, length: int, stored: bytes, at: int, pixels: bytes, start: int) -> int:
     made = 0
     while made < length and at < len(stored):
@@ -184,6 +195,7 @@ def record_for(path: str | Path, planes: Sequence[np.ndarray], width: int, heigh
     try:
         packing, pixel_map, stored = layout_of(path.name, data, width, height)
         pixel_map, stored = with_patch(pixel_map, stored, pixel_stream(planes, packing, width, height), data)
+        pixel_map, stored = compressed(pixel_map, stored)
         record = SourceFile(name or path.name, hashlib.md5(data).digest(), packing, pixel_map, stored)
         made = rebuild(record, planes, width, height)
     except RebuildError as err:

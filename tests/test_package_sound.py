@@ -138,3 +138,20 @@ def test_a_wav_that_ends_early_is_one_line_and_nothing_is_written(tmp_path, cli_
     assert r.returncode == 1 and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr, r.stderr
     assert "sound_deu.wav" in r.stderr and "nothing was written" in r.stderr, r.stderr
     assert not list(tmp_path.glob("*.nlvc*")) and not list(tmp_path.glob(".a.nlvc*"))
+
+
+def test_recover_to_a_folder_writes_the_pictures_when_a_sound_packet_is_lost(tmp_path):
+    src = make_sound_package(tmp_path / "pkg")
+    encode_file(str(src), tmp_path / "a.nlvc", model="tiny")
+    data = bytearray((tmp_path / "a.nlvc").read_bytes())
+    with container.open(tmp_path / "a.nlvc") as r:
+        packet = next(p for c in r.iter_clusters() for p in c.packets if len(p.data) > 64)
+    at = bytes(data).index(packet.data)
+    data[at + len(packet.data) // 2] ^= 0x01
+    (tmp_path / "b.nlvc").write_bytes(bytes(data))
+    stats = decode_file(tmp_path / "b.nlvc", f"{tmp_path / 'out'}/", recover=True)
+    assert stats.frames == 3 and stats.damage.packets_lost
+    for k in range(3):
+        name = f"REEL/img_{k:06d}.dpx"
+        assert (tmp_path / "out" / name).read_bytes() == (src / name).read_bytes()
+    assert (tmp_path / "out" / "notes.txt").is_file()

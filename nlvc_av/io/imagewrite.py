@@ -78,7 +78,7 @@ def check_pixels_writable(path: Path, pix_fmt: str) -> None:
 class ImageSeqWriter:
     """Writes each frame as its own file in ``folder`` (a writer like Y4mWriter)."""
 
-    def __init__(self, folder: str, video: VideoInfo, name: str | None = None, streams=()):
+    def __init__(self, folder: str, video: VideoInfo, name: str | None = None, streams=(), recover: bool = False):
         tags = video.metadata
         self.shown = str(name or folder)  # for warnings: the destination, not a temporary folder
         stored = Path(tags.get("nlvc:sequence") or DEFAULT_PATTERN).name
@@ -102,6 +102,7 @@ class ImageSeqWriter:
         self.placeholder = tags.get(PLACEHOLDER_TAG) == "1"  # a package of sound alone: no image file
         self.sounds = {s.number: s for s in streams if s.source is not None}  # tracks that rebuild a sound file
         self.sound_packets: dict[int, list] = {n: [] for n in self.sounds}
+        self.recover = recover  # --recover: a sound file its lost packets cannot rebuild is said, not fatal
         if video.package:  # its folders (reels first: their images go in them) and side files
             write_package(self.folder, video.package)
 
@@ -182,7 +183,10 @@ class ImageSeqWriter:
             try:
                 data = rebuild_sound(info, self.sound_packets[number])
             except RebuildError as err:
-                raise OutputError(f"{self.shown}: {err}; the file is damaged") from None
+                if not self.recover:
+                    raise OutputError(f"{self.shown}: {err}; the file is damaged") from None
+                log.warning("%s: %s; not written (packets of it are lost)", self.shown, err)
+                continue
             self._save(name, data, "xb")
 
     def abort(self) -> None:

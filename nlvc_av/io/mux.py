@@ -54,6 +54,7 @@ class OutputFile:
         *,
         threads: int | None = None,
         name: str | None = None,
+        recover: bool = False,
     ):
         if kind not in OUTPUT_FORMATS:
             raise OutputError(f"unknown output kind {kind!r} (use one of {', '.join(OUTPUT_FORMATS)})")
@@ -72,7 +73,7 @@ class OutputFile:
         self._closed = False
         if kind in ("y4m", "images"):
             self._y4m = Y4mWriter(dst, video, self.name) if kind == "y4m" else \
-                ImageSeqWriter(dst, video, self.name, streams)
+                ImageSeqWriter(dst, video, self.name, streams, recover)
             others = [s for s in streams if kind == "y4m" or s.source is None]  # (a package's sound: rebuilt)
             if others:
                 log.info("%s: %s carries video only; %d other stream(s) not written", self.name, kind, len(others))
@@ -243,7 +244,7 @@ def write_decoded(out, name: str, kind: str, video, streams, frames, packets: li
     ``gop_size``: frames may be missing (``--recover``): each frame's place in the file is its
     GOP's number times the GOP size plus its index (an image sequence names files by it)."""
     gops = set()
-    with OutputFile(out, kind, video, streams, video.metadata, name=name) as writer:
+    with OutputFile(out, kind, video, streams, video.metadata, name=name, recover=gop_size is not None) as writer:
 
         def write_packets() -> None:
             for p in packets:

@@ -160,7 +160,8 @@ def encode_file(
     if dst == STDIO:
         refuse_terminal(sys.stdout, "an .nlvc file")
     with demux.open_input(src, max_frames=max_frames, video_stream=video_stream, rate=rate,
-                          allow_gaps=allow_gaps, images_only=images_only, audio=audio) as source:
+                          allow_gaps=allow_gaps, images_only=images_only, audio=audio,
+                          pixels_only=pixels_only) as source:
         _check_codable(source.video.pix_fmt)
         check_writable(source.other_streams, source.name)  # what a decode could not give back is refused
         checks.check_encode_memory(gop, source.video.pix_fmt, source.video.width, source.video.height)
@@ -245,6 +246,8 @@ def _encode(source: demux.InputFile, out, *, coder, gop: int, progress, runner, 
                                                  source.sequence.name_of(files[read])))
                     if not records[-1].packing:  # pixels only: FFmpeg must be able to write them back
                         check_pixels_writable(files[read], v.pix_fmt)
+                elif item.record is not None:  # an AVI kept byte for byte (io/aviread.py)
+                    records.append(item.record)
                 last_end = (item.pts + item.duration) * v.time_base
                 read += 1
                 show(force=len(frames) == gop or read == total)  # a GOP read is drawn before it is coded
@@ -275,7 +278,7 @@ def _encode(source: demux.InputFile, out, *, coder, gop: int, progress, runner, 
     count = n_gops * len(coder.pieces(min(gop, total), workers, v.height)) if total else None
     try:
         with container.open(out, "w", codec_setup=setup, tracks=tracks, info=info, tags=tags,
-                            source_files=map_version(files), packet_md5=True,
+                            source_files=map_version(files) or 4 * hasattr(source, "records"), packet_md5=True,
                             package=source.package_files) as writer:
             parts: list = []
             # a stream of one GOP codes its pieces on threads here (the adaptive stage releases
@@ -356,7 +359,7 @@ def decode_file(
         video = session.video_info_from_track(track, reader.tags)
         video.package = reader.package  # a package's side files and folders (1.6), written with its images
         video.metadata = {k: v for k, v in video.metadata.items()  # images: the nlvc:sequence tags name the files
-                          if kind == "images" or not k.startswith(presets.TAG_PREFIX)
+                          if kind in ("images", "avi") or not k.startswith(presets.TAG_PREFIX)
                           or (kind == "y4m" and k == Y4M_TAG)}  # y4m: the source's header line
         if kind == "y4m" and P.lookup(video.pix_fmt).family == "rgb":
             raise OutputError(f"YUV4MPEG2 cannot carry RGB video ({video.pix_fmt}); write a .mkv instead")

@@ -24,6 +24,7 @@ from .carried import channel_layout
 from .frames import _rational, _reading, frame_count, frame_planes, is_regular_file, log, nominal_rate
 from .streams import VIDEO_TRACK, StreamInfo, VideoFrameData, VideoInfo
 from .imageread import native_input
+from .aviread import avi_input
 from .package import package_of
 from .imageseq import sequence_of
 from . import siting
@@ -367,11 +368,14 @@ class InputFile:
 
 def open_input(path: str, *, max_frames: int | None = None, video_stream: int | None = None,
                rate: Fraction | None = None, allow_gaps: bool = False, images_only: bool = False,
-               audio: tuple = ()):
+               audio: tuple = (), pixels_only: bool = False):
     """Open ``path`` (any container PyAV opens; ``"-"`` = y4m on stdin; an image sequence,
     ``rate`` and ``allow_gaps``: :mod:`nlvc_av.io.imageseq`) for encoding.
     ``video_stream``: which video stream to code when there are several (else refused). A DPX
     sequence is read by NLVC itself (:mod:`nlvc_av.io.imageread`)."""
+    avi = None if pixels_only else avi_input(str(path), max_frames)  # an AVI kept byte for byte
+    if avi is not None:
+        return avi
     package = package_of(str(path), list(audio), allow_gaps)
     native = native_input(package or sequence_of(str(path), rate, allow_gaps), rate, max_frames, images_only)
     if native is not None:

@@ -17,6 +17,7 @@ from ..codec import formats as P
 from ..errors import OutputError
 from .carried import MUXER_TAGS, add_carried_stream
 from .frames import _describe, log, to_frame
+from .aviwrite import AviWriter
 from .imagewrite import ImageSeqWriter
 from .streams import StreamInfo, VideoInfo
 from .y4m import CHROMA_LOCATIONS, Y4mWriter
@@ -27,7 +28,7 @@ from .y4m import CHROMA_LOCATIONS, Y4mWriter
 FFV1_RGB_PIX_FMT = "bgr0"
 FFV1_OPTIONS = {"level": "3", "slicecrc": "1", "coder": "1", "context": "1", "g": "1"}
 
-OUTPUT_FORMATS = {"mkv": "matroska", "y4m": "yuv4mpegpipe", "images": "image2"}  # y4m, images: own writers
+OUTPUT_FORMATS = {"mkv": "matroska", "y4m": "yuv4mpegpipe", "images": "image2", "avi": "avi"}  # y4m, images: own writers
 
 
 def ffv1_pix_fmt(fmt: P.PixFmt) -> str:
@@ -71,6 +72,9 @@ class OutputFile:
         self._out = None
         self._y4m = None
         self._closed = False
+        if kind == "avi":  # an AVI kept byte for byte, written back (io/aviwrite.py)
+            self._y4m = AviWriter(dst, video, self.name, streams)
+            return
         if kind in ("y4m", "images"):
             self._y4m = Y4mWriter(dst, video, self.name) if kind == "y4m" else \
                 ImageSeqWriter(dst, video, self.name, streams, recover)
@@ -151,7 +155,7 @@ class OutputFile:
         ``source``: an image sequence's file record (:mod:`nlvc_av.io.rebuild`), to rebuild it;
         ``position``: the frame's place in the file (an image sequence names it by that)."""
         if self._y4m is not None:
-            if self.kind == "images":
+            if self.kind in ("images", "avi"):
                 self._y4m.write(planes, source, position)
             else:
                 self._y4m.write(planes)
@@ -171,7 +175,7 @@ class OutputFile:
     def write_packet(self, packet: container.Packet) -> bool:
         """Mux one copied packet; False when its stream is not in this output (y4m, or a
         stream this FFmpeg cannot write), which drops it."""
-        if isinstance(self._y4m, ImageSeqWriter):
+        if isinstance(self._y4m, (ImageSeqWriter, AviWriter)):
             return self._y4m.write_packet(packet)  # a package's sound file, rebuilt at the end
         stream = self._streams.get(packet.track) if self._y4m is None else None
         if stream is None:

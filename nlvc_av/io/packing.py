@@ -18,7 +18,9 @@ sample where ``samples`` does not say it:
 
 ``interleave`` says how a row holds its components: ``pixel`` (the default: pixel by pixel),
 ``line`` (each component's samples of the row one after another: EXR), ``plane`` (each
-component's whole image one after another, each row padded alone: planar TIFF). Samples of
+component's whole image one after another, each row padded alone: planar TIFF), ``422`` (pairs
+of pixels of a 4:2:2 frame, four samples each, ``order`` naming plane 0 twice: its even then its
+odd pixel; ``1,0,2,0`` is UYVY and, as ``10b`` little-endian words with ``first=low``, v210). Samples of
 more than 16 bits are coded as two 16-bit samples: with ``split=1`` the frame is twice the
 image's height, the samples' high bits in its top half and their low 16 bits in its bottom half.
 
@@ -164,6 +166,14 @@ def _rows(columns: list[np.ndarray], packing: dict, height: int, width: int) -> 
         return np.concatenate(columns, axis=1)
     if packing.get("interleave", "pixel") == "plane":
         return np.concatenate(columns, axis=0)
+    if packing.get("interleave", "pixel") == "422":  # pairs of pixels: plane 0 twice (even, odd pixel)
+        order, seen, parts = components(packing), 0, []
+        for k, c in zip(order, columns):
+            parts.append(c[:, seen::2] if k == 0 else c)
+            seen += k == 0
+        if seen != 2 or len(order) != 4 or any(p.shape != (height, width // 2) for p in parts):
+            raise RebuildError(f"4:2:2 pairs of order {packing['order']} over a {width}x{height} frame")
+        return np.stack(parts, axis=-1).reshape(height, width * 2)
     if packing.get("interleave", "pixel") != "pixel":
         raise RebuildError(f"unknown interleave {packing['interleave']!r}")
     return np.stack(columns, axis=-1).reshape(height, width * len(columns))
@@ -175,6 +185,8 @@ def stream_size(packing: dict, width: int, height: int) -> int:
     if row_bytes:
         return row_bytes * _file_height(packing, height)
     count = width * _file_height(packing, height) * len(components(packing))
+    if packing.get("interleave") == "422":
+        count //= 2
     if packing.get("interleave") == "plane":
         count //= len(components(packing))
     if packing["samples"] in ("10a", "10b"):
@@ -219,12 +231,14 @@ def unpack(stream: bytes, packing: dict, width: int, height: int, planes: int) -
     row_bytes = int(packing["row_bytes"])
     rows = _file_height(packing, height)
     interleave = packing.get("interleave", "pixel")
-    per_row = width if interleave == "plane" else width * n
+    per_row = width if interleave == "plane" else width * 2 if interleave == "422" else width * n
     if row_bytes:
         samples = _decode_rows(data[:row_bytes * rows].reshape(rows, row_bytes), packing, per_row)
     else:
         samples = _decode_rows(data.reshape(1, -1), packing, per_row * rows)
     image_height = rows // n if interleave == "plane" else rows
+    if interleave == "422":
+        return _unpack_422(samples, order, width, rows, planes, np.uint8 if frame_bits(packing) <= 8 else np.uint16)
     if interleave == "line":
         samples = samples.reshape(image_height, n, width).transpose(0, 2, 1)
     elif interleave == "plane":
@@ -237,4 +251,22 @@ def unpack(stream: bytes, packing: dict, width: int, height: int, planes: int) -
     out = [np.zeros(samples.shape[:2], dtype) for _ in range(planes)]
     for i, k in enumerate(order):
         out[k] = samples[..., i].astype(dtype)
+    return out
+
+
+def _unpack_422(samples: np.ndarray, order: list[int], width: int, height: int, planes: int,
+                dtype) -> list[np.ndarray]:
+    """``interleave=422`` rows (pairs of pixels: two chroma samples and plane 0 twice) -> the
+    4:2:2 planes."""
+    if sorted(order) != [0, 0, 1, 2] or planes != 3 or width % 2:
+        raise RebuildError(f"4:2:2 pairs of order {','.join(map(str, order))} over a frame {width} wide")
+    samples = samples.reshape(height, width // 2, 4)
+    out = [np.zeros((height, width), dtype), np.zeros((height, width // 2), dtype), np.zeros((height, width // 2), dtype)]
+    seen = 0
+    for i, k in enumerate(order):
+        if k == 0:
+            out[0][:, seen::2] = samples[..., i]
+            seen += 1
+        else:
+            out[k][:] = samples[..., i]
     return out

@@ -35,7 +35,7 @@ from container import SourceFile
 
 from ..errors import InputError
 from . import packbits
-from .rebuild_ops import OP_INFLATE
+from .rebuild_ops import OP_INFLATE, OP_SOUND
 from .packing import pixel_stream
 from .rebuild_ops import OP_PACKBITS, OP_PATCH, OP_PIXELS, OP_STORED, RebuildError  # noqa: F401 (re-exported)
 
@@ -43,9 +43,9 @@ REBUILT = (".dpx", ".tif", ".tiff", ".exr")
 log = logging.getLogger("nlvc_av")
 
 
-def splice(pixel_map: Sequence[int], stored: bytes, pixels: bytes, row_bytes: int = 0) -> bytes:
+def splice(pixel_map: Sequence[int], stored: bytes, pixels: bytes, row_bytes: int = 0, sound=None) -> bytes:
     """The file: the map's ops over the stored bytes and the pixel stream (rows of ``row_bytes``),
-    in file order."""
+    in file order; ``sound``: the stream op 7 copies from (1.6: an AVI's PCM)."""
     out, at = [], 0
     for k in range(0, len(pixel_map), 3):
         op, length, start = pixel_map[k:k + 3]
@@ -64,6 +64,11 @@ def splice(pixel_map: Sequence[int], stored: bytes, pixels: bytes, row_bytes: in
             out.append((made ^ patch).tobytes())
         elif op in packbits.RULES:
             out.append(packbits.pack(op, np.frombuffer(pixels, np.uint8), start, row_bytes, length))
+        elif op == OP_SOUND:
+            if sound is None or start + length > len(sound):
+                raise RebuildError(f"the map takes sound bytes {start}-{start + length} (op 7), "
+                                   f"{'none are given' if sound is None else f'the sound holds {len(sound)}'}")
+            out.append(bytes(sound[start:start + length]))
         elif op == OP_INFLATE:  # the stored bytes from here on: these inflated, then the rest
             stored, at = _inflate(stored[at:at + length], pixel_map) + stored[at + length:], 0
         else:

@@ -10,6 +10,8 @@ OP_STORED, OP_PIXELS, OP_PACKBITS, OP_PATCH = 0, 1, 2, 3
 #: (1.4) PackBits made from the pixels by FFmpeg's or libtiff's run choice (:mod:`.packbits`);
 #: SourceData's next bytes zlib-compressed.
 OP_PACKBITS_FFMPEG, OP_PACKBITS_LIBTIFF, OP_INFLATE = 4, 5, 6
+#: (1.6) ``length`` bytes of the file's sound stream (an AVI's PCM chunks, one after another) from ``offset``.
+OP_SOUND = 7
 
 
 class RebuildError(InputError):

@@ -68,3 +68,4 @@ class VideoFrameData:
     pts: int
     duration: int
     planes: list[np.ndarray]
+    record: object = None  # (an AVI kept byte for byte) the frame's container.SourceFile

@@ -1,0 +1,105 @@
+"""An AVI kept byte for byte (:mod:`.aviread`) written back: ``nlvc-transcode capture.nlvc
+restored.avi``. Each frame's record is spliced from its decoded planes as it comes (the PCM
+its map takes, op 7, left as a hole); at the end the sound track's packets are decoded (their
+stream's MD5 checked), the holes filled, and the whole file checked against ``nlvc:source_md5``.
+"""
+from __future__ import annotations
+
+import hashlib
+
+from ..errors import OutputError
+from .aviread import MD5_TAG, NAME_TAG
+from .packagesound import rebuild_sound
+from .packing import pixel_stream
+from .rebuild import splice
+from .rebuild_ops import OP_INFLATE, OP_SOUND, RebuildError
+
+
+class _Silence:
+    """A sound stream of zeros (op 7's bytes are written at the end)."""
+
+    def __len__(self) -> int:
+        return 1 << 62
+
+    def __getitem__(self, part: slice) -> bytes:
+        return bytes(part.stop - part.start)
+
+
+class AviWriter:
+    """Writes the AVI a file keeps to ``out`` (a path); a writer like Y4mWriter."""
+
+    def __init__(self, out, video, name: str, streams=()):
+        tags = video.metadata
+        if NAME_TAG not in tags or MD5_TAG not in tags:
+            raise OutputError(f"{name}: the file holds no AVI kept byte for byte; write a .mkv (FFV1) instead")
+        self.shown, self.video, self.md5 = name, video, tags[MD5_TAG]
+        self.sounds = {s.number: s for s in streams if s.source is not None}
+        self.packets: dict[int, list] = {n: [] for n in self.sounds}
+        self.holes: list[tuple[int, int, int]] = []  # (file position, sound offset, length)
+        self.pos = 0
+        try:
+            self.file = open(out, "w+b")
+        except OSError as err:
+            raise OutputError(f"{name}: cannot write: {err.strerror or err}") from None
+
+    def write(self, planes, source=None, position=None) -> None:
+        if source is None or not source.packing:
+            raise OutputError(f"{self.shown}: a frame without its AVI record; the file is damaged")
+        v = self.video
+        try:
+            data = splice(source.pixel_map, source.data, pixel_stream(planes, source.packing, v.width, v.height),
+                          sound=_Silence())
+        except (RebuildError, KeyError, ValueError) as err:
+            raise OutputError(f"{self.shown}: a frame's record cannot be rebuilt ({err}); the file is damaged") from None
+        at, m = self.pos, source.pixel_map
+        for k in range(0, len(m), 3):
+            if m[k] == OP_SOUND:
+                self.holes.append((at, m[k + 2], m[k + 1]))
+            if m[k] != OP_INFLATE:
+                at += m[k + 1]
+        if not self.holes or self.holes[-1][0] < self.pos:  # (no sound in it: each frame's bytes are checked)
+            if hashlib.md5(data).digest() != source.md5:
+                raise OutputError(f"{self.shown}: frame bytes at {self.pos} do not match their stored MD5; "
+                                  "the file is damaged")
+        self._put(data)
+
+    def _put(self, data: bytes) -> None:
+        try:
+            self.file.write(data)
+        except OSError as err:
+            raise OutputError(f"{self.shown}: cannot write: {err.strerror or err}") from None
+        self.pos += len(data)
+
+    def write_packet(self, packet) -> bool:
+        if packet.track not in self.packets:
+            return False
+        self.packets[packet.track].append(packet)
+        return True
+
+    def close(self) -> None:
+        """Fill the sound's holes, then check the whole file's MD5."""
+        if self.holes:
+            if len(self.sounds) != 1:
+                raise OutputError(f"{self.shown}: the AVI's sound track is missing; the file is damaged")
+            (number, info), = self.sounds.items()
+            try:
+                pcm = rebuild_sound(info, self.packets[number])
+            except RebuildError as err:
+                raise OutputError(f"{self.shown}: {err}; the file is damaged") from None
+            for at, start, length in self.holes:
+                if start + length > len(pcm):
+                    raise OutputError(f"{self.shown}: the map takes sound bytes past its {len(pcm)}; damaged")
+                self.file.seek(at)
+                self.file.write(pcm[start:start + length])
+        self.file.flush()
+        self.file.seek(0)
+        md5 = hashlib.md5()
+        while chunk := self.file.read(1 << 24):
+            md5.update(chunk)
+        self.file.close()
+        if md5.hexdigest() != self.md5:
+            raise OutputError(f"{self.shown}: the rebuilt AVI does not match its stored MD5 ({self.md5}); "
+                              "the file is damaged or was written by an incompatible coder")
+
+    def abort(self) -> None:
+        self.file.close()

@@ -1,0 +1,69 @@
+"""AVI files kept byte for byte (io/avi.py, aviread.py, aviwrite.py): encode, restore, cmp."""
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from nlvc_av.transcode import decode_file, encode_file
+
+ARCHIVE = Path(__file__).resolve().parents[2] / "shared/data/archive/Formats/AVI/Features"
+
+
+def _make_avi(path, codec, pix_fmt, audio="pcm_s16le", frames=3, w=16, h=8):
+    rng = np.random.default_rng(5)
+    with av.open(str(path), "w", format="avi") as out:
+        vs = out.add_stream(codec, rate=25)
+        vs.width, vs.height, vs.pix_fmt = w, h, pix_fmt
+        a = out.add_stream(audio, rate=48000)
+        a.layout = "stereo"
+        for k in range(frames):
+            src = av.VideoFrame.from_ndarray(rng.integers(0, 255, (h, w, 3), np.uint8), format="rgb24")
+            for p in vs.encode(src.reformat(format=pix_fmt)):
+                out.mux(p)
+            samples = rng.integers(-3000, 3000, (1, 1920 * 2)).astype(np.int16)
+            af = av.AudioFrame.from_ndarray(samples, format="s16", layout="stereo")
+            af.sample_rate, af.pts = 48000, k * 1920
+            for p in a.encode(af):
+                out.mux(p)
+        for s in (vs, a):
+            for p in s.encode(None):
+                out.mux(p)
+
+
+def _round_trip(src: Path, tmp_path: Path) -> tuple[Path, Path]:
+    nlvc, back = tmp_path / "x.nlvc", tmp_path / "back.avi"
+    encode_file(src, nlvc)
+    decode_file(nlvc, back)
+    return nlvc, back
+
+
+@pytest.mark.parametrize("codec,pix_fmt", [("v210", "yuv422p10le"), ("rawvideo", "uyvy422")])
+def test_pyav_avi_identical(tmp_path, codec, pix_fmt):
+    src = tmp_path / "capture.avi"
+    _make_avi(src, codec, pix_fmt)
+    nlvc, back = _round_trip(src, tmp_path)
+    assert back.read_bytes() == src.read_bytes()
+    decode_file(nlvc, tmp_path / "view.mkv")  # the .mkv for viewing keeps working
+    assert (tmp_path / "view.mkv").stat().st_size > 0
+
+
+def test_flipped_byte_refused(tmp_path):
+    src = tmp_path / "capture.avi"
+    _make_avi(src, "v210", "yuv422p10le")
+    data = bytearray(src.read_bytes())
+    data[4] ^= 0xFF  # the RIFF size
+    src.write_bytes(bytes(data))
+    from nlvc_av.errors import InputError
+    with pytest.raises(InputError):
+        encode_file(src, tmp_path / "x.nlvc")
+    assert not (tmp_path / "x.nlvc").exists()
+
+
+@pytest.mark.parametrize("name", ["v210_padding/4x4.avi", "2GB+/AVIX.avi"])
+def test_archive_avi_identical(tmp_path, name):
+    src = ARCHIVE / name
+    if not src.exists():
+        pytest.skip(f"{src} absent")
+    _, back = _round_trip(src, tmp_path)
+    assert back.read_bytes() == src.read_bytes()

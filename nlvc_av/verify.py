@@ -10,6 +10,7 @@ difference is located by frame, plane and pixel.
 """
 from __future__ import annotations
 
+import hashlib
 import itertools
 import os
 from typing import Iterator
@@ -23,6 +24,7 @@ from .checks import check_header
 from .codec import formats as P
 from .destinations import is_nlvc
 from .io.packagefiles import file_bytes
+from .io.aviread import MD5_TAG as AVI_MD5_TAG, NAME_TAG as AVI_NAME_TAG
 from .io.packagesound import rebuild_sound
 from .io.rebuild import RebuildError, check, rebuild
 from .io.streams import VideoInfo
@@ -90,6 +92,21 @@ def _count(files: dict, listing: list, record, ok: bool) -> None:
     listing.append((record.name, record.md5.hex(), ok))
 
 
+def _avi_sound(path: str, reader) -> bytes | None:
+    """The PCM stream an AVI's frame records take (op 7): its track's packets, read in a first
+    pass over the clusters (no frame decoded), decoded; None when it cannot be (damage)."""
+    tracks = [t for t in reader.other_tracks if t.source is not None]
+    if len(tracks) != 1:
+        return None
+    number = tracks[0].number
+    with container.open(path, "r", salvage=True) as first:
+        packets = [p for c in first.iter_clusters(on_error="skip") for p in c.packets if p.track == number]
+    try:
+        return rebuild_sound(stream_info_from_track(tracks[0]), packets)
+    except RebuildError:
+        return None
+
+
 def _sound_ok(info, packets: list) -> bool:
     try:
         rebuild_sound(info, packets)
@@ -127,17 +144,28 @@ def check_file(path: str, *, progress=None, coder=None) -> dict:
         report = recovery.DamageReport(reader.codec_setup.gop_size)
         track = reader.video_track
         packets: list = []  # the carried packets that match their MD5s (a package's sound is rebuilt from them)
+        avi = AVI_MD5_TAG in reader.tags  # an AVI kept whole: its frames' records take its sound (op 7)
+        sound, whole = (_avi_sound(path, reader), hashlib.md5()) if avi else (None, None)
         for n, frame in enumerate(recovery.iter_recovered(reader, coder, report, packets=packets), start=1):
             if frame.source is not None and not frame.source.packing:
                 files["pixels_only"] += 1
             elif frame.source is not None:
                 try:
-                    ok = check(frame.source, rebuild(frame.source, frame.planes, track.width, track.height))
+                    data = rebuild(frame.source, frame.planes, track.width, track.height, sound)
+                    ok = check(frame.source, data)
                 except RebuildError:
-                    ok = False
+                    data, ok = b"", False
+                if whole is not None:
+                    whole.update(data)
                 _count(files, listing, frame.source, ok)
             if progress is not None:
                 progress.update(n)
+        if whole is not None:  # the AVI as a whole, against the MD5 taken from the source
+            name = reader.tags.get(AVI_NAME_TAG, "the AVI")
+            whole_ok = whole.hexdigest() == reader.tags[AVI_MD5_TAG] and not report.damaged
+            if not whole_ok:
+                files["mismatch"].append(name)
+            listing.append((name, reader.tags[AVI_MD5_TAG], whole_ok))
         for record in reader.package:  # a package's side files (1.6); folders have no bytes
             if not record.name.endswith("/"):
                 _count(files, listing, record, _side_file_ok(record))

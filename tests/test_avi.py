@@ -67,3 +67,25 @@ def test_archive_avi_identical(tmp_path, name):
         pytest.skip(f"{src} absent")
     _, back = _round_trip(src, tmp_path)
     assert back.read_bytes() == src.read_bytes()
+
+
+def test_verify_and_check_rebuild_the_whole_avi(tmp_path):
+    """nlvc verify rebuilds every frame's range with the sound its map takes (op 7) and checks
+    the whole file's MD5; --check does it before the file is put in place."""
+    import container
+    from nlvc_av.verify import check_file
+
+    src = tmp_path / "capture.avi"
+    _make_avi(src, "v210", "yuv422p10le")
+    encode_file(src, tmp_path / "x.nlvc", check=True)
+    report = check_file(str(tmp_path / "x.nlvc"))
+    assert report["ok"], report["lines"]
+    assert ("capture.avi", __import__("hashlib").md5(src.read_bytes()).hexdigest(), True) in report["files"]
+    data = bytearray((tmp_path / "x.nlvc").read_bytes())
+    with container.open(tmp_path / "x.nlvc") as r:
+        packet = next(p for c in r.iter_clusters() for p in c.packets if len(p.data) > 32)
+    at = bytes(data).index(packet.data)
+    data[at + len(packet.data) // 2] ^= 0x01  # a byte of the sound
+    (tmp_path / "bad.nlvc").write_bytes(bytes(data))
+    report = check_file(str(tmp_path / "bad.nlvc"))
+    assert not report["ok"] and "capture.avi" in report["source_files"]["mismatch"]

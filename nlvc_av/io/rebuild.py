@@ -158,14 +158,15 @@ def _packbits(out: list, length: int, stored: bytes, at: int, pixels: bytes, sta
     return at
 
 
-def rebuild(record: SourceFile, planes: Sequence[np.ndarray], width: int, height: int) -> bytes:
-    """The source file's bytes, from its record and the decoded frame; RebuildError when the
-    record does not describe a file (a damaged or crafted one)."""
+def rebuild(record: SourceFile, planes: Sequence[np.ndarray], width: int, height: int, sound=None) -> bytes:
+    """The source file's bytes, from its record and the decoded frame (``sound``: the stream an
+    AVI's op 7 takes); RebuildError when the record does not describe a file (a damaged or
+    crafted one)."""
     try:
         if not 0 <= int(record.packing.get("shift", 0)) <= 15 or record.packing["byte_order"] not in ("be", "le"):
             raise ValueError("shift or byte order")
         return splice(record.pixel_map, record.data, pixel_stream(planes, record.packing, width, height),
-                      int(record.packing["row_bytes"]))
+                      int(record.packing["row_bytes"]), sound)
     except RebuildError as err:  # (a subclass of ValueError) the map's own error
         raise RebuildError(f"{record.name}: {err}") from None
     except (KeyError, ValueError, TypeError) as err:

@@ -23,6 +23,7 @@ import container
 
 from . import session as S
 from . import transcode as T
+from .io import pcmcarry
 
 __all__ = ["open", "NlvcInputContainer", "VideoStream", "CopiedStream", "StreamContainer"]
 
@@ -79,10 +80,11 @@ class CopiedStream:
         self.track = track
         self.index = index
         self.type = track.kind
-        self.codec_name = track.codec_name
+        shown = pcmcarry.original_info(track) if track.codec_name == pcmcarry.CODEC else track  # (PCM stored coded)
+        self.codec_name = shown.codec_name
         self.time_base = S.fraction(track.time_base)
         self.extradata = bytes(track.extradata or b"")
-        self.params = dict(track.params or {})
+        self.params = dict(shown.params or {})
         self.sample_rate = int(self.params.get("sample_rate") or 0) or None
         self.channels = int(self.params.get("channels") or 0) or None
         self.layout = self.params.get("layout")
@@ -210,7 +212,7 @@ class NlvcInputContainer:
         kinds = S.track_kinds(self._reader)
         for cluster in S.iter_clusters_from(self._reader, start):
             S.check_packets(cluster, kinds)  # each against its MD5 (format 1.5)
-            yield from cluster.packets
+            yield from pcmcarry.uncoded(cluster.packets, self._reader.other_tracks)  # carried PCM: the source's bytes
 
     def seek(self, offset: int, *, stream=None, backward: bool = True, any_frame: bool = False) -> None:
         """Make the next :meth:`decode` start at the GOP that holds ``offset`` (a pts in the

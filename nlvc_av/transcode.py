@@ -37,6 +37,7 @@ from .io.imagewrite import atomic_folder
 from .errors import OutputError, OutputExistsError, UnknownModelError, UnsupportedPixelFormatError
 from .io import demux
 from .io.carried import check_writable
+from .io.pcmcarry import code_carried
 from .io.mux import write_decoded
 from .io.streams import VideoFrameData
 from .io.y4m import Y4M_TAG
@@ -164,6 +165,7 @@ def encode_file(
                           pixels_only=pixels_only) as source:
         _check_codable(source.video.pix_fmt)
         check_writable(source.other_streams, source.name)  # what a decode could not give back is refused
+        code_carried(source)  # carried PCM stored coded losslessly (io/pcmcarry.py)
         checks.check_encode_memory(gop, source.video.pix_fmt, source.video.width, source.video.height)
         if coder is None:
             coder = make_coder(groups, model=model, threads=threads, bits=P.lookup(source.video.pix_fmt).bit_depth)
@@ -359,7 +361,7 @@ def decode_file(
         video = session.video_info_from_track(track, reader.tags)
         video.package = reader.package  # a package's side files and folders (1.6), written with its images
         video.metadata = {k: v for k, v in video.metadata.items()  # images: the nlvc:sequence tags name the files
-                          if kind in ("images", "avi") or not k.startswith(presets.TAG_PREFIX)
+                          if kind in ("images", "avi", "mov") or not k.startswith(presets.TAG_PREFIX)
                           or (kind == "y4m" and k == Y4M_TAG)}  # y4m: the source's header line
         if kind == "y4m" and P.lookup(video.pix_fmt).family == "rgb":
             raise OutputError(f"YUV4MPEG2 cannot carry RGB video ({video.pix_fmt}); write a .mkv instead")

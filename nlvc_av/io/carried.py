@@ -26,6 +26,7 @@ import av
 import numpy as np
 
 from ..errors import InputError
+from . import pcmcarry
 from .packagesound import OwnPcmRewrite
 from .sound import OWN as OWN_PCM
 from .streams import StreamInfo
@@ -205,7 +206,10 @@ def add_carried_stream(out, info: StreamInfo, name: str) -> tuple[object | None,
     """``(stream, rewrite)``: an output stream of Matroska container ``out`` for a carried
     stream and the function its packets' bytes go through (None: copied as they are); the
     stream is None when this FFmpeg cannot write it to Matroska."""
-    rewrite = None
+    rewrite = uncode = None
+    if info.codec_name == pcmcarry.CODEC:  # carried PCM stored coded: its source packets' bytes
+        uncode = pcmcarry.Uncoder(info)
+        info = uncode.info
     target = pcm_target(info)
     if info.codec_name == OWN_PCM:  # a package's sound coded by NLVC: its samples as Matroska PCM
         rewrite = OwnPcmRewrite(info)
@@ -239,7 +243,7 @@ def add_carried_stream(out, info: StreamInfo, name: str) -> tuple[object | None,
     if p.get("disposition"):
         with contextlib.suppress(Exception):
             stream.disposition = int(p["disposition"])
-    return stream, rewrite
+    return stream, pcmcarry.chained(uncode, rewrite)
 
 
 def check_writable(streams: list[StreamInfo], name: str) -> None:

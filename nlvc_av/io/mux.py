@@ -15,6 +15,7 @@ import container
 
 from ..codec import formats as P
 from ..errors import OutputError
+from . import pcmcarry
 from .carried import MUXER_TAGS, add_carried_stream
 from .frames import _describe, log, to_frame
 from .aviwrite import AviWriter
@@ -28,7 +29,7 @@ from .y4m import CHROMA_LOCATIONS, Y4mWriter
 FFV1_RGB_PIX_FMT = "bgr0"
 FFV1_OPTIONS = {"level": "3", "slicecrc": "1", "coder": "1", "context": "1", "g": "1"}
 
-OUTPUT_FORMATS = {"mkv": "matroska", "y4m": "yuv4mpegpipe", "images": "image2", "avi": "avi"}  # y4m, images: own writers
+OUTPUT_FORMATS = {"mkv": "matroska", "y4m": "yuv4mpegpipe", "images": "image2", "avi": "avi", "mov": "mov"}  # y4m, images: own writers
 
 
 def ffv1_pix_fmt(fmt: P.PixFmt) -> str:
@@ -72,7 +73,7 @@ class OutputFile:
         self._out = None
         self._y4m = None
         self._closed = False
-        if kind == "avi":  # an AVI kept byte for byte, written back (io/aviwrite.py)
+        if kind in ("avi", "mov"):  # an AVI/MOV kept byte for byte, written back (io/aviwrite.py)
             self._y4m = AviWriter(dst, video, self.name, streams)
             return
         if kind in ("y4m", "images"):
@@ -139,12 +140,15 @@ class OutputFile:
         stream, rewrite = add_carried_stream(self._out, info, self.name)
         if stream is None:
             log.warning("%s: %s stream %s (%s) cannot be written to Matroska by this FFmpeg; dropped "
-                        "(it stays in the .nlvc file)", self.name, info.kind, info.number, info.codec_name)
+                        "(it stays in the .nlvc file)", self.name, info.kind, info.number,
+                        info.params.get(pcmcarry.CODEC_TAG, info.codec_name))  # (PCM stored coded: its source codec)
         elif rewrite is not None:
             self._rewrite[info.number] = rewrite
+            if getattr(rewrite, "same", False):  # carried PCM decoded: the source's own bytes
+                return stream
             log.warning("%s: %s stream %s (%s) written as %s (Matroska has no %s): the same samples, "
                         "not the same bytes",
-                        self.name, info.kind, info.number, info.codec_name, rewrite.target, info.codec_name)
+                        self.name, info.kind, info.number, rewrite.name, rewrite.target, rewrite.name)
         return stream
 
     # -- writing
@@ -155,7 +159,7 @@ class OutputFile:
         ``source``: an image sequence's file record (:mod:`nlvc_av.io.rebuild`), to rebuild it;
         ``position``: the frame's place in the file (an image sequence names it by that)."""
         if self._y4m is not None:
-            if self.kind in ("images", "avi"):
+            if self.kind in ("images", "avi", "mov"):
                 self._y4m.write(planes, source, position)
             else:
                 self._y4m.write(planes)

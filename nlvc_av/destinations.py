@@ -16,7 +16,7 @@ from .errors import DirectionError, OutputError, OutputExistsError
 
 STDIO = "-"
 NLVC_SUFFIX = ".nlvc"
-OUTPUT_KINDS = {".mkv": "mkv", ".y4m": "y4m", ".avi": "avi"}  # .avi: an AVI kept byte for byte
+OUTPUT_KINDS = {".mkv": "mkv", ".y4m": "y4m", ".avi": "avi", ".mov": "mov"}  # .avi/.mov: a file kept byte for byte
 
 
 def is_nlvc(path: str | os.PathLike) -> bool:

@@ -144,7 +144,7 @@ def check_file(path: str, *, progress=None, coder=None) -> dict:
         report = recovery.DamageReport(reader.codec_setup.gop_size)
         track = reader.video_track
         packets: list = []  # the carried packets that match their MD5s (a package's sound is rebuilt from them)
-        avi = AVI_MD5_TAG in reader.tags  # an AVI kept whole: its frames' records take its sound (op 7)
+        avi = AVI_MD5_TAG in reader.tags  # an AVI or MOV kept whole: its frames' records take its sound (op 7)
         sound, whole = (_avi_sound(path, reader), hashlib.md5()) if avi else (None, None)
         for n, frame in enumerate(recovery.iter_recovered(reader, coder, report, packets=packets), start=1):
             if frame.source is not None and not frame.source.packing:

@@ -14,15 +14,15 @@ from fractions import Fraction
 
 from .rebuild_ops import RebuildError
 
-#: fourcc -> (pix_fmt of the planes, SourcePacking without row_bytes, bytes of a row for a width).
+#: fourcc -> (pix_fmt as FFmpeg names it (the planes are its planar twin's), SourcePacking without row_bytes, bytes of a row for a width).
 VIDEO = {
     b"v210": ("yuv422p10le", {"samples": "10b", "first": "low", "byte_order": "le", "order": "1,0,2,0",
                               "interleave": "422"}, lambda w: (w + 47) // 48 * 128),
-    b"UYVY": ("yuv422p", {"samples": "u8", "byte_order": "le", "order": "1,0,2,0", "interleave": "422"},
+    b"UYVY": ("uyvy422", {"samples": "u8", "byte_order": "le", "order": "1,0,2,0", "interleave": "422"},
               lambda w: 2 * w),
-    b"YUY2": ("yuv422p", {"samples": "u8", "byte_order": "le", "order": "0,1,0,2", "interleave": "422"},
+    b"YUY2": ("yuyv422", {"samples": "u8", "byte_order": "le", "order": "0,1,0,2", "interleave": "422"},
               lambda w: 2 * w),
-    b"YVYU": ("yuv422p", {"samples": "u8", "byte_order": "le", "order": "0,2,0,1", "interleave": "422"},
+    b"YVYU": ("yvyu422", {"samples": "u8", "byte_order": "le", "order": "0,2,0,1", "interleave": "422"},
               lambda w: 2 * w),
 }
 VIDEO_PAYLOAD, SOUND_PAYLOAD, STORED = "video", "sound", "stored"
@@ -38,7 +38,8 @@ class AviLayout:
     frame_bytes: int
     rate: Fraction  # frames per second (the video stream's dwRate / dwScale)
     ranges: list = field(default_factory=list)  # (kind, start, length), in file order, covering the file
-    sound: dict | None = None  # sample_rate, channels, bits of the PCM stream (WAVEFORMAT)
+    sound: dict | None = None  # sample_rate, channels, bits (kind, signed, byte_order: MOV) of the PCM stream
+    container: str = "AVI"  # or "QuickTime" (io/mov.py)
 
     @property
     def frames(self) -> int:

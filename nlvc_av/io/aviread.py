@@ -1,11 +1,11 @@
-"""AVI files read by NLVC itself, to be restored byte for byte (:mod:`.avi` lists the file's
-ranges; FORMAT.md 6.2 op 7): each frame's SourceFile holds the bytes before its chunk payload
+"""AVI and QuickTime/MOV files read by NLVC itself, to be restored byte for byte (:mod:`.avi`
+and :mod:`.mov` list the file's ranges, one design; FORMAT.md 6.2 op 7): each frame's SourceFile holds the bytes before its chunk payload
 (stored, with op 7 for the PCM chunks among them) and its payload as the pixel stream (op 1),
 the last also the bytes after it (idx1...); the PCM chunks' bytes, one stream, are a sound track
 (:mod:`.sound`: FLAC or nlvc-pcm-1) whose SourceFile is that stream. The file's name and MD5 are
 the tags ``nlvc:source_file`` and ``nlvc:source_md5``; :mod:`.aviwrite` is the way back.
 
-    source = avi_input(path, max_frames)    # None: not an AVI this reads (FFmpeg reads it)
+    source = avi_input(path, max_frames)    # None: not an AVI/MOV this reads (FFmpeg reads it)
 """
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ import container
 from container import SourceFile
 
 from ..errors import InputError
-from .avi import SOUND_PAYLOAD, STORED, VIDEO_PAYLOAD, AviLayout, is_avi, read_layout
+from . import avi, mov
+from .avi import SOUND_PAYLOAD, STORED, VIDEO_PAYLOAD, AviLayout
 from .packing import pixel_stream, unpack
 from .rebuild import compressed, splice
 from .rebuild_ops import OP_PIXELS, OP_SOUND, OP_STORED, RebuildError
@@ -29,6 +30,8 @@ from .soundlayout import SoundLayout
 from .streams import VIDEO_TRACK, StreamInfo, VideoFrameData, VideoInfo
 
 NAME_TAG, MD5_TAG = "nlvc:source_file", "nlvc:source_md5"
+#: file suffix -> (sniffer of its first 12 bytes, the ranges reader)
+KEPT_WHOLE = {".avi": (avi.is_avi, avi.read_layout), ".mov": (mov.is_mov, mov.read_layout)}
 
 
 def frame_records(layout: AviLayout, data, name: str) -> list[SourceFile]:
@@ -60,7 +63,7 @@ def sound_stream(layout: AviLayout, data) -> bytes:
 
 
 class AviInput:
-    """The reading side of :class:`nlvc_av.io.demux.InputFile` for an AVI kept byte for byte:
+    """The reading side of :class:`nlvc_av.io.demux.InputFile` for an AVI/MOV kept byte for byte:
     frames (each with its ``record``) and the sound track's packets, in time order."""
 
     def __init__(self, path: Path, data, layout: AviLayout, max_frames: int | None):
@@ -68,7 +71,7 @@ class AviInput:
         self.package_files: list = []
         self.layout, self._data = layout, data
         if max_frames is not None and max_frames < layout.frames:
-            raise InputError(f"{path}: an AVI kept byte for byte is kept whole (no --max-frames); "
+            raise InputError(f"{path}: an {layout.container} file kept byte for byte is kept whole (no --max-frames); "
                              "--pixels-only codes its frames alone")
         self.records = frame_records(layout, data, path.name)
         md5 = hashlib.md5(data).hexdigest()
@@ -86,8 +89,8 @@ class AviInput:
         block = s["channels"] * s["bits"] // 8
         if len(pcm) % block:
             raise RebuildError(f"its PCM chunks hold {len(pcm)} bytes, not whole sample frames of {block}")
-        sl = SoundLayout("wav", s["sample_rate"], s["channels"], s["bits"], "int", s["bits"] > 8, "le", s["bits"],
-                         len(pcm) // block, 0)
+        sl = SoundLayout("wav", s["sample_rate"], s["channels"], s["bits"], s.get("kind", "int"),
+                         s.get("signed", s["bits"] > 8), s.get("byte_order", "le"), s["bits"], len(pcm) // block, 0)
         stream = encode_pcm(sl, pcm)
         number = VIDEO_TRACK + 1
         record = SourceFile(name + ":sound", hashlib.md5(pcm).digest(), {"samples": "pcm"}, [OP_PIXELS, len(pcm), 0])
@@ -146,14 +149,15 @@ class AviInput:
 
 
 def avi_input(path: str, max_frames: int | None) -> AviInput | None:
-    """The AVI at ``path`` read here when its video is a layout :mod:`.avi` packs; None
+    """The AVI or MOV at ``path`` read here when its video is a layout :mod:`.avi` packs; None
     otherwise; InputError (one line) when it is such a file but cannot be kept byte for byte."""
     p = Path(path)
-    if p.suffix.lower() != ".avi" or not p.is_file():
+    if p.suffix.lower() not in KEPT_WHOLE or not p.is_file():
         return None
+    sniff, read_layout = KEPT_WHOLE[p.suffix.lower()]
     try:
         with open(p, "rb") as f:
-            if not is_avi(f.read(12)):
+            if not sniff(f.read(12)):
                 return None
             data = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
     except (OSError, ValueError) as err:

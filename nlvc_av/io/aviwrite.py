@@ -1,11 +1,12 @@
-"""An AVI kept byte for byte (:mod:`.aviread`) written back: ``nlvc-transcode capture.nlvc
-restored.avi``. Each frame's record is spliced from its decoded planes as it comes (the PCM
+"""An AVI or MOV kept byte for byte (:mod:`.aviread`) written back: ``nlvc-transcode capture.nlvc
+restored.avi`` (or ``.mov``: the output's suffix must be the source's). Each frame's record is spliced from its decoded planes as it comes (the PCM
 its map takes, op 7, left as a hole); at the end the sound track's packets are decoded (their
 stream's MD5 checked), the holes filled, and the whole file checked against ``nlvc:source_md5``.
 """
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 from ..errors import OutputError
 from .aviread import MD5_TAG, NAME_TAG
@@ -26,12 +27,16 @@ class _Silence:
 
 
 class AviWriter:
-    """Writes the AVI a file keeps to ``out`` (a path); a writer like Y4mWriter."""
+    """Writes the AVI or MOV a file keeps to ``out`` (a path); a writer like Y4mWriter."""
 
     def __init__(self, out, video, name: str, streams=()):
         tags = video.metadata
         if NAME_TAG not in tags or MD5_TAG not in tags:
-            raise OutputError(f"{name}: the file holds no AVI kept byte for byte; write a .mkv (FFV1) instead")
+            raise OutputError(f"{name}: the file holds no AVI or MOV kept byte for byte; write a .mkv (FFV1) instead")
+        kept = Path(tags[NAME_TAG]).suffix.lower()
+        if kept != Path(name).suffix.lower():
+            raise OutputError(f"{name}: the file keeps {tags[NAME_TAG]} byte for byte; write it to a name ending "
+                              f"in {kept} (or a .mkv, FFV1)")
         self.shown, self.video, self.md5 = name, video, tags[MD5_TAG]
         self.sounds = {s.number: s for s in streams if s.source is not None}
         self.packets: dict[int, list] = {n: [] for n in self.sounds}
@@ -44,7 +49,7 @@ class AviWriter:
 
     def write(self, planes, source=None, position=None) -> None:
         if source is None or not source.packing:
-            raise OutputError(f"{self.shown}: a frame without its AVI record; the file is damaged")
+            raise OutputError(f"{self.shown}: a frame without its file record; the file is damaged")
         v = self.video
         try:
             data = splice(source.pixel_map, source.data, pixel_stream(planes, source.packing, v.width, v.height),
@@ -80,7 +85,7 @@ class AviWriter:
         """Fill the sound's holes, then check the whole file's MD5."""
         if self.holes:
             if len(self.sounds) != 1:
-                raise OutputError(f"{self.shown}: the AVI's sound track is missing; the file is damaged")
+                raise OutputError(f"{self.shown}: the file's sound track is missing; the file is damaged")
             (number, info), = self.sounds.items()
             try:
                 pcm = rebuild_sound(info, self.packets[number])
@@ -98,7 +103,7 @@ class AviWriter:
             md5.update(chunk)
         self.file.close()
         if md5.hexdigest() != self.md5:
-            raise OutputError(f"{self.shown}: the rebuilt AVI does not match its stored MD5 ({self.md5}); "
+            raise OutputError(f"{self.shown}: the rebuilt file does not match its stored MD5 ({self.md5}); "
                               "the file is damaged or was written by an incompatible coder")
 
     def abort(self) -> None:

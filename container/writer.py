@@ -53,8 +53,9 @@ class Writer:
         self._source_files = source_files
         self._packet_md5 = packet_md5
         minor = _minor_version(codec_setup, tracks, source_files, packet_md5)
-        if package or any(isinstance(t, StreamTrack) and t.source is not None for t in tracks):
-            minor = 6  # Package, a track's SourceFile
+        if package or any(isinstance(t, StreamTrack) and (t.source is not None or t.codec_name in NLVC_SOUND)
+                          for t in tracks):
+            minor = 6  # Package, a track's SourceFile, NLVC's own sound codecs
         self._write(_ebml_header(minor))
         self._write(encode_id(E.SEGMENT) + encode_size(UNKNOWN_SIZE))
         self._segment_start = self._written
@@ -219,6 +220,10 @@ def _is_int64(value: object) -> bool:
 
 
 # --- encoding -----------------------------------------------------------------------------------
+
+#: (1.6) sound codecs of NLVC's own (FORMAT.md 6.3, 6.4): a file with such a track is 1.6.
+NLVC_SOUND = ("nlvc-pcm-1", "nlvc-pcmpacket-1")
+
 
 def _minor_version(setup: CodecSetup, tracks: list[Track], source_files: bool | int,
                    packet_md5: bool = False) -> int:

@@ -38,7 +38,7 @@ def clip(tmp_path_factory, coder):
     data = (d / "src.nlvc").read_bytes()
     with container.open(io.BytesIO(data)) as r:
         clusters = list(r.iter_clusters())
-        assert r.version == (1, 5) and all(len(c.packets) >= 2 for c in clusters)
+        assert r.version >= (1, 5) and all(len(c.packets) >= 2 for c in clusters)
         assert all(p.md5 == hashlib.md5(p.data).digest() for c in clusters for p in c.packets)
     return d, data, clusters
 
@@ -74,8 +74,8 @@ def rewrite(data: bytes, **writer_args) -> bytes:
 def test_the_writer_stores_each_packets_md5_only_when_asked(clip):
     _, data, clusters = clip
     old = rewrite(data)  # the container's default: no PacketMD5, the version of a file before 1.5
-    with container.open(io.BytesIO(old)) as r:
-        assert r.version == (1, 0)
+    with container.open(io.BytesIO(old)) as r:  # (1.6 only for its PCM coded by NLVC, 6.4)
+        assert r.version == ((1, 6) if any(t.codec_name.startswith("nlvc-") for t in r.other_tracks) else (1, 0))
         assert [c for c in r.iter_clusters()] == clusters and all(
             p.md5 == b"" for c in r.iter_clusters(start=0) for p in c.packets)
     again = rewrite(old, packet_md5=True)

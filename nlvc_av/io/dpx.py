@@ -137,8 +137,11 @@ def read_image(data: bytes) -> tuple[DpxImage, list[np.ndarray]]:
 
 
 def layout(data: bytes, width: int, height: int) -> tuple[dict, list[int], bytes]:
-    """(packing, map, stored bytes) of a DPX file (see :mod:`nlvc_av.io.rebuild`)."""
-    image = read_image(data)[0]
+    """(packing, map, stored bytes) of a DPX file (see :mod:`nlvc_av.io.rebuild`). The samples
+    are unpacked only where the header leaves the rows' alignment open (the common file has
+    one reading: the frame was unpacked once already, when it was read)."""
+    images = read_header(data)
+    image = images[0] if len(images) == 1 else read_image(data)[0]
     if (image.width, image.height) != (width, height):
         raise RebuildError(f"the DPX header says {image.width}x{image.height}, the decoded frame is {width}x{height}")
     offset, size = image.offset, image.size

@@ -30,13 +30,14 @@ def ffv1_bytes(mkv: Path) -> int:
         return sum(p.size for p in c.demux(video=0) if p.size)
 
 
-def one(path: Path, work: Path) -> dict:
-    row = {"file": str(path), "bytes": path.stat().st_size}
+def one(path: Path, work: Path, root: Path) -> dict:
+    """One file's result; paths (in the reason too) relative to the collection's root."""
+    row = {"file": path.relative_to(root).as_posix(), "bytes": path.stat().st_size}
     nlvc = work / "a.nlvc"
     try:
         stats = encode_file(str(path), nlvc, overwrite=True)
     except NlvcError as err:
-        return {**row, "result": "refused", "reason": str(err)}
+        return {**row, "result": "refused", "reason": str(err).replace(f"{root}/", "")}
     row |= {"nlvc_bytes": nlvc.stat().st_size, "video_bytes": stats.payload_bytes, "pix_fmt": stats.pix_fmt}
     out = work / f"out{time.monotonic_ns()}"
     decode_file(nlvc, f"{out}/")
@@ -51,11 +52,11 @@ def one(path: Path, work: Path) -> dict:
     return row
 
 
-def flavours(rows: list[dict], root: Path) -> list[str]:
+def flavours(rows: list[dict]) -> list[str]:
     """The per-flavour sums (a flavour: the folder a file is in)."""
     groups: dict[str, list[dict]] = {}
     for r in rows:
-        groups.setdefault(str(Path(r["file"]).relative_to(root).parent), []).append(r)
+        groups.setdefault(str(Path(r["file"]).parent), []).append(r)
     out = ["", "## By flavour (folder)", "",
            "| flavour | files | restored | source bytes | .nlvc bytes | NLVC video | FFV1 video | NLVC / FFV1 |",
            "|---|---|---|---|---|---|---|---|"]
@@ -69,7 +70,7 @@ def flavours(rows: list[dict], root: Path) -> list[str]:
     return out
 
 
-def markdown(rows: list[dict], root: Path) -> str:
+def markdown(rows: list[dict]) -> str:
     done = sum(r["result"] == "identical" for r in rows)
     smaller = sum(1 for r in rows if r.get("ffv1_bytes") and r["video_bytes"] < r["ffv1_bytes"])
     with_ffv1 = sum(1 for r in rows if r.get("ffv1_bytes"))
@@ -84,7 +85,7 @@ def markdown(rows: list[dict], root: Path) -> str:
         f"{smaller} of the {with_ffv1} files FFV1 can store.",
         "",
     ]
-    lines += flavours(rows, root) + [
+    lines += flavours(rows) + [
         "",
         "## Every file",
         "",
@@ -97,7 +98,7 @@ def markdown(rows: list[dict], root: Path) -> str:
         "|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
-        name = str(Path(r["file"]).relative_to(root))
+        name = r["file"]
         if r["result"] == "refused":
             lines.append(f"| {name} | {r['bytes']:,} | refused: {r['reason']} | | | | | |")
             continue
@@ -116,7 +117,7 @@ def main() -> int:
     ap.add_argument("--from-json", action="store_true", help="write the Markdown from the JSON of an earlier run")
     args = ap.parse_args()
     if args.from_json:
-        args.markdown.write_text(markdown(json.loads(args.json.read_text()), args.root))
+        args.markdown.write_text(markdown(json.loads(args.json.read_text())))
         return 0
     logging.basicConfig(level=logging.ERROR)
     files = sorted(p for p in args.root.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file()
@@ -124,13 +125,13 @@ def main() -> int:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for k, path in enumerate(files):
-            rows.append(one(path, Path(tmp)))
+            rows.append(one(path, Path(tmp), args.root))
             r = rows[-1]
             print(f"[{k + 1}/{len(files)}] {r['result']:9s} {path.relative_to(args.root)} {r.get('reason', '')}",
                   file=sys.stderr, flush=True)
     args.json.write_text(json.dumps(rows, indent=1) + "\n")
-    args.markdown.write_text(markdown(rows, args.root))
-    print(markdown(rows, args.root).split("\n")[6])
+    args.markdown.write_text(markdown(rows))
+    print(markdown(rows).split("\n")[6])
     return 0
 
 

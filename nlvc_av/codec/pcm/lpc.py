@@ -30,31 +30,28 @@ FIXED = ((0, 0, 0, 0), (1, 0, 0, 0), (2, -1, 0, 0), (3, -3, 1, 0), (4, -6, 4, -1
 
 
 @njit(cache=True)
+def _prediction(x, i, coefs, order, shift):
+    """The prediction of ``x[i]`` from the samples before it (encoder and decoder alike)."""
+    if i < order or order == 0:
+        return x[i - 1] if i > 0 and order > 0 else 0
+    s = 0
+    for j in range(order):
+        s += coefs[j] * x[i - 1 - j]
+    return s >> shift
+
+
+@njit(cache=True)
 def residuals(x, n, coefs, order, shift, out):
     """``out[:n]``: the residuals of ``x[:n]`` under the predictor."""
     for i in range(n):
-        if i < order or order == 0:
-            pred = x[i - 1] if i > 0 and order > 0 else 0
-        else:
-            s = 0
-            for j in range(order):
-                s += coefs[j] * x[i - 1 - j]
-            pred = s >> shift
-        out[i] = x[i] - pred
+        out[i] = x[i] - _prediction(x, i, coefs, order, shift)
 
 
 @njit(cache=True)
 def restore(res, n, coefs, order, shift, x):
     """``x[:n]`` from its residuals (the inverse of :func:`residuals`)."""
     for i in range(n):
-        if i < order or order == 0:
-            pred = x[i - 1] if i > 0 and order > 0 else 0
-        else:
-            s = 0
-            for j in range(order):
-                s += coefs[j] * x[i - 1 - j]
-            pred = s >> shift
-        x[i] = res[i] + pred
+        x[i] = res[i] + _prediction(x, i, coefs, order, shift)
 
 
 @njit(cache=True)

@@ -10,9 +10,11 @@ from nlvc_av.transcode import decode_file, encode_file
 ARCHIVE = Path(__file__).resolve().parents[2] / "shared/data/archive/Formats/AVI/Features"
 
 
-def _make_avi(path, codec, pix_fmt, audio="pcm_s16le", frames=3, w=16, h=8):
-    rng = np.random.default_rng(5)
-    with av.open(str(path), "w", format="avi") as out:
+def make_capture(path, container, codec, pix_fmt, audio="pcm_s16le", frames=3, w=16, h=8, seed=5):
+    """A capture written by PyAV: random frames in ``pix_fmt`` and stereo 48 kHz PCM (16 or 24 bits)."""
+    rng = np.random.default_rng(seed)
+    fmt, dtype = {"pcm_s16le": ("s16", np.int16), "pcm_s24le": ("s32", np.int32)}[audio]
+    with av.open(str(path), "w", format=container) as out:
         vs = out.add_stream(codec, rate=25)
         vs.width, vs.height, vs.pix_fmt = w, h, pix_fmt
         a = out.add_stream(audio, rate=48000)
@@ -21,14 +23,20 @@ def _make_avi(path, codec, pix_fmt, audio="pcm_s16le", frames=3, w=16, h=8):
             src = av.VideoFrame.from_ndarray(rng.integers(0, 255, (h, w, 3), np.uint8), format="rgb24")
             for p in vs.encode(src.reformat(format=pix_fmt)):
                 out.mux(p)
-            samples = rng.integers(-3000, 3000, (1, 1920 * 2)).astype(np.int16)
-            af = av.AudioFrame.from_ndarray(samples, format="s16", layout="stereo")
+            samples = rng.integers(-3000, 3000, (1, 1920 * 2)).astype(dtype)
+            if fmt == "s32":
+                samples <<= 8  # 24 bits used
+            af = av.AudioFrame.from_ndarray(samples, format=fmt, layout="stereo")
             af.sample_rate, af.pts = 48000, k * 1920
             for p in a.encode(af):
                 out.mux(p)
         for s in (vs, a):
             for p in s.encode(None):
                 out.mux(p)
+
+
+def _make_avi(path, codec, pix_fmt, audio="pcm_s16le", frames=3, w=16, h=8):
+    make_capture(path, "avi", codec, pix_fmt, audio, frames, w, h, seed=5)
 
 
 def _round_trip(src: Path, tmp_path: Path) -> tuple[Path, Path]:

@@ -7,35 +7,16 @@ import sys
 from pathlib import Path
 
 import av
-import numpy as np
 import pytest
 
 from nlvc_av.errors import InputError
 from nlvc_av.transcode import decode_file, encode_file
 
+from test_avi import make_capture
+
 
 def _make_mov(path, codec, pix_fmt, audio="pcm_s16le", frames=3, w=16, h=8):
-    rng = np.random.default_rng(7)
-    fmt, dtype = {"pcm_s16le": ("s16", np.int16), "pcm_s24le": ("s32", np.int32)}[audio]
-    with av.open(str(path), "w", format="mov") as out:
-        vs = out.add_stream(codec, rate=25)
-        vs.width, vs.height, vs.pix_fmt = w, h, pix_fmt
-        a = out.add_stream(audio, rate=48000)
-        a.layout = "stereo"
-        for k in range(frames):
-            src = av.VideoFrame.from_ndarray(rng.integers(0, 255, (h, w, 3), np.uint8), format="rgb24")
-            for p in vs.encode(src.reformat(format=pix_fmt)):
-                out.mux(p)
-            samples = rng.integers(-3000, 3000, (1, 1920 * 2)).astype(dtype)
-            if fmt == "s32":
-                samples <<= 8  # 24 bits used
-            af = av.AudioFrame.from_ndarray(samples, format=fmt, layout="stereo")
-            af.sample_rate, af.pts = 48000, k * 1920
-            for p in a.encode(af):
-                out.mux(p)
-        for s in (vs, a):
-            for p in s.encode(None):
-                out.mux(p)
+    make_capture(path, "mov", codec, pix_fmt, audio, frames, w, h, seed=7)
 
 
 def _atom(data: bytes, kind: bytes) -> int:

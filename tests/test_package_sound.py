@@ -5,7 +5,6 @@ a .mkv for viewing carries the sound as FLAC or Matroska PCM; a package of sound
 RAWcooked's packages (when ../shared/data is here) come back as the same trees."""
 from __future__ import annotations
 
-import struct
 from pathlib import Path
 
 import av
@@ -80,7 +79,9 @@ def test_a_package_of_sound_alone(tmp_path):
     assert same_tree(src, tmp_path / "out")  # (its one placeholder frame is not a file)
 
 
-def test_a_flipped_sound_byte_is_reported_and_the_pictures_recovered(tmp_path):
+def package_with_a_flipped_sound_byte(tmp_path: Path) -> Path:
+    """The sound package encoded to a.nlvc, and b.nlvc: the same with one byte of a sound packet
+    flipped (its cluster's CRC-32 and the packet's MD5 no longer match); the package's folder."""
     src = make_sound_package(tmp_path / "pkg")
     encode_file(str(src), tmp_path / "a.nlvc", model="tiny")
     data = bytearray((tmp_path / "a.nlvc").read_bytes())
@@ -89,6 +90,11 @@ def test_a_flipped_sound_byte_is_reported_and_the_pictures_recovered(tmp_path):
     at = bytes(data).index(packet.data)
     data[at + len(packet.data) // 2] ^= 0x01
     (tmp_path / "b.nlvc").write_bytes(bytes(data))
+    return src
+
+
+def test_a_flipped_sound_byte_is_reported_and_the_pictures_recovered(tmp_path):
+    package_with_a_flipped_sound_byte(tmp_path)
     report = check_file(str(tmp_path / "b.nlvc"))
     assert not report["ok"] and report["frames"] == 3
     assert any("does not match its stored MD5" in line for line in report["lines"]), report["lines"]
@@ -141,14 +147,7 @@ def test_a_wav_that_ends_early_is_one_line_and_nothing_is_written(tmp_path, cli_
 
 
 def test_recover_to_a_folder_writes_the_pictures_when_a_sound_packet_is_lost(tmp_path):
-    src = make_sound_package(tmp_path / "pkg")
-    encode_file(str(src), tmp_path / "a.nlvc", model="tiny")
-    data = bytearray((tmp_path / "a.nlvc").read_bytes())
-    with container.open(tmp_path / "a.nlvc") as r:
-        packet = next(p for c in r.iter_clusters() for p in c.packets if len(p.data) > 64)
-    at = bytes(data).index(packet.data)
-    data[at + len(packet.data) // 2] ^= 0x01
-    (tmp_path / "b.nlvc").write_bytes(bytes(data))
+    src = package_with_a_flipped_sound_byte(tmp_path)
     stats = decode_file(tmp_path / "b.nlvc", f"{tmp_path / 'out'}/", recover=True)
     assert stats.frames == 3 and stats.damage.packets_lost
     for k in range(3):

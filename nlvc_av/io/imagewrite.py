@@ -27,6 +27,7 @@ from .frames import _describe, to_frame
 from .imageseq import PATTERN
 from .package import PLACEHOLDER_TAG
 from .packagefiles import safe_name, write_package
+from .peers import encoder_pix_fmts
 from .packagesound import rebuild_sound
 from .rebuild import REBUILT, RebuildError, check, rebuild
 from .streams import VideoInfo
@@ -69,8 +70,7 @@ def check_pixels_writable(path: Path, pix_fmt: str) -> None:
     its kind, in the frame's pixel format; else InputError (an encode refuses what it could not
     give back)."""
     codec = ENCODERS.get(Path(path).suffix.lower())
-    supported = [f.name for f in av.codec.Codec(codec, "w").video_formats or ()] if codec else []
-    if pix_fmt not in supported:
+    if codec is None or pix_fmt not in encoder_pix_fmts(codec):
         raise InputError(f"{path}: --pixels-only keeps pixels that only FFmpeg's encoder writes back, and it "
                          f"cannot write {pix_fmt} as {Path(path).suffix or 'this kind of file'}; nothing was written")
 

@@ -67,13 +67,6 @@ class Package:
         return {"nlvc:sequence": first.pattern, "nlvc:first_number": str(first.numbers[0]), "nlvc:package": "1"}
 
 
-def plain_relative(name: str) -> bool:
-    """A relative path that stays inside its root: no '..', no absolute path, no empty part."""
-    parts = name.split("/")
-    return bool(name) and not name.startswith("/") and all(p not in ("", ".", "..") for p in parts) and \
-        "\\" not in name and not any(ord(c) < 32 for c in name)
-
-
 def _walk(root: Path) -> tuple[list[str], list[str]]:
     """(files, folders) under root, relative, sorted; a link is refused (it is not a file's bytes)."""
     files, folders = [], []

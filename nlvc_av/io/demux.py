@@ -91,9 +91,9 @@ class InputFile:
     (:class:`StreamInfo` list) and :meth:`read`. Use :func:`open_input`."""
 
     def __init__(self, path: str, *, max_frames: int | None = None, video_stream: int | None = None,
-                 rate: Fraction | None = None, allow_gaps: bool = False):
+                 rate: Fraction | None = None, allow_gaps: bool = False, sequence=None):
         self.path = path
-        self.sequence = sequence_of(str(path), rate, allow_gaps)
+        self.sequence = sequence or sequence_of(str(path), rate, allow_gaps)  # (found once, by open_input)
         self.video_stream = video_stream  # which video stream to code, when there are several
         self.name = "stdin" if path == "-" else str(path)
         self.max_frames = max_frames
@@ -369,18 +369,19 @@ class InputFile:
 def open_input(path: str, *, max_frames: int | None = None, video_stream: int | None = None,
                rate: Fraction | None = None, allow_gaps: bool = False, images_only: bool = False,
                audio: tuple = (), pixels_only: bool = False):
-    """Open ``path`` (any container PyAV opens; ``"-"`` = y4m on stdin; an image sequence,
-    ``rate`` and ``allow_gaps``: :mod:`nlvc_av.io.imageseq`) for encoding.
-    ``video_stream``: which video stream to code when there are several (else refused). A DPX
-    sequence is read by NLVC itself (:mod:`nlvc_av.io.imageread`)."""
+    """Open ``path`` for encoding: any container PyAV opens (``video_stream``: which video to code
+    when there are several); ``"-"`` = y4m on stdin; an image sequence or package (``rate``,
+    ``allow_gaps``: :mod:`.imageseq`; DPX/TIFF/EXR read by :mod:`.imageread`); an AVI/MOV kept whole."""
     avi = None if pixels_only else avi_input(str(path), max_frames)  # an AVI kept byte for byte
     if avi is not None:
         return avi
     package = package_of(str(path), list(audio), allow_gaps)
-    native = native_input(package or sequence_of(str(path), rate, allow_gaps), rate, max_frames, images_only)
+    sequence = package or sequence_of(str(path), rate, allow_gaps)
+    native = native_input(sequence, rate, max_frames, images_only)
     if native is not None:
         return native
-    return InputFile(path, max_frames=max_frames, video_stream=video_stream, rate=rate, allow_gaps=allow_gaps)
+    return InputFile(path, max_frames=max_frames, video_stream=video_stream, rate=rate, allow_gaps=allow_gaps,
+                     sequence=sequence)
 
 
 def iter_video_planes(path: str, *, max_frames: int | None = None) -> tuple[VideoInfo, Iterator[list[np.ndarray]]]:

@@ -32,7 +32,7 @@ from .version import __version__
 
 from .cli_options import (_gaps_option, _gop_option, _groups_option, _jobs_option,  # noqa: E402
                           _max_frames_option, _model_option, _overwrite_option, _pixels_only_option, _check_option,
-                          _images_only_option, _audio_option,
+                          _images_only_option, _audio_option, _playback_option,
                           _preset_option, _quiet_option, _rate_option, _recover_option, _threads_option,
                           _video_stream_option)
 
@@ -63,15 +63,17 @@ def _say(text: str, err: bool = True) -> None:
 @_check_option
 @_images_only_option
 @_audio_option
+@_playback_option
 @click.version_option(__version__, prog_name="nlvc-transcode")
 def transcode_main(input, output, gop, groups, threads, max_frames, model, overwrite, quiet, recover, video_stream, jobs,
-                   preset, rate, allow_gaps, pixels_only, check, images_only, audio):
+                   preset, rate, allow_gaps, pixels_only, check, images_only, audio, playback):
     """Losslessly encode a video into .nlvc, or decode a .nlvc file back.
 
     \b
     INPUT  -> OUTPUT
     video  -> x.nlvc       encode: mkv, mp4, mov, avi, y4m, ... ('-' = y4m on stdin)
     x.nlvc -> y.mkv        decode: FFV1 (level 3) + the original audio/subtitles
+                           (a .mkv the file keeps byte for byte: that file; --playback: FFV1)
     x.nlvc -> y.y4m | -    decode: YUV4MPEG2 to a file or stdout (| ffplay -)
 
     Every decoded frame is checked against the MD5 stored when it was encoded.
@@ -82,17 +84,19 @@ def transcode_main(input, output, gop, groups, threads, max_frames, model, overw
         _run_transcode(prog, input, output, gop=gop, groups=groups, jobs=jobs, preset=preset, threads=threads,
                        max_frames=max_frames, model=model, overwrite=overwrite, quiet=quiet, recover=recover,
                        video_stream=video_stream, rate=rate, allow_gaps=allow_gaps, pixels_only=pixels_only,
-                       check=check, images_only=images_only, audio=audio)
+                       check=check, images_only=images_only, audio=audio, playback=playback)
 
 
 def _run_transcode(prog, src, dst, *, gop, groups, threads, max_frames, model, overwrite, quiet, recover=False,
                    video_stream=None, jobs=1, preset=None, rate=None, allow_gaps=False, pixels_only=False,
-                   check=False, images_only=False, audio=()) -> None:
+                   check=False, images_only=False, audio=(), playback=False) -> None:
     from . import transcode
 
     direction = transcode.direction(src, dst)
     if direction == "decode":
         transcode.output_kind(dst)  # a usage error (exit 2) before anything else
+    if playback and (direction != "decode" or transcode.output_kind(dst) != "mkv"):
+        raise click.UsageError("--playback goes with decoding a .nlvc file to a .mkv OUTPUT")
     if src != STDIO and not Path(src).exists() and not transcode.is_sequence(src):
         raise CliError(f"{src}: no such file")
     if src != STDIO and Path(src).is_dir() and direction != "encode":
@@ -117,11 +121,11 @@ def _run_transcode(prog, src, dst, *, gop, groups, threads, max_frames, model, o
                 _say(f"{prog}: {dst}: checked: {stats.checked}")
     else:
         stats = transcode.decode_file(src, dst, overwrite=overwrite, jobs=jobs, threads=threads, max_frames=max_frames,
-                                      progress=progress, recover=recover)
+                                      progress=progress, recover=recover, playback=playback)
         nothing = stats.damage is not None and stats.damage.lost and not stats.frames
         if not quiet and not nothing:
             _say(
-                f"{prog}: {dst if dst != STDIO else 'stdout'}: {plural(stats.frames, 'frame')} (MD5 verified), "
+                f"{prog}: {stats.written_to or (dst if dst != STDIO else 'stdout')}: {plural(stats.frames, 'frame')} (MD5 verified), "
                 f"{plural(stats.packets, 'other packet')}"
                 + (f" ({stats.dropped_packets} not written{': y4m is video only' if dst == STDIO or dst.lower().endswith('.y4m') else ''})"
                    if stats.dropped_packets else "")

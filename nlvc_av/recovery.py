@@ -117,6 +117,7 @@ class DamageReport:
 
         self.losses.append(Loss(f"GOP {cluster.index}: {cluster.crc_error}; read anyway: every frame matches "
                                 "its MD5", None, None, False))
+        lost: dict[str, int] = {}  # name -> records that do not rebuild (an AVI's frames share one name)
         for frame in frames:
             source = frame.source
             if source is None or not source.packing:
@@ -126,9 +127,12 @@ class DamageReport:
             except RebuildError:
                 ok = False
             if not ok:
-                self.losses.append(Loss(f"GOP {cluster.index}: {source.name}: its kept bytes do not rebuild it "
-                                        "(MD5); its pixels are kept", cluster.index, None, False, kept_file=True))
+                lost[source.name] = lost.get(source.name, 0) + 1
                 frame.source = container.SourceFile(source.name, source.md5)  # pixels only
+        for name, count in lost.items():
+            parts = f" ({count} of its frames' records)" if count > 1 else ""
+            self.losses.append(Loss(f"GOP {cluster.index}: {name}: its kept bytes do not rebuild it (MD5){parts}; "
+                                    "its pixels are kept", cluster.index, None, False, kept_file=True))
         unchecked = [p for p in cluster.packets if not p.md5]
         for p in unchecked:
             self.losses.append(Loss(f"GOP {cluster.index}: a packet of track {p.track} without an MD5 in a "
@@ -266,8 +270,54 @@ def scan_report(scan: session.Scan, gop_size: int, head_errors=()) -> DamageRepo
     return report.finish()
 
 
+#: decode kinds that write a source file back whole (io/aviwrite.py): on damage, FFV1 instead
+KEPT_WHOLE_KINDS = ("avi", "mov", "mkv-whole")
+
+
 def decode_recovering(reader: container.Reader, coder, dst: str, kind: str, video, streams, *,
-                      progress=False, max_frames: int | None = None, overwrite: bool = False):
+                      progress=False, max_frames: int | None = None, overwrite: bool = False, reopen=None):
+    """``decode_file(..., recover=True)``. An AVI/MOV the file keeps whole (``kind`` "avi",
+    "mov") is written back when every byte of it comes back; when it cannot be (a lost GOP, a
+    lost sound packet, its MD5), nothing is written at ``dst`` and every intact GOP goes to an
+    FFV1/Matroska file beside it (``dst`` with the suffix .mkv; ``reopen()`` opens the .nlvc
+    again for that second read), the report saying the file could not be rebuilt."""
+    if kind not in KEPT_WHOLE_KINDS:
+        return _decode_recovering(reader, coder, dst, kind, video, streams, progress=progress,
+                                  max_frames=max_frames, overwrite=overwrite)
+    from pathlib import Path
+
+    from .errors import OutputError
+    from .presets import TAG_PREFIX
+
+    try:
+        stats = _decode_recovering(reader, coder, dst, kind, video, streams, progress=progress,
+                                   max_frames=max_frames, overwrite=overwrite)
+        if not stats.damage.data_lost:
+            return stats
+        reason = stats.damage.written()  # (a damaged packet the writer did not need: the file is rebuilt)
+        if Path(dst).exists():
+            return stats
+    except OutputError as err:
+        reason = str(err).removeprefix(f"{dst}: ")
+    name = video.metadata.get("nlvc:source_file", "the source file")
+    if reopen is None:
+        raise OutputError(f"{dst}: {name} cannot be rebuilt byte for byte ({reason}); read the .nlvc from a "
+                          "file (not a pipe) to write its intact GOPs to a .mkv")
+    fallback = str(Path(dst).with_suffix(".ffv1.mkv" if kind == "mkv-whole" else ".mkv"))  # (x.mkv: x.ffv1.mkv)
+    video.metadata = {k: v for k, v in video.metadata.items() if not k.startswith(TAG_PREFIX)}
+    with reopen() as again:
+        stats = _decode_recovering(again, coder, fallback, "mkv", video, streams, progress=progress,
+                                   max_frames=max_frames, overwrite=overwrite)
+    said = any(x.kept_file for x in stats.damage.losses)  # (else this line is what makes the exit 3)
+    stats.damage.losses.append(Loss(f"{name} cannot be rebuilt byte for byte ({reason}); nothing written at "
+                                    f"{dst}; every intact GOP written to {fallback} (FFV1/Matroska)",
+                                    None, None, False, kept_file=not said))
+    stats.written_to = fallback
+    return stats
+
+
+def _decode_recovering(reader: container.Reader, coder, dst: str, kind: str, video, streams, *,
+                       progress=False, max_frames: int | None = None, overwrite: bool = False):
     """``decode_file(..., recover=True)``: write every intact GOP of an open reader to ``dst``
     (``"-"``: stdout; a folder: an image sequence, each file under its own name and number),
     atomically; ``stats.damage`` is the :class:`DamageReport`. When no GOP is intact, nothing

@@ -38,6 +38,7 @@ class DecodeStats:
     dropped_packets: int = 0  # copied packets the output cannot carry (y4m is video only)
     damage: object = None  # a recovery.DamageReport (decode_file(recover=True)): what was lost
     seconds: float = 0.0
+    written_to: str | None = None  # --recover: where it went when not the destination asked for (a .mkv)
 
     @property
     def fps(self) -> float:

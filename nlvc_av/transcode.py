@@ -39,6 +39,7 @@ from .io import demux
 from .io.carried import check_writable
 from .io.pcmcarry import code_carried
 from .io.mux import write_decoded
+from .io.aviwrite import WHOLE_KINDS, whole_kind
 from .io.streams import VideoFrameData
 from .io.y4m import Y4M_TAG
 from .io.imagewrite import check_pixels_writable
@@ -280,8 +281,8 @@ def _encode(source: demux.InputFile, out, *, coder, gop: int, progress, runner, 
     count = n_gops * len(coder.pieces(min(gop, total), workers, v.height)) if total else None
     try:
         with container.open(out, "w", codec_setup=setup, tracks=tracks, info=info, tags=tags,
-                            source_files=map_version(files) or 4 * hasattr(source, "records"), packet_md5=True,
-                            package=source.package_files) as writer:
+                            source_files=map_version(files) or (hasattr(source, "records") and source.records_version),
+                            packet_md5=True, package=source.package_files) as writer:
             parts: list = []
             # a stream of one GOP codes its pieces on threads here (the adaptive stage releases
             # the GIL; jobs.THREADS_PER_JOB); longer streams use worker processes
@@ -336,13 +337,14 @@ def decode_file(
     coder=None,
     recover: bool = False,
     jobs: int = 1,
+    playback: bool = False,
 ) -> DecodeStats:
     """Decode ``src`` (``.nlvc`` path, or ``"-"`` for stdin) into ``dst``: ``.mkv`` (FFV1 level 3
     + the original audio/subtitle streams), ``.y4m``, ``"-"`` (y4m on stdout), or a folder (an
     image sequence: an existing folder, a name ending in '/', or a new name without an extension
     when the file holds an image sequence; ``overwrite`` replaces a folder holding only the
     sequence's files). ``jobs``: GOPs decoded at once by worker processes (1: in this process,
-    with ``threads``)."""
+    with ``threads``). A .mkv kept byte for byte (io/mkv.py) is written back; FFV1 with ``playback``."""
     src, dst = str(src), str(dst)
     kind = output_kind(dst)
     if dst != STDIO and kind != "images" and Path(dst).exists() and not overwrite:
@@ -354,6 +356,7 @@ def decode_file(
         checks.check_header(reader)
         if kind == "images":  # a new name without '/' is a folder only for an image sequence
             kind = output_kind(dst, sequence="nlvc:sequence" in reader.tags)
+        kind = whole_kind(kind, reader.tags, playback)  # a .mkv the file keeps: written back byte for byte
         if not recover:
             for notice in reader.head_errors:  # (a tag that is not UTF-8: kept escaped)
                 logging.getLogger("nlvc_av").warning("%s: %s", src if src != STDIO else "stdin", notice)
@@ -361,7 +364,7 @@ def decode_file(
         video = session.video_info_from_track(track, reader.tags)
         video.package = reader.package  # a package's side files and folders (1.6), written with its images
         video.metadata = {k: v for k, v in video.metadata.items()  # images: the nlvc:sequence tags name the files
-                          if kind in ("images", "avi", "mov") or not k.startswith(presets.TAG_PREFIX)
+                          if kind == "images" or kind in WHOLE_KINDS or not k.startswith(presets.TAG_PREFIX)
                           or (kind == "y4m" and k == Y4M_TAG)}  # y4m: the source's header line
         if kind == "y4m" and P.lookup(video.pix_fmt).family == "rgb":
             raise OutputError(f"YUV4MPEG2 cannot carry RGB video ({video.pix_fmt}); write a .mkv instead")
@@ -370,7 +373,8 @@ def decode_file(
         streams = [session.stream_info_from_track(t) for t in reader.other_tracks]
         if recover:  # every intact GOP is written; stats.damage says what was lost
             return recovery.decode_recovering(reader, coder, dst, kind, video, streams, progress=progress,
-                                              max_frames=max_frames, overwrite=overwrite)
+                                              max_frames=max_frames, overwrite=overwrite,
+                                              reopen=None if src == STDIO else lambda: container.open(src, "r", salvage=True))
         if dst == STDIO:
             stats = _decode(reader, coder, sys.stdout.buffer, kind, video, streams, progress, max_frames, "stdout", jobs)
         else:

@@ -11,8 +11,9 @@ from __future__ import annotations
 #: is stamped with the lowest minor version that describes it (1.1 when it embeds weights, 1.2
 #: when its video is interlaced, 1.3 when it carries source files to rebuild, 1.4 when their maps
 #: may use the ops 1.4 added, 1.5 when its packets carry their MD5s, 1.6 when it holds a
-#: package: sound files rebuilt from their tracks, side files and folders; otherwise 1.0).
-VERSION = (1, 6)
+#: package: sound files rebuilt from their tracks, side files and folders, 1.7 when an AVI or MOV
+#: kept whole takes its sound (op 7) from several tracks; otherwise 1.0).
+VERSION = (1, 7)
 
 # --- EBML header (RFC 8794 IDs) -------------------------------------------------------------
 EBML = 0x1A45DFA3

@@ -25,6 +25,7 @@ from .codec import formats as P
 from .destinations import is_nlvc
 from .io.packagefiles import file_bytes
 from .io.aviread import MD5_TAG as AVI_MD5_TAG, NAME_TAG as AVI_NAME_TAG
+from .io.aviwrite import kept_sound
 from .io.packagesound import rebuild_sound
 from .io.rebuild import RebuildError, check, rebuild
 from .io.streams import VideoInfo
@@ -93,16 +94,17 @@ def _count(files: dict, listing: list, record, ok: bool) -> None:
 
 
 def _avi_sound(path: str, reader) -> bytes | None:
-    """The PCM stream an AVI's frame records take (op 7): its track's packets, read in a first
-    pass over the clusters (no frame decoded), decoded; None when it cannot be (damage)."""
-    tracks = [t for t in reader.other_tracks if t.source is not None]
-    if len(tracks) != 1:
+    """The PCM stream an AVI's or MOV's frame records take (op 7): its sound tracks' packets, read
+    in a first pass over the clusters (no frame decoded), decoded, one after another in track
+    order (1.7); None when it cannot be (damage)."""
+    tracks = {t.number: (stream_info_from_track(t), []) for t in reader.other_tracks if t.source is not None}
+    if not tracks:
         return None
-    number = tracks[0].number
     with container.open(path, "r", salvage=True) as first:
-        packets = [p for c in first.iter_clusters(on_error="skip") for p in c.packets if p.track == number]
+        for p in (p for c in first.iter_clusters(on_error="skip") for p in c.packets if p.track in tracks):
+            tracks[p.track][1].append(p)
     try:
-        return rebuild_sound(stream_info_from_track(tracks[0]), packets)
+        return kept_sound(tracks)
     except RebuildError:
         return None
 

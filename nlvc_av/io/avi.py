@@ -1,8 +1,9 @@
 """AVI files byte for byte (RIFF 'AVI ', OpenDML 'AVIX' RIFFs; numpy + stdlib): the file as
 ranges, in file order: video chunk payloads (one frame each, uncompressed: v210, UYVY, YUY2,
-YVYU), PCM chunk payloads (one stream of sound), and every other byte (RIFF and chunk headers,
-hdrl, indexes idx1 and ix##, JUNK, pad bytes) kept as stored bytes. :func:`read_layout` says
-where they are; :mod:`nlvc_av.io.aviread` makes the frames, the sound track and the records.
+YVYU), PCM chunk payloads (of each 'auds' stream: '01wb', '02wb'...), and every other byte
+(RIFF and chunk headers, hdrl, indexes idx1 and ix##, JUNK, pad bytes) kept as stored bytes.
+:func:`read_layout` says where they are; :mod:`nlvc_av.io.aviread` makes the frames, the sound
+tracks and the records.
 
     layout = read_layout(data)      # AviLayout; RebuildError when the file cannot be kept; None: not ours
 """
@@ -38,12 +39,18 @@ class AviLayout:
     frame_bytes: int
     rate: Fraction  # frames per second (the video stream's dwRate / dwScale)
     ranges: list = field(default_factory=list)  # (kind, start, length), in file order, covering the file
-    sound: dict | None = None  # sample_rate, channels, bits (kind, signed, byte_order: MOV) of the PCM stream
+    sound: dict | None = None  # sample_rate, channels, bits (kind, signed, byte_order: MOV) of the (first) PCM stream
     container: str = "AVI"  # or "QuickTime" (io/mov.py)
+    sounds: list = field(default_factory=list)  # every PCM stream's dict, in track order (empty: [sound])
+    sound_track: dict = field(default_factory=dict)  # a SOUND_PAYLOAD range's start -> its index in sounds (absent: 0)
 
     @property
     def frames(self) -> int:
         return sum(1 for r in self.ranges if r[0] == VIDEO_PAYLOAD)
+
+    def pcm_streams(self) -> list[dict]:
+        """The PCM streams, in track order (op 7 takes them one after another: FORMAT.md 6.3)."""
+        return self.sounds or ([self.sound] if self.sound else [])
 
 
 def _u32(data, at: int) -> int:
@@ -99,7 +106,7 @@ def read_layout(data) -> AviLayout | None:
     streams = _streams(data, hdrl[0] + 4, hdrl[0] + hdrl[1])
     video = [k for k, s in enumerate(streams) if s[0] == b"vids"]
     audio = [k for k, s in enumerate(streams) if s[0] == b"auds"]
-    if len(video) != 1 or len(audio) > 1:
+    if len(video) != 1:
         return None
     strh, strf = streams[video[0]][2], streams[video[0]][3]
     if len(strf) < 40 or len(strh) < 28:
@@ -109,22 +116,23 @@ def read_layout(data) -> AviLayout | None:
     if fourcc not in VIDEO or width <= 0 or height <= 0 or width % 2:
         return None
     scale, rate = struct.unpack_from("<II", strh, 20)
-    sound = None
-    if audio:
-        af = streams[audio[0]][3]
+    sounds = []
+    for k in audio:
+        af = streams[k][3]
         tag, channels, sample_rate, _, align, bits = struct.unpack_from("<HHIIHH", af, 0) if len(af) >= 16 else (0,) * 6
         if tag == 0xFFFE and len(af) >= 26:
             tag = struct.unpack_from("<H", af, 24)[0]
         if tag != 1 or bits not in (8, 16, 24, 32) or not channels or align != channels * bits // 8:
             return None
-        sound = {"sample_rate": sample_rate, "channels": channels, "bits": bits, "stream": audio[0]}
+        sounds.append({"sample_rate": sample_rate, "channels": channels, "bits": bits, "stream": k})
     pix_fmt, packing, row = VIDEO[fourcc]
     row_bytes = row(width)
     layout = AviLayout(width, height, fourcc, pix_fmt, {**packing, "row_bytes": row_bytes}, row_bytes * height,
-                       Fraction(rate, scale) if rate and scale else Fraction(25), sound=sound)
+                       Fraction(rate, scale) if rate and scale else Fraction(25), sound=sounds[0] if sounds else None,
+                       sounds=sounds)
     ranges = layout.ranges
     vids = (b"%02d" % video[0], (b"dc", b"db"))
-    auds = b"%02dwb" % audio[0] if audio else None
+    auds = {b"%02dwb" % k: n for n, k in enumerate(audio)}  # chunk id -> the stream's index in sounds
 
     def stored(start: int, length: int) -> None:
         if length:
@@ -145,8 +153,10 @@ def read_layout(data) -> AviLayout | None:
                     raise RebuildError(f"a video chunk of {n} bytes at byte {at}, where a {width}x{height} "
                                        f"{fourcc.decode('latin-1')} frame takes {layout.frame_bytes}")
                 ranges.append((VIDEO_PAYLOAD, at, n))
-            elif cid == auds and n:
+            elif cid in auds and n:
                 ranges.append((SOUND_PAYLOAD, at, n))
+                if auds[cid]:
+                    layout.sound_track[at] = auds[cid]
             else:
                 stored(at, n)
             stored(at + n, n & 1)

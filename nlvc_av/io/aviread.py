@@ -1,8 +1,9 @@
 """AVI and QuickTime/MOV files read by NLVC itself, to be restored byte for byte (:mod:`.avi`
 and :mod:`.mov` list the file's ranges, one design; FORMAT.md 6.2 op 7): each frame's SourceFile holds the bytes before its chunk payload
 (stored, with op 7 for the PCM chunks among them) and its payload as the pixel stream (op 1),
-the last also the bytes after it (idx1...); the PCM chunks' bytes, one stream, are a sound track
-(:mod:`.sound`: FLAC or nlvc-pcm-1) whose SourceFile is that stream. The file's name and MD5 are
+the last also the bytes after it (idx1...); each sound stream's PCM chunk bytes are a sound track
+(:mod:`.sound`: FLAC or nlvc-pcm-1) whose SourceFile is that stream; op 7's offsets run through
+the tracks' streams one after another, in track order (1.7 when there are several). The file's name and MD5 are
 the tags ``nlvc:source_file`` and ``nlvc:source_md5``; :mod:`.aviwrite` is the way back.
 
     source = avi_input(path, max_frames)    # None: not an AVI/MOV this reads (FFmpeg reads it)
@@ -35,16 +36,23 @@ KEPT_WHOLE = {".avi": (avi.is_avi, avi.read_layout), ".mov": (mov.is_mov, mov.re
 
 
 def frame_records(layout: AviLayout, data, name: str) -> list[SourceFile]:
-    """One record per frame, in order: the ranges up to its payload, the last also the rest."""
-    records, ops, stored, start, sound_at = [], [], [], 0, 0
+    """One record per frame, in order: the ranges up to its payload, the last also the rest; op 7's
+    offset is into the tracks' sound streams one after another (FORMAT.md 6.3)."""
+    records, ops, stored, start = [], [], [], 0
     frames = layout.frames
+    sizes = [0] * len(layout.pcm_streams())
+    for kind, at, n in layout.ranges:
+        if kind == SOUND_PAYLOAD:
+            sizes[layout.sound_track.get(at, 0)] += n
+    sound_at = [sum(sizes[:k]) for k in range(len(sizes))]  # where each track's stream starts, then goes on
     for kind, at, n in layout.ranges:
         if kind == STORED:
             ops += [OP_STORED, n, 0]
             stored.append(bytes(data[at:at + n]))
         elif kind == SOUND_PAYLOAD:
-            ops += [OP_SOUND, n, sound_at]
-            sound_at += n
+            track = layout.sound_track.get(at, 0)
+            ops += [OP_SOUND, n, sound_at[track]]
+            sound_at[track] += n
         else:
             ops += [OP_PIXELS, n, 0]
             if len(records) < frames - 1:
@@ -58,8 +66,18 @@ def frame_records(layout: AviLayout, data, name: str) -> list[SourceFile]:
     return out
 
 
+def sound_streams(layout: AviLayout, data) -> list[bytes]:
+    """Each sound track's PCM stream (its chunks' bytes in file order), in track order."""
+    parts: list[list] = [[] for _ in layout.pcm_streams()]
+    for kind, at, n in layout.ranges:
+        if kind == SOUND_PAYLOAD:
+            parts[layout.sound_track.get(at, 0)].append(bytes(data[at:at + n]))
+    return [b"".join(p) for p in parts]
+
+
 def sound_stream(layout: AviLayout, data) -> bytes:
-    return b"".join(bytes(data[at:at + n]) for kind, at, n in layout.ranges if kind == SOUND_PAYLOAD)
+    """The stream op 7 takes its bytes from: the tracks' streams one after another."""
+    return b"".join(sound_streams(layout, data))
 
 
 class AviInput:
@@ -80,31 +98,37 @@ class AviInput:
                                codec_name=layout.fourcc.decode("latin-1"), source_pix_fmt=layout.pix_fmt,
                                metadata={NAME_TAG: path.name, MD5_TAG: md5})
         self.other_streams, self._packets = [], []
-        if layout.sound:
-            self._sound_track(sound_stream(layout, data), path.name)
+        pcms = sound_streams(layout, data)
+        for k, (s, pcm) in enumerate(zip(layout.pcm_streams(), pcms)):
+            self._sound_track(s, pcm, path.name + ":sound" + (str(k + 1) if k else ""), k)
+        tb = {s.number: s.time_base for s in self.other_streams}
+        self._packets.sort(key=lambda p: p.pts * tb[p.track])  # (stable: a track's own order kept)
+        self._pcm = b"".join(pcms)
+        #: the format minor version the records need (container.open's source_files): 1.7 when op 7
+        #: runs through several sound tracks
+        self.records_version = 7 if len(pcms) > 1 else 4
         self._check(data)
 
-    def _sound_track(self, pcm: bytes, name: str) -> None:
-        s = self.layout.sound
+    def _sound_track(self, s: dict, pcm: bytes, name: str, k: int) -> None:
         block = s["channels"] * s["bits"] // 8
         if len(pcm) % block:
-            raise RebuildError(f"its PCM chunks hold {len(pcm)} bytes, not whole sample frames of {block}")
+            raise RebuildError(f"{'its' if not k else f'sound track {k + 1}: its'} PCM chunks hold {len(pcm)} bytes, "
+                               f"not whole sample frames of {block}")
         sl = SoundLayout("wav", s["sample_rate"], s["channels"], s["bits"], s.get("kind", "int"),
                          s.get("signed", s["bits"] > 8), s.get("byte_order", "le"), s["bits"], len(pcm) // block, 0)
         stream = encode_pcm(sl, pcm)
-        number = VIDEO_TRACK + 1
-        record = SourceFile(name + ":sound", hashlib.md5(pcm).digest(), {"samples": "pcm"}, [OP_PIXELS, len(pcm), 0])
+        number = VIDEO_TRACK + 1 + k
+        record = SourceFile(name, hashlib.md5(pcm).digest(), {"samples": "pcm"}, [OP_PIXELS, len(pcm), 0])
         params = {**stream.params, "sample_rate": s["sample_rate"], "nlvc:source": record.name}
         self.other_streams.append(StreamInfo(number=number, kind="audio", codec_name=stream.codec,
                                              time_base=stream.time_base, extradata=stream.extradata, params=params,
                                              source=record))
-        self._packets = [container.Packet(track=number, pts=pts, dts=pts, duration=d, keyframe=True, data=p)
-                         for pts, d, p in stream.packets]
-        self._pcm = pcm
+        self._packets += [container.Packet(track=number, pts=pts, dts=pts, duration=d, keyframe=True, data=p)
+                          for pts, d, p in stream.packets]
 
     def _check(self, data) -> None:
         """The rebuild, before anything is written: every record from its frame's planes."""
-        pcm = getattr(self, "_pcm", b"")
+        pcm = self._pcm
         at = 0
         for k, (record, (_, planes)) in enumerate(zip(self.records, self._planes())):
             made = splice(record.pixel_map, record.data, pixel_stream(planes, record.packing, self.layout.width,
@@ -124,11 +148,11 @@ class AviInput:
                 k += 1
 
     def read(self) -> Iterator[VideoFrameData | container.Packet]:
-        sound = iter(self._packets)
+        sound = iter(self._packets)  # (every track's, in time order)
         pending = next(sound, None)
-        tb = self.other_streams[0].time_base if self.other_streams else None
+        tb = {s.number: s.time_base for s in self.other_streams}
         for k, planes in self._planes():
-            while pending is not None and pending.pts * tb < k * self.video.time_base:
+            while pending is not None and pending.pts * tb[pending.track] < k * self.video.time_base:
                 yield pending
                 pending = next(sound, None)
             frame = VideoFrameData(k, 1, planes)

@@ -1,7 +1,8 @@
 """An AVI or MOV kept byte for byte (:mod:`.aviread`) written back: ``nlvc-transcode capture.nlvc
 restored.avi`` (or ``.mov``: the output's suffix must be the source's). Each frame's record is spliced from its decoded planes as it comes (the PCM
-its map takes, op 7, left as a hole); at the end the sound track's packets are decoded (their
-stream's MD5 checked), the holes filled, and the whole file checked against ``nlvc:source_md5``.
+its map takes, op 7, left as a hole); at the end each sound track's packets are decoded (each
+stream's MD5 checked), the holes filled from the streams one after another in track order
+(:func:`kept_sound`), and the whole file checked against ``nlvc:source_md5``.
 """
 from __future__ import annotations
 
@@ -14,6 +15,12 @@ from .packagesound import rebuild_sound
 from .packing import pixel_stream
 from .rebuild import splice
 from .rebuild_ops import OP_INFLATE, OP_SOUND, RebuildError
+
+def kept_sound(tracks: dict) -> bytes:
+    """The stream op 7 takes its bytes from: ``tracks`` (track number -> (StreamInfo with its
+    SourceFile, its packets in order)) decoded, MD5-checked, one after another in track order
+    (FORMAT.md 6.3); RebuildError when one cannot be."""
+    return b"".join(rebuild_sound(info, packets) for _, (info, packets) in sorted(tracks.items()))
 
 
 class _Silence:
@@ -84,11 +91,10 @@ class AviWriter:
     def close(self) -> None:
         """Fill the sound's holes, then check the whole file's MD5."""
         if self.holes:
-            if len(self.sounds) != 1:
+            if not self.sounds:
                 raise OutputError(f"{self.shown}: the file's sound track is missing; the file is damaged")
-            (number, info), = self.sounds.items()
             try:
-                pcm = rebuild_sound(info, self.packets[number])
+                pcm = kept_sound({n: (info, self.packets[n]) for n, info in self.sounds.items()})
             except RebuildError as err:
                 raise OutputError(f"{self.shown}: {err}; the file is damaged") from None
             for at, start, length in self.holes:

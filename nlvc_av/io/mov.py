@@ -1,8 +1,8 @@
 """QuickTime/MOV files byte for byte (stdlib): the file as ranges, in file order, as for an AVI
 (:mod:`.avi`): video sample payloads (one frame each, uncompressed: '2vuy', 'yuvs', 'v210'),
-the PCM chunks of one sound track ('sowt', 'twos', 'in24', 'in32', 'fl32', 'fl64', 'lpcm',
-'raw '), and every other byte (atoms, moov and its sample tables, timecode samples, padding)
-kept as stored bytes. Where the samples are comes from moov's sample tables (stsd, stsz,
+the PCM chunks of each sound track ('sowt', 'twos', 'in24', 'in32', 'fl32', 'fl64', 'lpcm',
+'raw '; each with its own sample layout), and every other byte (atoms, moov and its sample
+tables, timecode samples, padding) kept as stored bytes. Where the samples are comes from moov's sample tables (stsd, stsz,
 stsc, stco/co64); atoms may come in any order, with 32- or 64-bit sizes.
 :mod:`nlvc_av.io.aviread` makes the frames, the sound track and the records.
 
@@ -160,7 +160,7 @@ def _layout(data) -> AviLayout | None:
     moov = _find(data, 0, size, b"moov")
     if moov is None:
         raise RebuildError("no 'moov' atom")
-    video, sound, payloads = None, None, []
+    video, sounds, payloads = None, [], []
     for kind, a, b in _atoms(data, *moov):
         if kind != b"trak":
             continue
@@ -178,10 +178,8 @@ def _layout(data) -> AviLayout | None:
             w, h = struct.unpack_from(">HH", data, entry[1] + 32)
             video = (entry[0], w, h, stbl, mdia)
         else:
-            if sound is not None:
-                return None  # (one sound track: op 7 takes one stream)
-            sound = (_sound(data, entry), stbl)
-            if sound[0] is None:
+            sounds.append((_sound(data, entry), stbl))
+            if sounds[-1][0] is None:
                 return None
     if video is None:
         return None
@@ -192,7 +190,8 @@ def _layout(data) -> AviLayout | None:
     pix_fmt, packing, row = VIDEO[fourcc]
     row_bytes = row(width)
     layout = AviLayout(width, height, fourcc, pix_fmt, {**packing, "row_bytes": row_bytes}, row_bytes * height,
-                       _rate(data, mdia, stbl), sound=sound[0] if sound else None, container="QuickTime")
+                       _rate(data, mdia, stbl), sound=sounds[0][0] if sounds else None, container="QuickTime",
+                       sounds=[s for s, _ in sounds])
     chunks, sizes, one = _chunks(data, stbl)
     k = 0
     for offset, per in chunks:
@@ -204,17 +203,20 @@ def _layout(data) -> AviLayout | None:
             payloads.append((offset, n, VIDEO_PAYLOAD))
             offset, k = offset + n, k + 1
     _in_order(payloads, "video")
-    if sound:
-        block = sound[0]["channels"] * sound[0]["bits"] // 8
-        chunks, sizes, one = _chunks(data, sound[1])
+    for track, (sound, table) in enumerate(sounds):
+        block = sound["channels"] * sound["bits"] // 8
+        chunks, sizes, one = _chunks(data, table)
         if not sizes and one not in (1, block):
             raise RebuildError(f"sound samples of {one} bytes, where a sample frame takes {block}")
-        k = 0
+        k, mine = 0, []
         for offset, per in chunks:
             n = sum(sizes[k:k + per]) if sizes else per * block
-            payloads.append((offset, n, SOUND_PAYLOAD))
+            mine.append((offset, n, SOUND_PAYLOAD))
+            if track and n:  # (an empty chunk makes no range)
+                layout.sound_track[offset] = track
             k += per
-        _in_order([p for p in payloads if p[2] == SOUND_PAYLOAD], "sound")
+        _in_order(mine, "sound")
+        payloads += mine
     _cover(layout, sorted(payloads), size)
     return layout
 

@@ -77,4 +77,8 @@ _check_option = click.option("--check", is_flag=True, help="Encoding: decode the
                              "every kept file (images, sound, side files) against the MD5s taken from the source "
                              "before it is put in place; nothing is written if anything differs.")
 _pixels_only_option = click.option("--pixels-only", is_flag=True, help="Encoding a DPX/TIFF sequence: keep the pixels "
-                                   "of files that cannot be rebuilt byte for byte (else refused).")
+                                   "of files that cannot be rebuilt byte for byte (else refused); an AVI/MOV/MKV capture: "
+                                   "its frames and sound alone, read by FFmpeg (restored as FFV1/Matroska).")
+_playback_option = click.option("--playback", is_flag=True, help="Decoding to a .mkv: write an FFV1/Matroska viewing "
+                                "copy even when the file keeps the .mkv it was made from byte for byte (else that "
+                                "file is written back, identical).")

@@ -21,7 +21,7 @@ import container
 from container import SourceFile
 
 from ..errors import InputError
-from . import avi, mov
+from . import avi, mkv, mov
 from .avi import SOUND_PAYLOAD, STORED, VIDEO_PAYLOAD, AviLayout
 from .packing import pixel_stream, unpack
 from .rebuild import compressed, splice
@@ -32,7 +32,8 @@ from .streams import VIDEO_TRACK, StreamInfo, VideoFrameData, VideoInfo
 
 NAME_TAG, MD5_TAG = "nlvc:source_file", "nlvc:source_md5"
 #: file suffix -> (sniffer of its first 12 bytes, the ranges reader)
-KEPT_WHOLE = {".avi": (avi.is_avi, avi.read_layout), ".mov": (mov.is_mov, mov.read_layout)}
+KEPT_WHOLE = {".avi": (avi.is_avi, avi.read_layout), ".mov": (mov.is_mov, mov.read_layout),
+              ".mkv": (mkv.is_mkv, mkv.read_layout)}
 
 
 def frame_records(layout: AviLayout, data, name: str) -> list[SourceFile]:

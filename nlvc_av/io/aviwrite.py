@@ -16,6 +16,17 @@ from .packing import pixel_stream
 from .rebuild import splice
 from .rebuild_ops import OP_INFLATE, OP_SOUND, RebuildError
 
+#: decode output kinds this writes ("mkv-whole": a .mkv the file keeps, written back unless --playback)
+WHOLE_KINDS = ("avi", "mov", "mkv-whole")
+
+
+def whole_kind(kind: str, tags: dict, playback: bool = False) -> str:
+    """The decode kind for a destination of ``kind``: a .mkv of a file that keeps a .mkv byte for
+    byte is that file written back ("mkv-whole"), unless ``playback`` (an FFV1/Matroska copy)."""
+    kept = MD5_TAG in tags and Path(tags.get(NAME_TAG, "")).suffix.lower() == ".mkv"
+    return "mkv-whole" if kind == "mkv" and kept and not playback else kind
+
+
 def kept_sound(tracks: dict) -> bytes:
     """The stream op 7 takes its bytes from: ``tracks`` (track number -> (StreamInfo with its
     SourceFile, its packets in order)) decoded, MD5-checked, one after another in track order
@@ -43,7 +54,7 @@ class AviWriter:
         kept = Path(tags[NAME_TAG]).suffix.lower()
         if kept != Path(name).suffix.lower():
             raise OutputError(f"{name}: the file keeps {tags[NAME_TAG]} byte for byte; write it to a name ending "
-                              f"in {kept} (or a .mkv, FFV1)")
+                              f"in {kept} (or a .mkv{' with --playback' if kept == '.mkv' else ''}, FFV1)")
         self.shown, self.video, self.md5 = name, video, tags[MD5_TAG]
         self.sounds = {s.number: s for s in streams if s.source is not None}
         self.packets: dict[int, list] = {n: [] for n in self.sounds}

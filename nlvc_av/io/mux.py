@@ -18,7 +18,7 @@ from ..errors import OutputError
 from . import pcmcarry
 from .carried import MUXER_TAGS, add_carried_stream
 from .frames import _describe, log, to_frame
-from .aviwrite import AviWriter
+from .aviwrite import WHOLE_KINDS, AviWriter
 from .imagewrite import ImageSeqWriter
 from .streams import StreamInfo, VideoInfo
 from .y4m import CHROMA_LOCATIONS, Y4mWriter
@@ -29,7 +29,8 @@ from .y4m import CHROMA_LOCATIONS, Y4mWriter
 FFV1_RGB_PIX_FMT = "bgr0"
 FFV1_OPTIONS = {"level": "3", "slicecrc": "1", "coder": "1", "context": "1", "g": "1"}
 
-OUTPUT_FORMATS = {"mkv": "matroska", "y4m": "yuv4mpegpipe", "images": "image2", "avi": "avi", "mov": "mov"}  # y4m, images: own writers
+OUTPUT_FORMATS = {"mkv": "matroska", "y4m": "yuv4mpegpipe", "images": "image2", "avi": "avi", "mov": "mov",
+                  "mkv-whole": "matroska"}  # y4m, images, avi, mov, mkv-whole: own writers
 
 
 def ffv1_pix_fmt(fmt: P.PixFmt) -> str:
@@ -73,7 +74,7 @@ class OutputFile:
         self._out = None
         self._y4m = None
         self._closed = False
-        if kind in ("avi", "mov"):  # an AVI/MOV kept byte for byte, written back (io/aviwrite.py)
+        if kind in WHOLE_KINDS:  # an AVI/MOV/MKV kept byte for byte, written back (io/aviwrite.py)
             self._y4m = AviWriter(dst, video, self.name, streams)
             return
         if kind in ("y4m", "images"):
@@ -159,7 +160,7 @@ class OutputFile:
         ``source``: an image sequence's file record (:mod:`nlvc_av.io.rebuild`), to rebuild it;
         ``position``: the frame's place in the file (an image sequence names it by that)."""
         if self._y4m is not None:
-            if self.kind in ("images", "avi", "mov"):
+            if self.kind == "images" or self.kind in WHOLE_KINDS:
                 self._y4m.write(planes, source, position)
             else:
                 self._y4m.write(planes)

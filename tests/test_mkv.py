@@ -26,14 +26,16 @@ AUDIO = {"pcm_s16le": ("s16", np.int16, 0), "pcm_s16be": ("s16", np.int16, 0), "
 
 def make_mkv(path, pix_fmt="uyvy422", audio="pcm_s16le", frames=3, w=32, h=16, channels=2, payloads=None):
     """A Matroska capture written by PyAV: smooth frames in ``pix_fmt`` (or, with ``payloads``, frames
-    whose bytes are those) and 48 kHz PCM (None: no sound)."""
+    whose bytes are those) and 48 kHz PCM (``audio``: a codec, a tuple of codecs (a track each) or
+    None: no sound)."""
     rng = np.random.default_rng(3)
     layout = "stereo" if channels == 2 else "mono"
     with av.open(str(path), "w", format="matroska") as out:
         vs = out.add_stream("rawvideo", rate=25)
         vs.width, vs.height, vs.pix_fmt = w, h, pix_fmt
-        a = out.add_stream(audio, rate=48000) if audio else None
-        if a:
+        tracks = [(codec, out.add_stream(codec, rate=48000)) for codec in
+                  ((audio,) if isinstance(audio, str) else audio or ())]
+        for _, a in tracks:
             a.layout = layout
         yy, xx = np.mgrid[0:h, 0:w]
         for k in range(frames):
@@ -46,22 +48,22 @@ def make_mkv(path, pix_fmt="uyvy422", audio="pcm_s16le", frames=3, w=32, h=16, c
             frame.pts = k
             for p in vs.encode(frame):
                 out.mux(p)
-            if not a:
-                continue
-            fmt, dtype, shift = AUDIO[audio]
-            t = np.arange(k * 1920, (k + 1) * 1920)
-            wave = np.sin(t * 0.02)[:, None] * np.array([0.3, 0.2][:channels]) + rng.normal(0, 1e-3, (1920, channels))
-            if dtype == np.float32:
-                samples = wave.astype(np.float32)
-            elif dtype == np.uint8:
-                samples = (128 + wave * 100).astype(np.uint8)
-            else:
-                samples = (wave * (1 << (8 * np.dtype(dtype).itemsize - 1 - shift))).astype(dtype) << shift
-            af = av.AudioFrame.from_ndarray(samples.reshape(1, -1), format=fmt, layout=layout)
-            af.sample_rate, af.pts = 48000, k * 1920
-            for p in a.encode(af):
-                out.mux(p)
-        for s in (vs, a) if a else (vs,):
+            for n, (codec, a) in enumerate(tracks):
+                fmt, dtype, shift = AUDIO[codec]
+                t = np.arange(k * 1920, (k + 1) * 1920)
+                wave = np.sin(t * 0.02 * (n + 1))[:, None] * np.array([0.3, 0.2][:channels]) \
+                    + rng.normal(0, 1e-3, (1920, channels))
+                if dtype == np.float32:
+                    samples = wave.astype(np.float32)
+                elif dtype == np.uint8:
+                    samples = (128 + wave * 100).astype(np.uint8)
+                else:
+                    samples = (wave * (1 << (8 * np.dtype(dtype).itemsize - 1 - shift))).astype(dtype) << shift
+                af = av.AudioFrame.from_ndarray(samples.reshape(1, -1), format=fmt, layout=layout)
+                af.sample_rate, af.pts = 48000, k * 1920
+                for p in a.encode(af):
+                    out.mux(p)
+        for s in [vs] + [a for _, a in tracks]:
             for p in s.encode(None):
                 out.mux(p)
 
@@ -97,14 +99,18 @@ def test_cli_round_trip_identical_and_smaller(tmp_path):
     assert run.returncode == 2 and not (tmp_path / "view.y4m").exists()
 
 
-@pytest.mark.parametrize("pix_fmt,audio,channels", [("uyvy422", "pcm_s24le", 2), ("yuyv422", "pcm_s16be", 1),
-                                                    ("yvyu422", "pcm_f32le", 2), ("uyvy422", "pcm_u8", 2),
-                                                    ("uyvy422", "pcm_s32le", 1), ("uyvy422", None, 2)])
-def test_pyav_mkv_identical(tmp_path, pix_fmt, audio, channels):
+@pytest.mark.parametrize("pix_fmt,audio,channels,sound", [
+    ("uyvy422", "pcm_s24le", 2, (24, "int", True, "le")), ("yuyv422", "pcm_s16be", 1, (16, "int", True, "be")),
+    ("yvyu422", "pcm_f32le", 2, (32, "float", True, "le")), ("uyvy422", "pcm_u8", 2, (8, "int", False, "le")),
+    ("uyvy422", "pcm_s32le", 1, (32, "int", True, "le")), ("uyvy422", None, 2, None),
+    ("uyvy422", ("pcm_s16le", "pcm_s24le"), 2, (16, "int", True, "le"))])  # (two tracks: op 7 runs through both)
+def test_pyav_mkv_identical(tmp_path, pix_fmt, audio, channels, sound):
     src = tmp_path / "capture.mkv"
     make_mkv(src, pix_fmt, audio, channels=channels)
     layout = mkv.read_layout(src.read_bytes())
-    assert layout is not None and (layout.sound is None) == (audio is None)
+    s = layout.sound
+    assert (s and (s["bits"], s["kind"], s["signed"], s["byte_order"])) == sound
+    assert len(layout.pcm_streams()) == (len(audio) if isinstance(audio, tuple) else audio is not None)
     _, back = _round_trip(src, tmp_path)
     assert back.read_bytes() == src.read_bytes()
     with pytest.raises(OutputError, match="ending in .mkv"):  # its bytes are a Matroska file's: not an .avi
@@ -279,11 +285,12 @@ def test_other_mkv_goes_through_ffmpeg(tmp_path):
     assert compare(str(src), str(back))[0]
 
 
-def test_verify_and_check_rebuild_the_whole_mkv(tmp_path):
+@pytest.mark.parametrize("audio", ["pcm_s24le", ("pcm_s16le", "pcm_f32le")])
+def test_verify_and_check_rebuild_the_whole_mkv(tmp_path, audio):
     from nlvc_av.verify import check_file
 
     src = tmp_path / "capture.mkv"
-    make_mkv(src, "uyvy422", "pcm_s24le")
+    make_mkv(src, "uyvy422", audio)
     encode_file(src, tmp_path / "x.nlvc", check=True)
     report = check_file(str(tmp_path / "x.nlvc"))
     assert report["ok"], report["lines"]
@@ -305,3 +312,20 @@ def test_layout_ranges_cover_the_file(tmp_path):
                             "byte_order": "le"}
     assert mkv.read_layout(b"RIFF....AVI ") is None
     assert struct.pack(">I", mkv.EBML) == data[:4]
+
+
+def test_recover_of_a_damaged_file_writes_ffv1_beside(tmp_path):
+    """--recover when the kept .mkv cannot come back: nothing at back.mkv, every intact GOP in
+    back.ffv1.mkv (FFV1), exit 3."""
+    src, nlvc = tmp_path / "capture.mkv", tmp_path / "x.nlvc"
+    make_mkv(src, "uyvy422", "pcm_s16le", frames=6)
+    assert _cli("--gop", "2", src, nlvc).returncode == 0
+    data = nlvc.read_bytes()
+    (tmp_path / "bad.nlvc").write_bytes(data[:len(data) * 3 // 4])
+    run = _cli("--recover", tmp_path / "bad.nlvc", tmp_path / "back.mkv")
+    assert run.returncode == 3 and "Traceback" not in run.stderr, run.stderr
+    assert not (tmp_path / "back.mkv").exists() and "capture.mkv cannot be rebuilt byte for byte" in run.stderr
+    with av.open(str(tmp_path / "back.ffv1.mkv")) as f:
+        assert f.streams.video[0].codec_context.name == "ffv1"
+    run = _cli("--recover", nlvc, tmp_path / "whole.mkv")  # (an intact file: the capture itself)
+    assert run.returncode == 0 and (tmp_path / "whole.mkv").read_bytes() == src.read_bytes()

@@ -1,7 +1,7 @@
 """Matroska files byte for byte (stdlib): the file as ranges, in file order, as for an AVI
 (:mod:`.avi`): the payloads of the video track's blocks (one frame each, V_UNCOMPRESSED whose
 UncompressedFourCC is a packing :mod:`.avi` knows: 'UYVY', 'YUY2', 'YVYU', 'v210'), the payloads
-of one PCM track's blocks (A_PCM/INT/LIT, A_PCM/INT/BIG, A_PCM/FLOAT/IEEE; laced blocks too: a
+of each PCM track's blocks (A_PCM/INT/LIT, A_PCM/INT/BIG, A_PCM/FLOAT/IEEE; laced blocks too: a
 lace's frames are contiguous bytes), and every other byte (the EBML header, SeekHead, Info,
 Tracks, Cues, Tags, Void and CRC-32 elements, block headers and lace headers, other tracks'
 blocks) kept as stored bytes. The file is walked element by element (its own EBML walk, no
@@ -214,20 +214,21 @@ def _laced(data, at: int, end: int, lacing: int) -> int:
 def _classify(data, tracks: list[dict], blocks: list, scale: int, size: int) -> AviLayout | None:
     videos = [t for t in tracks if t["type"] == 1]
     audios = [t for t in tracks if t["type"] == 2]
-    if len(videos) != 1 or len(audios) > 1:
-        return None  # (several sound tracks: op 7 takes one stream)
+    if len(videos) != 1:
+        return None
     v = videos[0]
     fourcc = VIDEO_FORMATS.get(v.get("fourcc", b""))
     if v["codec"] != b"V_UNCOMPRESSED" or v["encoded"] or fourcc is None or not v.get("height") \
             or not v.get("width") or v["width"] % 2:
         return None
-    sound = _sound(audios[0]) if audios else None
-    if audios and sound is None:
+    sounds = [_sound(t) for t in audios]  # (op 7 takes their streams one after another, in track order)
+    if None in sounds:
         return None
     pix_fmt, packing, row = VIDEO[fourcc]
     width, height, row_bytes = v["width"], v["height"], row(v["width"])
     layout = AviLayout(width, height, fourcc, pix_fmt, {**packing, "row_bytes": row_bytes}, row_bytes * height,
-                       Fraction(25), sound=sound, container="Matroska")
+                       Fraction(25), sound=sounds[0] if sounds else None, container="Matroska", sounds=sounds)
+    audio = {t["number"]: k for k, t in enumerate(audios)}  # track number -> its index in sounds
     ranges, at, times = layout.ranges, 0, []
     for time, start, end in blocks:
         track, rel, lacing, payload = _block(data, start, end)
@@ -238,8 +239,10 @@ def _classify(data, tracks: list[dict], blocks: list, scale: int, size: int) -> 
                 raise RebuildError(f"a video block of {end - payload} bytes at byte {payload}, where a {width}x{height}"
                                    f" {v['fourcc'].decode('latin-1')} frame takes {layout.frame_bytes}")
             kind, times = VIDEO_PAYLOAD, times + [time + rel]
-        elif audios and track == audios[0]["number"]:
+        elif track in audio:
             kind, payload = SOUND_PAYLOAD, _laced(data, payload, end, lacing) if lacing else payload
+            if audio[track] and end > payload:
+                layout.sound_track[payload] = audio[track]
         else:
             continue
         if payload > at:

@@ -118,6 +118,20 @@ def test_pyav_mkv_identical(tmp_path, pix_fmt, audio, channels, sound):
     assert not (tmp_path / "wrong.avi").exists()
 
 
+@pytest.mark.parametrize("pix_fmt,fourcc", [("nv12", b"NV12"), ("nv21", b"NV21"), ("y210le", b"Y210")])
+def test_other_capture_layouts_identical(tmp_path, pix_fmt, fourcc):
+    """Every packing io/avi.py knows is kept in a Matroska file too (its UncompressedFourCC as FFmpeg writes it)."""
+    from nlvc_av.io.avi import VIDEO
+
+    if fourcc not in VIDEO:
+        pytest.skip(f"io/avi.py does not pack {fourcc!r}")
+    src = tmp_path / "capture.mkv"
+    make_mkv(src, pix_fmt, "pcm_s16le")
+    assert mkv.read_layout(src.read_bytes()).fourcc == fourcc
+    _, back = _round_trip(src, tmp_path)
+    assert back.read_bytes() == src.read_bytes()
+
+
 def test_v210_identical(tmp_path):
     """V_UNCOMPRESSED 'v210' (48 pixels of a row in 128 bytes): made as UYVY frames of v210 words,
     its fourcc and width then patched."""

@@ -1,6 +1,6 @@
 """Matroska files byte for byte (stdlib): the file as ranges, in file order, as for an AVI
 (:mod:`.avi`): the payloads of the video track's blocks (one frame each, V_UNCOMPRESSED whose
-UncompressedFourCC is a packing :mod:`.avi` knows: 'UYVY', 'YUY2', 'YVYU', 'v210'), the payloads
+UncompressedFourCC is a packing :mod:`.avi` knows: 'UYVY', 'YUY2', 'YVYU', 'v210'...), the payloads
 of each PCM track's blocks (A_PCM/INT/LIT, A_PCM/INT/BIG, A_PCM/FLOAT/IEEE; laced blocks too: a
 lace's frames are contiguous bytes), and every other byte (the EBML header, SeekHead, Info,
 Tracks, Cues, Tags, Void and CRC-32 elements, block headers and lace headers, other tracks'
@@ -18,15 +18,15 @@ from fractions import Fraction
 from container.ebml import UNKNOWN_SIZE, decode_id, decode_size
 
 from .avi import SOUND_PAYLOAD, STORED, VIDEO, VIDEO_PAYLOAD, AviLayout
+from .packing import stream_size
 from .rebuild_ops import RebuildError
 
 EBML, SEGMENT, CLUSTER, TRACKS, INFO = 0x1A45DFA3, 0x18538067, 0x1F43B675, 0x1654AE6B, 0x1549A966
 SIMPLE_BLOCK, BLOCK_GROUP, BLOCK, CLUSTER_TIMESTAMP = 0xA3, 0xA0, 0xA1, 0xE7
 #: the Segment's children: where a Cluster of unknown size ends
 LEVEL1 = {0x114D9B74, INFO, TRACKS, 0x1043A770, CLUSTER, 0x1C53BB6B, 0x1941A469, 0x1254C367, EBML, SEGMENT}
-#: UncompressedFourCC -> the AVI fourcc whose packing it is
-VIDEO_FORMATS = {b"UYVY": b"UYVY", b"2vuy": b"UYVY", b"HDYC": b"UYVY", b"YUY2": b"YUY2", b"YUYV": b"YUY2",
-                 b"YVYU": b"YVYU", b"v210": b"v210"}
+#: UncompressedFourCC -> the AVI fourcc whose packing it is (besides the AVI fourccs themselves)
+VIDEO_FORMATS = {b"2vuy": b"UYVY", b"HDYC": b"UYVY", b"YUYV": b"YUY2"}
 #: CodecID -> (kind, byte order) of the PCM; 8-bit integers are unsigned (Matroska's codec specs)
 SOUND_FORMATS = {b"A_PCM/INT/LIT": ("int", "le"), b"A_PCM/INT/BIG": ("int", "be"), b"A_PCM/FLOAT/IEEE": ("float", "le")}
 
@@ -217,7 +217,8 @@ def _classify(data, tracks: list[dict], blocks: list, scale: int, size: int) -> 
     if len(videos) != 1:
         return None
     v = videos[0]
-    fourcc = VIDEO_FORMATS.get(v.get("fourcc", b""))
+    named = v.get("fourcc", b"")
+    fourcc = VIDEO_FORMATS.get(named, named if named in VIDEO else None)
     if v["codec"] != b"V_UNCOMPRESSED" or v["encoded"] or fourcc is None or not v.get("height") \
             or not v.get("width") or v["width"] % 2:
         return None
@@ -226,8 +227,9 @@ def _classify(data, tracks: list[dict], blocks: list, scale: int, size: int) -> 
         return None
     pix_fmt, packing, row = VIDEO[fourcc]
     width, height, row_bytes = v["width"], v["height"], row(v["width"])
-    layout = AviLayout(width, height, fourcc, pix_fmt, {**packing, "row_bytes": row_bytes}, row_bytes * height,
-                       Fraction(25), sound=sounds[0] if sounds else None, container="Matroska", sounds=sounds)
+    packing = {**packing, "row_bytes": row_bytes}
+    layout = AviLayout(width, height, fourcc, pix_fmt, packing, stream_size(packing, width, height), Fraction(25),
+                       sound=sounds[0] if sounds else None, container="Matroska", sounds=sounds)
     audio = {t["number"]: k for k, t in enumerate(audios)}  # track number -> its index in sounds
     ranges, at, times = layout.ranges, 0, []
     for time, start, end in blocks:

@@ -12,8 +12,9 @@ from __future__ import annotations
 #: when its video is interlaced, 1.3 when it carries source files to rebuild, 1.4 when their maps
 #: may use the ops 1.4 added, 1.5 when its packets carry their MD5s, 1.6 when it holds a
 #: package: sound files rebuilt from their tracks, side files and folders, 1.7 when an AVI or MOV
-#: kept whole takes its sound (op 7) from several tracks; otherwise 1.0).
-VERSION = (1, 7)
+#: kept whole takes its sound (op 7) from several tracks, 1.8 when a source file's packing is
+#: semi-planar: nv12, nv21; otherwise 1.0).
+VERSION = (1, 8)
 
 # --- EBML header (RFC 8794 IDs) -------------------------------------------------------------
 EBML = 0x1A45DFA3

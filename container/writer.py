@@ -32,7 +32,8 @@ class Writer:
 
     ``source_files`` says that clusters will carry SourceFile records: ``True`` (or 3) whose
     maps use the ops of 1.3, 4 whose maps may use the ops 1.4 added (FORMAT.md 6.2), 7 whose op 7
-    runs through several sound tracks (1.7: an AVI or MOV kept whole, FORMAT.md 6.3); the header,
+    runs through several sound tracks (1.7: an AVI or MOV kept whole, FORMAT.md 6.3), 8 whose
+    packings may be semi-planar (1.8: ``interleave=semiplanar``, FORMAT.md 6.2); the header,
     written first, names the version. ``packet_md5=True``: every Packet carries the MD5 of its
     data (1.5; the file is stamped 1.5 when it has other tracks than the video)."""
 
@@ -57,8 +58,8 @@ class Writer:
         if package or any(isinstance(t, StreamTrack) and (t.source is not None or t.codec_name in NLVC_SOUND)
                           for t in tracks):
             minor = 6  # Package, a track's SourceFile, NLVC's own sound codecs
-        if source_files == 7:
-            minor = 7  # op 7 through several sound tracks
+        if source_files in (7, 8):
+            minor = source_files  # op 7 through several sound tracks (7); a semi-planar packing (8)
         self._write(_ebml_header(minor))
         self._write(encode_id(E.SEGMENT) + encode_size(UNKNOWN_SIZE))
         self._segment_start = self._written
@@ -84,6 +85,8 @@ class Writer:
         _check_cluster(cluster, self._next_gop, self._packet_tracks)
         if cluster.source_files and not self._source_files:
             raise ValueError("a cluster with source_files needs container.open(..., source_files=True)")
+        if self._source_files != 8 and any(f.packing.get("interleave") == "semiplanar" for f in cluster.source_files):
+            raise ValueError("a semi-planar SourcePacking needs container.open(..., source_files=8) (format 1.8)")
         position = self._written - self._segment_start
         for part in _cluster(cluster, self._packet_md5):
             self._write(part)
@@ -143,8 +146,8 @@ def open_writer(file: str | os.PathLike | BinaryIO, *, codec_setup: CodecSetup,
 
 def _check_head(setup: CodecSetup | None, tracks: list[Track], tags: dict[str, str],
                 source_files: bool | int = False) -> None:
-    if source_files not in (False, True, 3, 4, 7):
-        raise ValueError(f"source_files must be False, True, 3, 4 or 7 (the minor version the records need), "
+    if source_files not in (False, True, 3, 4, 7, 8):
+        raise ValueError(f"source_files must be False, True, 3, 4, 7 or 8 (the minor version the records need), "
                          f"not {source_files!r}")
     if not isinstance(setup, CodecSetup):
         raise ValueError("codec_setup= must be a container.CodecSetup")

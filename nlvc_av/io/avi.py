@@ -1,6 +1,6 @@
 """AVI files byte for byte (RIFF 'AVI ', OpenDML 'AVIX' RIFFs; numpy + stdlib): the file as
 ranges, in file order: video chunk payloads (one frame each, uncompressed: v210, UYVY, YUY2,
-YVYU), PCM chunk payloads (of each 'auds' stream: '01wb', '02wb'...), and every other byte
+YVYU, Y210, Y216, NV12, NV21, Y410, v410, r210, R10k), PCM chunk payloads (of each 'auds' stream: '01wb', '02wb'...), and every other byte
 (RIFF and chunk headers, hdrl, indexes idx1 and ix##, JUNK, pad bytes) kept as stored bytes.
 :func:`read_layout` says where they are; :mod:`nlvc_av.io.aviread` makes the frames, the sound
 tracks and the records.
@@ -13,6 +13,7 @@ import struct
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from .packing import stream_size
 from .rebuild_ops import RebuildError
 
 #: fourcc -> (pix_fmt as FFmpeg names it (the planes are its planar twin's), SourcePacking without row_bytes, bytes of a row for a width).
@@ -25,6 +26,18 @@ VIDEO = {
               lambda w: 2 * w),
     b"YVYU": ("yvyu422", {"samples": "u8", "byte_order": "le", "order": "0,2,0,1", "interleave": "422"},
               lambda w: 2 * w),
+    b"Y210": ("y210le", {"samples": "u16", "shift": 6, "byte_order": "le", "order": "0,1,0,2", "interleave": "422"},
+              lambda w: 4 * w),
+    b"Y216": ("y216le", {"samples": "u16", "byte_order": "le", "order": "0,1,0,2", "interleave": "422"},
+              lambda w: 4 * w),
+    b"NV12": ("nv12", {"samples": "u8", "byte_order": "le", "order": "0,1,2", "interleave": "semiplanar"},
+              lambda w: w),
+    b"NV21": ("nv21", {"samples": "u8", "byte_order": "le", "order": "0,2,1", "interleave": "semiplanar"},
+              lambda w: w),
+    b"Y410": ("xv30le", {"samples": "10b", "first": "low", "byte_order": "le", "order": "1,0,2"}, lambda w: 4 * w),
+    b"v410": ("v30xle", {"samples": "10a", "first": "low", "byte_order": "le", "order": "1,0,2"}, lambda w: 4 * w),
+    b"r210": ("gbrp10le", {"samples": "10b", "byte_order": "be", "order": "2,0,1"}, lambda w: (w + 63) // 64 * 256),
+    b"R10k": ("gbrp10le", {"samples": "10a", "byte_order": "be", "order": "2,0,1"}, lambda w: 4 * w),
 }
 VIDEO_PAYLOAD, SOUND_PAYLOAD, STORED = "video", "sound", "stored"
 
@@ -127,7 +140,8 @@ def read_layout(data) -> AviLayout | None:
         sounds.append({"sample_rate": sample_rate, "channels": channels, "bits": bits, "stream": k})
     pix_fmt, packing, row = VIDEO[fourcc]
     row_bytes = row(width)
-    layout = AviLayout(width, height, fourcc, pix_fmt, {**packing, "row_bytes": row_bytes}, row_bytes * height,
+    packing = {**packing, "row_bytes": row_bytes}
+    layout = AviLayout(width, height, fourcc, pix_fmt, packing, stream_size(packing, width, height),
                        Fraction(rate, scale) if rate and scale else Fraction(25), sound=sounds[0] if sounds else None,
                        sounds=sounds)
     ranges = layout.ranges

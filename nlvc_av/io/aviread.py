@@ -105,9 +105,9 @@ class AviInput:
         tb = {s.number: s.time_base for s in self.other_streams}
         self._packets.sort(key=lambda p: p.pts * tb[p.track])  # (stable: a track's own order kept)
         self._pcm = b"".join(pcms)
-        #: the format minor version the records need (container.open's source_files): 1.7 when op 7
-        #: runs through several sound tracks
-        self.records_version = 7 if len(pcms) > 1 else 4
+        #: the format minor version the records need (container.open's source_files): 1.8 for a
+        #: semi-planar packing (nv12, nv21), 1.7 when op 7 runs through several sound tracks
+        self.records_version = 8 if layout.packing.get("interleave") == "semiplanar" else 7 if len(pcms) > 1 else 4
         self._check(data)
 
     def _sound_track(self, s: dict, pcm: bytes, name: str, k: int) -> None:
@@ -135,8 +135,8 @@ class AviInput:
             made = splice(record.pixel_map, record.data, pixel_stream(planes, record.packing, self.layout.width,
                                                                       self.layout.height), sound=pcm)
             if made != data[at:at + len(made)]:
-                raise RebuildError(f"frame {k}: re-packing its pixels does not give the file's bytes "
-                                   "(bits the layout does not hold are set)")
+                raise RebuildError(f"frame {k}: re-packing its pixels does not give the file's bytes (bits the "
+                                   f"{self.layout.fourcc.decode('latin-1')} layout does not hold are set)")
             at += len(made)
         if at != len(data):
             raise RebuildError(f"the records make {at} bytes of {len(data)}")

@@ -1,5 +1,6 @@
 """QuickTime/MOV files byte for byte (stdlib): the file as ranges, in file order, as for an AVI
-(:mod:`.avi`): video sample payloads (one frame each, uncompressed: '2vuy', 'yuvs', 'v210'),
+(:mod:`.avi`): video sample payloads (one frame each, uncompressed: '2vuy', 'yuvs', 'v210', 'v410',
+'r210', 'R10k'),
 the PCM chunks of each sound track ('sowt', 'twos', 'in24', 'in32', 'fl32', 'fl64', 'lpcm',
 'raw '; each with its own sample layout), and every other byte (atoms, moov and its sample
 tables, timecode samples, padding) kept as stored bytes. Where the samples are comes from moov's sample tables (stsd, stsz,
@@ -14,11 +15,13 @@ import struct
 from fractions import Fraction
 
 from .avi import SOUND_PAYLOAD, STORED, VIDEO, VIDEO_PAYLOAD, AviLayout
+from .packing import stream_size
 from .rebuild_ops import RebuildError
 
 #: sample description format -> the AVI fourcc whose packing it shares ('yuv2' is left to FFmpeg:
 #: its chroma is signed).
-VIDEO_FORMATS = {b"2vuy": b"UYVY", b"yuvs": b"YUY2", b"v210": b"v210"}
+VIDEO_FORMATS = {b"2vuy": b"UYVY", b"yuvs": b"YUY2", b"v210": b"v210", b"v410": b"v410", b"r210": b"r210",
+                 b"R10k": b"R10k"}
 #: sound format -> (kind, signed, byte order, bytes per sample or 0: from the description's sample size)
 SOUND_FORMATS = {b"sowt": ("int", True, "le", 0), b"twos": ("int", True, "be", 0), b"raw ": ("int", False, "be", 1),
                  b"in24": ("int", True, "be", 3), b"in32": ("int", True, "be", 4), b"fl32": ("float", True, "be", 4),
@@ -189,7 +192,8 @@ def _layout(data) -> AviLayout | None:
         return None
     pix_fmt, packing, row = VIDEO[fourcc]
     row_bytes = row(width)
-    layout = AviLayout(width, height, fourcc, pix_fmt, {**packing, "row_bytes": row_bytes}, row_bytes * height,
+    packing = {**packing, "row_bytes": row_bytes}
+    layout = AviLayout(width, height, fourcc, pix_fmt, packing, stream_size(packing, width, height),
                        _rate(data, mdia, stbl), sound=sounds[0][0] if sounds else None, container="QuickTime",
                        sounds=[s for s, _ in sounds])
     chunks, sizes, one = _chunks(data, stbl)

@@ -20,7 +20,11 @@ sample where ``samples`` does not say it:
 ``line`` (each component's samples of the row one after another: EXR), ``plane`` (each
 component's whole image one after another, each row padded alone: planar TIFF), ``422`` (pairs
 of pixels of a 4:2:2 frame, four samples each, ``order`` naming plane 0 twice: its even then its
-odd pixel; ``1,0,2,0`` is UYVY and, as ``10b`` little-endian words with ``first=low``, v210). Samples of
+odd pixel; ``1,0,2,0`` is UYVY and, as ``10b`` little-endian words with ``first=low``, v210),
+``semiplanar`` (1.8: the rows of the plane ``order`` names first, then the rows of the other two
+planes' samples in pairs, in ``order``'s order: ``0,1,2`` is nv12, ``0,2,1`` nv21; ``chroma``
+``420`` (the default: half as many pair rows, rounded up) or ``422`` (as many); every row
+``row_bytes``; the width even). Samples of
 more than 16 bits are coded as two 16-bit samples: with ``split=1`` the frame is twice the
 image's height, the samples' high bits in its top half and their low 16 bits in its bottom half.
 
@@ -152,10 +156,20 @@ def pixel_stream(planes: Sequence[np.ndarray], packing: dict, width: int, height
     return out.tobytes()
 
 
+def _pair_rows(packing: dict, height: int) -> int:
+    """``interleave=semiplanar``: rows of chroma pairs below the ``height`` rows of the first plane."""
+    chroma = str(packing.get("chroma", "420"))
+    if chroma not in ("420", "422"):
+        raise RebuildError(f"unknown semi-planar chroma {chroma!r}")
+    return -(-height // 2) if chroma == "420" else height
+
+
 def _file_height(packing: dict, height: int) -> int:
     """Rows of the pixel stream for a frame ``height`` rows tall (a split frame is twice the
-    image's height; planar rows are each component's)."""
+    image's height; planar rows are each component's; semi-planar: the first plane's, then the pairs')."""
     height = height // 2 if int(packing.get("split", 0)) else height
+    if packing.get("interleave") == "semiplanar":
+        return height + _pair_rows(packing, height)
     return height * len(components(packing)) if packing.get("interleave") == "plane" else height
 
 
@@ -174,6 +188,12 @@ def _rows(columns: list[np.ndarray], packing: dict, height: int, width: int) -> 
         if seen != 2 or len(order) != 4 or any(p.shape != (height, width // 2) for p in parts):
             raise RebuildError(f"4:2:2 pairs of order {packing['order']} over a {width}x{height} frame")
         return np.stack(parts, axis=-1).reshape(height, width * 2)
+    if packing.get("interleave", "pixel") == "semiplanar":  # the first plane's rows, then rows of pairs
+        pairs = _pair_rows(packing, height)
+        if len(columns) != 3 or width % 2 or columns[0].shape != (height, width) \
+                or any(c.shape != (pairs, width // 2) for c in columns[1:]):
+            raise RebuildError(f"semi-planar planes of order {packing['order']} over a {width}x{height} frame")
+        return np.concatenate([columns[0], np.stack(columns[1:], axis=-1).reshape(pairs, width)])
     if packing.get("interleave", "pixel") != "pixel":
         raise RebuildError(f"unknown interleave {packing['interleave']!r}")
     return np.stack(columns, axis=-1).reshape(height, width * len(columns))
@@ -185,6 +205,8 @@ def stream_size(packing: dict, width: int, height: int) -> int:
     if row_bytes:
         return row_bytes * _file_height(packing, height)
     count = width * _file_height(packing, height) * len(components(packing))
+    if packing.get("interleave") == "semiplanar":  # (each row: width samples)
+        count //= len(components(packing))
     if packing.get("interleave") == "422":
         count //= 2
     if packing.get("interleave") == "plane":
@@ -231,12 +253,14 @@ def unpack(stream: bytes, packing: dict, width: int, height: int, planes: int) -
     row_bytes = int(packing["row_bytes"])
     rows = _file_height(packing, height)
     interleave = packing.get("interleave", "pixel")
-    per_row = width if interleave == "plane" else width * 2 if interleave == "422" else width * n
+    per_row = width if interleave in ("plane", "semiplanar") else width * 2 if interleave == "422" else width * n
     if row_bytes:
         samples = _decode_rows(data[:row_bytes * rows].reshape(rows, row_bytes), packing, per_row)
     else:
         samples = _decode_rows(data.reshape(1, -1), packing, per_row * rows)
     image_height = rows // n if interleave == "plane" else rows
+    if interleave == "semiplanar":
+        return _unpack_semiplanar(samples, order, width, height, planes, frame_bits(packing))
     if interleave == "422":
         return _unpack_422(samples, order, width, rows, planes, np.uint8 if frame_bits(packing) <= 8 else np.uint16)
     if interleave == "line":
@@ -269,4 +293,17 @@ def _unpack_422(samples: np.ndarray, order: list[int], width: int, height: int, 
             seen += 1
         else:
             out[k][:] = samples[..., i]
+    return out
+
+
+def _unpack_semiplanar(samples: np.ndarray, order: list[int], width: int, height: int, planes: int,
+                       bits: int) -> list[np.ndarray]:
+    """``interleave=semiplanar`` rows (the first plane's, then pairs of the other two) -> the planes."""
+    if sorted(order) != [0, 1, 2] or planes != 3 or width % 2:
+        raise RebuildError(f"semi-planar planes of order {','.join(map(str, order))} over a frame {width} wide")
+    dtype = np.uint8 if bits <= 8 else np.uint16
+    pairs = samples[height:].reshape(-1, width // 2, 2)
+    out = [np.zeros(0, dtype)] * 3
+    out[order[0]] = samples[:height].astype(dtype)
+    out[order[1]], out[order[2]] = pairs[..., 0].astype(dtype), pairs[..., 1].astype(dtype)
     return out

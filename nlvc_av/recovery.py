@@ -276,10 +276,10 @@ KEPT_WHOLE_KINDS = ("avi", "mov", "mkv-whole")
 
 def decode_recovering(reader: container.Reader, coder, dst: str, kind: str, video, streams, *,
                       progress=False, max_frames: int | None = None, overwrite: bool = False, reopen=None):
-    """``decode_file(..., recover=True)``. An AVI/MOV the file keeps whole (``kind`` "avi",
-    "mov") is written back when every byte of it comes back; when it cannot be (a lost GOP, a
+    """``decode_file(..., recover=True)``. An AVI/MOV/MKV the file keeps whole (``kind`` "avi",
+    "mov", "mkv-whole") is written back when every byte of it comes back; when it cannot be (a lost GOP, a
     lost sound packet, its MD5), nothing is written at ``dst`` and every intact GOP goes to an
-    FFV1/Matroska file beside it (``dst`` with the suffix .mkv; ``reopen()`` opens the .nlvc
+    FFV1/Matroska file beside it (``dst`` with the suffix .mkv, x.mkv: x.ffv1.mkv; ``reopen()`` opens the .nlvc
     again for that second read), the report saying the file could not be rebuilt."""
     if kind not in KEPT_WHOLE_KINDS:
         return _decode_recovering(reader, coder, dst, kind, video, streams, progress=progress,
@@ -303,7 +303,7 @@ def decode_recovering(reader: container.Reader, coder, dst: str, kind: str, vide
     if reopen is None:
         raise OutputError(f"{dst}: {name} cannot be rebuilt byte for byte ({reason}); read the .nlvc from a "
                           "file (not a pipe) to write its intact GOPs to a .mkv")
-    fallback = str(Path(dst).with_suffix(".ffv1.mkv" if kind == "mkv-whole" else ".mkv"))  # (x.mkv: x.ffv1.mkv)
+    fallback = str(Path(dst).with_suffix(".ffv1.mkv" if kind == "mkv-whole" else ".mkv"))
     video.metadata = {k: v for k, v in video.metadata.items() if not k.startswith(TAG_PREFIX)}
     with reopen() as again:
         stats = _decode_recovering(again, coder, fallback, "mkv", video, streams, progress=progress,

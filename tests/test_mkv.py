@@ -266,6 +266,15 @@ def test_bad_mkv_refused_in_one_line(tmp_path, damage):
     assert "byte for byte" in run.stderr and "Traceback" not in run.stderr and not (tmp_path / "y.nlvc").exists()
 
 
+def test_max_frames_refused_for_a_kept_mkv(tmp_path):
+    src = tmp_path / "capture.mkv"
+    make_mkv(src, "uyvy422", "pcm_s16le")
+    with pytest.raises(InputError, match="a Matroska file kept byte for byte is kept whole"):
+        encode_file(src, tmp_path / "x.nlvc", max_frames=2)
+    assert not (tmp_path / "x.nlvc").exists()
+    encode_file(src, tmp_path / "x.nlvc", max_frames=2, pixels_only=True)  # (its first frames, by FFmpeg)
+
+
 def test_pixels_only_codes_frames_and_sound(tmp_path):
     """--pixels-only: FFmpeg reads the frames and the sound, the restore is FFV1 (a refused file too)."""
     plain = tmp_path / "plain.mkv"

@@ -90,8 +90,9 @@ class AviInput:
         self.package_files: list = []
         self.layout, self._data = layout, data
         if max_frames is not None and max_frames < layout.frames:
-            raise InputError(f"{path}: an {layout.container} file kept byte for byte is kept whole (no --max-frames); "
-                             "--pixels-only codes its frames alone")
+            article = "an" if layout.container == "AVI" else "a"
+            raise InputError(f"{path}: {article} {layout.container} file kept byte for byte is kept whole "
+                             "(no --max-frames); --pixels-only codes its frames alone")
         self.records = frame_records(layout, data, path.name)
         md5 = hashlib.md5(data).hexdigest()
         self.video = VideoInfo(width=layout.width, height=layout.height, pix_fmt=layout.pix_fmt,

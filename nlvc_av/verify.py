@@ -23,6 +23,7 @@ from . import recovery
 from .checks import check_header
 from .codec import formats as P
 from .destinations import is_nlvc
+from .io import pcmcarry
 from .io.packagefiles import file_bytes
 from .io.aviread import MD5_TAG as AVI_MD5_TAG, NAME_TAG as AVI_NAME_TAG
 from .io.aviwrite import kept_sound
@@ -117,6 +118,23 @@ def _sound_ok(info, packets: list) -> bool:
     return True
 
 
+def _pcm_decodes(info, packets: list, errors: list) -> int:
+    """Decode a carried PCM track's stored packets (those whose MD5s matched): how many decode;
+    each that does not goes to ``errors`` (a line)."""
+    uncode, done = pcmcarry.Uncoder(info), 0
+    for p in packets:
+        if p.track != info.number:
+            continue
+        try:
+            uncode(p.data)
+        except Exception as err:  # (any failure of damaged coded bytes is a finding, not a crash)
+            errors.append(f"track {info.number} ({uncode.name}): the coded packet at pts {p.pts} does not "
+                          f"decode ({type(err).__name__}: {err})")
+            continue
+        done += 1
+    return done
+
+
 def _side_file_ok(record) -> bool:
     try:
         file_bytes(record)
@@ -138,7 +156,8 @@ def check_file(path: str, *, progress=None, coder=None) -> dict:
     (``source_files``: counts and the names that do not match; ``files``: (name, stored MD5
     hex, matches) of every rebuilt file, a package's side files included). Raises only when the header
     cannot be read (nothing else can be checked then)."""
-    files = {"rebuilt": 0, "pixels_only": 0, "mismatch": []}
+    files = {"rebuilt": 0, "pixels_only": 0, "mismatch": [], "pcm_packets": 0}
+    pcm_errors: list[str] = []  # carried PCM packets that do not decode
     listing: list = []  # (name, stored MD5, matches) of every rebuilt file
     with container.open(path, "r", salvage=True) as reader:  # damage in Tags or Tracks: reported
         check_header(reader)
@@ -171,12 +190,14 @@ def check_file(path: str, *, progress=None, coder=None) -> dict:
         for record in reader.package:  # a package's side files (1.6); folders have no bytes
             if not record.name.endswith("/"):
                 _count(files, listing, record, _side_file_ok(record))
-        for track in reader.other_tracks:  # a package's sound files (1.6)
-            if track.source is not None:
+        for track in reader.other_tracks:
+            if track.codec_name == pcmcarry.CODEC:  # carried PCM coded per packet (1.7): each decoded back
+                files["pcm_packets"] += _pcm_decodes(stream_info_from_track(track), packets, pcm_errors)
+            if track.source is not None:  # a package's sound files (1.6)
                 ok = _sound_ok(stream_info_from_track(track), [p for p in packets if p.track == track.number])
                 _count(files, listing, track.source, ok)
     lines = report.lines() + [f"{name}: the rebuilt source file does not match its stored MD5"
-                              for name in files["mismatch"]]
+                              for name in files["mismatch"]] + pcm_errors
     checked = "every CRC-32 and frame MD5 checked"
     if report.packets_md5:
         checked += f", {plural(report.packets_md5, 'packet')} of the other streams MD5-checked"
@@ -186,8 +207,11 @@ def check_file(path: str, *, progress=None, coder=None) -> dict:
     if files["rebuilt"] or files["pixels_only"]:
         checked += f", {plural(files['rebuilt'], 'source file')} rebuilt byte for byte (MD5)"
         checked += f", {files['pixels_only']} kept as pixels only" if files["pixels_only"] else ""
-    ok = not report.damaged and not files["mismatch"]
-    verdict = "intact" if ok else ("damaged" if report.data_lost or files["mismatch"] else "damaged, no frame lost")
+    if files["pcm_packets"]:
+        checked += f", {plural(files['pcm_packets'], 'coded PCM packet')} decoded"
+    ok = not report.damaged and not files["mismatch"] and not pcm_errors
+    verdict = "intact" if ok else ("damaged" if report.data_lost or files["mismatch"] or pcm_errors
+                                   else "damaged, no frame lost")
     return {"file": path, "ok": ok, "verdict": verdict, "frames": report.frames_ok,
             "gops": report.gops_ok, "summary": report.summary(), "damage": report.as_dict(), "lines": lines,
             "source_files": files, "files": listing, "checked": checked,

@@ -89,6 +89,18 @@ def test_capture_written_back_identical(tmp_path, cli_env, pix_fmt, ext, codec):
     assert result.exit_code == 0 and "intact" in result.output, result.output
 
 
+@pytest.mark.parametrize("pix_fmt", ["nv12", "y210le"])
+def test_matroska_capture_in_a_new_layout_written_back_identical(tmp_path, cli_env, pix_fmt):
+    """FFmpeg's V_UNCOMPRESSED Matroska names the AVI fourcc (NV12, Y210): kept whole the same way."""
+    src, nlvc, back = tmp_path / "cap.mkv", tmp_path / "x.nlvc", tmp_path / "back.mkv"
+    make_capture(src, pix_fmt, "rawvideo")
+    assert run(transcode_main, [src, nlvc], cli_env).exit_code == 0
+    with container.open(nlvc) as r:
+        assert r.tags["nlvc:source_file"] == "cap.mkv" and r.version == (1, 8 if pix_fmt == "nv12" else 6)
+    assert run(transcode_main, [nlvc, back], cli_env).exit_code == 0
+    assert back.read_bytes() == src.read_bytes()
+
+
 def test_r210_rows_are_64_pixels_aligned(tmp_path):
     src = tmp_path / "cap.mov"
     make_capture(src, "gbrp10le", "r210", frames=1, w=18)

@@ -25,6 +25,10 @@ EBML, SEGMENT, CLUSTER, TRACKS, INFO = 0x1A45DFA3, 0x18538067, 0x1F43B675, 0x165
 SIMPLE_BLOCK, BLOCK_GROUP, BLOCK, CLUSTER_TIMESTAMP = 0xA3, 0xA0, 0xA1, 0xE7
 #: the Segment's children: where a Cluster of unknown size ends
 LEVEL1 = {0x114D9B74, INFO, TRACKS, 0x1043A770, CLUSTER, 0x1C53BB6B, 0x1941A469, 0x1254C367, EBML, SEGMENT}
+NAMES = {EBML: "EBML header", SEGMENT: "Segment", CLUSTER: "Cluster", TRACKS: "Tracks", INFO: "Info",
+         0x114D9B74: "SeekHead", 0x1C53BB6B: "Cues", 0x1254C367: "Tags", 0x1043A770: "Chapters",
+         0x1941A469: "Attachments", SIMPLE_BLOCK: "SimpleBlock", BLOCK_GROUP: "BlockGroup", BLOCK: "Block",
+         0xAE: "TrackEntry", 0xEC: "Void", 0xBF: "CRC-32"}
 #: UncompressedFourCC -> the AVI fourcc whose packing it is (besides the AVI fourccs themselves)
 VIDEO_FORMATS = {b"2vuy": b"UYVY", b"HDYC": b"UYVY", b"YUYV": b"YUY2"}
 #: CodecID -> (kind, byte order) of the PCM; 8-bit integers are unsigned (Matroska's codec specs)
@@ -49,19 +53,25 @@ def _head(data, at: int, end: int) -> tuple[int, int | None, int]:
     return got[0], None if size[0] == UNKNOWN_SIZE else size[0], head
 
 
+def _element(data, at: int, end: int, unknown: tuple = ()) -> tuple[int, int, int | None]:
+    """(ID, payload start, payload end; None: an unknown size, allowed for the IDs in ``unknown``)
+    of the element at ``at``; RebuildError when it runs past ``end``."""
+    eid, size, head = _head(data, at, end)
+    name = NAMES.get(eid, f"element 0x{eid:X}")
+    if size is None and eid not in unknown:
+        raise RebuildError(f"the {name} at byte {at} has an unknown size (only a Segment or a Cluster may)")
+    if size is not None and at + head + size > end:
+        raise RebuildError(f"the {name} at byte {at} claims {size} bytes, {end - at - head} are left "
+                           "(a truncated file or a lying size)")
+    return eid, at + head, None if size is None else at + head + size
+
+
 def _children(data, start: int, end: int):
     """(ID, payload start, payload end) of each element of a master element of known size."""
     at = start
     while at < end:
-        eid, size, head = _head(data, at, end)
-        if size is None:
-            raise RebuildError(f"the element 0x{eid:X} at byte {at} has an unknown size (only a Segment or a "
-                               "Cluster may)")
-        if at + head + size > end:
-            raise RebuildError(f"the element 0x{eid:X} at byte {at} claims {size} bytes, {end - at - head} are left "
-                               "(a truncated file or a lying size)")
-        yield eid, at + head, at + head + size
-        at += head + size
+        eid, a, at = _element(data, at, end)
+        yield eid, a, at
 
 
 def _values(data, start: int, end: int) -> dict[int, bytes | tuple[int, int]]:
@@ -123,36 +133,22 @@ def _layout(data) -> AviLayout | None:
         return None  # (an .nlvc renamed, or a damaged header: FFmpeg says what it is)
     segments, at = [], head + n
     while at < size:
-        eid, n, head = _head(data, at, size)
-        if n is None and eid != SEGMENT:
-            raise RebuildError(f"the element 0x{eid:X} at byte {at} has an unknown size (only a Segment or a "
-                               "Cluster may)")
-        end = size if n is None else at + head + n
-        if end > size:
-            raise RebuildError(f"the element 0x{eid:X} at byte {at} claims {n} bytes, {size - at - head} are left "
-                               "(a truncated file or a lying size)")
+        eid, a, end = _element(data, at, size, (SEGMENT,))
+        at = size if end is None else end
         if eid == SEGMENT:
-            segments.append((at + head, end))
-        at = end
+            segments.append((a, at))
     if len(segments) != 1:
         raise RebuildError(f"{len(segments) or 'no'} Segment{'s' if len(segments) != 1 else ''} (one is kept)")
     tracks, scale, blocks = [], 1_000_000, []
     at, seg_end = segments[0]
     while at < seg_end:
-        eid, n, head = _head(data, at, seg_end)
-        if n is None and eid != CLUSTER:
-            raise RebuildError(f"the element 0x{eid:X} at byte {at} has an unknown size (only a Segment or a "
-                               "Cluster may)")
-        if n is not None and at + head + n > seg_end:
-            raise RebuildError(f"the element 0x{eid:X} at byte {at} claims {n} bytes, {seg_end - at - head} are "
-                               "left (a truncated file or a lying size)")
-        end = at + head + n if n is not None else None
+        eid, a, end = _element(data, at, seg_end, (CLUSTER,))
         if eid == CLUSTER:
-            end = _cluster(data, at + head, seg_end if end is None else end, end is None, blocks)
+            end = _cluster(data, a, seg_end if end is None else end, end is None, blocks)
         elif eid == TRACKS:
-            tracks += [_track(data, a, b) for tid, a, b in _children(data, at + head, end) if tid == 0xAE]
+            tracks += [_track(data, x, y) for tid, x, y in _children(data, a, end) if tid == 0xAE]
         elif eid == INFO:
-            scale = _uint(_values(data, at + head, end).get(0x2AD7B1), scale) or scale
+            scale = _uint(_values(data, a, end).get(0x2AD7B1), scale) or scale
         at = end
     return _classify(data, tracks, blocks, scale, size)
 
@@ -162,20 +158,15 @@ def _cluster(data, start: int, end: int, unknown: bool, blocks: list) -> int:
     (for an unknown size: the first element that is not a Cluster's child)."""
     at, time = start, 0
     while at < end:
-        eid, n, head = _head(data, at, end)
-        if unknown and eid in LEVEL1:
+        if unknown and _head(data, at, end)[0] in LEVEL1:
             return at
-        if n is None or at + head + n > end:
-            raise RebuildError(f"the element 0x{eid:X} at byte {at} in a Cluster claims "
-                               f"{'an unknown size' if n is None else f'{n} bytes, {end - at - head} are left'} "
-                               "(a truncated file or a lying size)")
+        eid, a, at = _element(data, at, end)
         if eid == CLUSTER_TIMESTAMP:
-            time = _uint(bytes(data[at + head:at + head + n]))
+            time = _uint(bytes(data[a:at]))
         elif eid == SIMPLE_BLOCK:
-            blocks.append((time, at + head, at + head + n))
+            blocks.append((time, a, at))
         elif eid == BLOCK_GROUP:
-            blocks += [(time, a, b) for bid, a, b in _children(data, at + head, at + head + n) if bid == BLOCK]
-        at += head + n
+            blocks += [(time, x, y) for bid, x, y in _children(data, a, at) if bid == BLOCK]
     return end
 
 

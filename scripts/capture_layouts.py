@@ -8,9 +8,11 @@ in the low ones as a scaler does; chroma decimated; RGB layouts through BT.709).
 
 Layouts a container written by PyAV holds (rawvideo in .mov/.avi, or the v210/r210/r10k/v410
 codecs): the file is written, encoded with ``nlvc-transcode`` (``transcode.encode_file``,
-default model), decoded to .mkv (FFV1 level 3, the planar format FFV1 takes), and both compared
-with the source frame by frame (``nlvc verify SOURCE X``: ``verify.compare``). "nlvc bytes" is
-the .nlvc file, "FFV1 bytes" the restored .mkv: FFV1 on the same frames.
+default model), restored with ``nlvc-transcode x.nlvc back.<avi|mov>`` and compared with the
+source byte for byte, as ``cmp`` does ("file identical"), and decoded to .mkv (FFV1 level 3,
+the planar format FFV1 takes); the .nlvc and the .mkv are compared with the source frame by frame
+(``nlvc verify SOURCE X``: ``verify.compare``, "frames identical"). "nlvc bytes" is the .nlvc
+file, "FFV1 bytes" the restored .mkv: FFV1 on the same frames.
 
 Layouts no container this FFmpeg writes holds (no rawvideo FourCC: nv16, p010le...): frames in
 the layout are made with PyAV (``av.VideoFrame``), read into planes, coded with the GOP coder
@@ -21,6 +23,8 @@ on the same frames (both without a container).
 from __future__ import annotations
 
 import argparse
+import filecmp
+import subprocess
 import sys
 import tempfile
 from fractions import Fraction
@@ -90,12 +94,17 @@ def write_file(path: Path, frames, pix_fmt: str, codec: str, width: int, height:
 def file_row(model, tmp: Path, yuv, layout: str, ext: str, codec: str, w: int, h: int) -> tuple:
     src = tmp / f"{layout}_{codec}{ext}"
     decoded = write_file(src, [in_layout(f, layout, w, h) for f in yuv], layout, codec, w, h)
-    nlvc, back = tmp / "x.nlvc", tmp / "x.mkv"
+    nlvc, back, whole = tmp / "x.nlvc", tmp / "x.mkv", tmp / f"back{ext}"
     transcode.encode_file(str(src), str(nlvc), overwrite=True, model=model)
     transcode.decode_file(str(nlvc), str(back), overwrite=True)
     same = compare(str(src), str(nlvc))[0] and compare(str(src), str(back))[0]
+    restore = subprocess.run([str(Path(sys.executable).parent / "nlvc-transcode"), "-q", "-y", str(nlvc), str(whole)],
+                             capture_output=True, text=True)
+    if restore.returncode:
+        print(f"  {src.name}: {restore.stderr.strip()}", file=sys.stderr)
+    identical = not restore.returncode and filecmp.cmp(src, whole, shallow=False)  # as cmp
     name = decoded if codec == "rawvideo" else f"{codec} -> {decoded}"
-    return name, ext[1:], src.stat().st_size, nlvc.stat().st_size, back.stat().st_size, same
+    return name, ext[1:], src.stat().st_size, nlvc.stat().st_size, back.stat().st_size, same, identical
 
 
 def ffv1_bytes(frames, pix_fmt: str, w: int, h: int) -> int:
@@ -133,7 +142,7 @@ def codec_row(model, yuv, layout: str, w: int, h: int) -> tuple:
         for source, restored in zip(made[start: start + gop], back):
             same &= picture(source, layout, w, h) == picture(to_frame(restored, layout, w, h), layout, w, h)
     raw = sum(len(b) for f in made for b in picture(f, layout, w, h))
-    return layout, "(codec)", raw, payload, ffv1_bytes(planes, fmt.coding_pix_fmt, w, h), same
+    return layout, "(codec)", raw, payload, ffv1_bytes(planes, fmt.coding_pix_fmt, w, h), same, None
 
 
 def main() -> int:
@@ -149,18 +158,18 @@ def main() -> int:
     h, w = yuv[0][0].shape
     model = transcode.make_coder(model=args.model, bits=10).model_id  # (the 8-bit default is the same id)
     print(f"{len(yuv)} frames {w}x{h} from {args.source.name}, model {model}\n")
-    print("| layout | file | source bytes | nlvc bytes | FFV1 bytes | nlvc/FFV1 | identical |")
-    print("|---|---|---:|---:|---:|---:|---|")
+    print("| layout | file | source bytes | nlvc bytes | FFV1 bytes | nlvc/FFV1 | frames identical | file identical |")
+    print("|---|---|---:|---:|---:|---:|---|---|")
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         jobs = [(file_row, (args.model, Path(tmp), yuv, *spec, w, h)) for spec in FILES]
         jobs += [(codec_row, (args.model, yuv, layout, w, h)) for layout in CODEC_ONLY]
         for function, job in jobs:
-            name, kind, raw, nlvc, ffv1, same = row = function(*job)
+            name, kind, raw, nlvc, ffv1, same, whole = row = function(*job)
             rows.append(row)
-            print(f"| {name} | {kind} | {raw:,} | {nlvc:,} | {ffv1:,} | {nlvc / ffv1:.3f} | {'yes' if same else 'NO'} |",
-                  flush=True)
-    return 0 if all(r[-1] and r[3] < r[4] for r in rows) else 1
+            print(f"| {name} | {kind} | {raw:,} | {nlvc:,} | {ffv1:,} | {nlvc / ffv1:.3f} | {'yes' if same else 'NO'} | "
+                  f"{'-' if whole is None else 'yes' if whole else 'NO'} |", flush=True)
+    return 0 if all(r[5] and r[6] is not False and r[3] < r[4] for r in rows) else 1
 
 if __name__ == "__main__":
     sys.exit(main())

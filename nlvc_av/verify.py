@@ -151,12 +151,14 @@ def check_file(path: str, *, progress=None, coder=None) -> dict:
     were found, e.g. a cut or damaged index; ``damage``: the
     :meth:`recovery.DamageReport.as_dict`, ``"lines"`` the report in words; ``packets``: how
     many carried packets of intact GOPs were checked against their MD5s (format 1.5), and how
-    many had none, so were checked by their cluster's CRC-32 only). The source
+    many had none, so were checked by their cluster's CRC-32 only, and ``pcm_decoded`` how many
+    carried PCM packets coded per packet (1.7) were decoded back). The source
     files an image sequence kept (format 1.3) are rebuilt in memory and their MD5s checked
     (``source_files``: counts and the names that do not match; ``files``: (name, stored MD5
     hex, matches) of every rebuilt file, a package's side files included). Raises only when the header
     cannot be read (nothing else can be checked then)."""
-    files = {"rebuilt": 0, "pixels_only": 0, "mismatch": [], "pcm_packets": 0}
+    files = {"rebuilt": 0, "pixels_only": 0, "mismatch": []}
+    pcm_decoded = 0  # carried PCM packets (nlvc-pcmpacket-1) decoded
     pcm_errors: list[str] = []  # carried PCM packets that do not decode
     listing: list = []  # (name, stored MD5, matches) of every rebuilt file
     with container.open(path, "r", salvage=True) as reader:  # damage in Tags or Tracks: reported
@@ -192,7 +194,7 @@ def check_file(path: str, *, progress=None, coder=None) -> dict:
                 _count(files, listing, record, _side_file_ok(record))
         for track in reader.other_tracks:
             if track.codec_name == pcmcarry.CODEC:  # carried PCM coded per packet (1.7): each decoded back
-                files["pcm_packets"] += _pcm_decodes(stream_info_from_track(track), packets, pcm_errors)
+                pcm_decoded += _pcm_decodes(stream_info_from_track(track), packets, pcm_errors)
             if track.source is not None:  # a package's sound files (1.6)
                 ok = _sound_ok(stream_info_from_track(track), [p for p in packets if p.track == track.number])
                 _count(files, listing, track.source, ok)
@@ -207,12 +209,12 @@ def check_file(path: str, *, progress=None, coder=None) -> dict:
     if files["rebuilt"] or files["pixels_only"]:
         checked += f", {plural(files['rebuilt'], 'source file')} rebuilt byte for byte (MD5)"
         checked += f", {files['pixels_only']} kept as pixels only" if files["pixels_only"] else ""
-    if files["pcm_packets"]:
-        checked += f", {plural(files['pcm_packets'], 'coded PCM packet')} decoded"
+    if pcm_decoded:
+        checked += f", {plural(pcm_decoded, 'coded PCM packet')} decoded"
     ok = not report.damaged and not files["mismatch"] and not pcm_errors
     verdict = "intact" if ok else ("damaged" if report.data_lost or files["mismatch"] or pcm_errors
                                    else "damaged, no frame lost")
     return {"file": path, "ok": ok, "verdict": verdict, "frames": report.frames_ok,
             "gops": report.gops_ok, "summary": report.summary(), "damage": report.as_dict(), "lines": lines,
             "source_files": files, "files": listing, "checked": checked,
-            "packets": {"md5": report.packets_md5, "crc_only": report.packets_crc_only}}
+            "packets": {"md5": report.packets_md5, "crc_only": report.packets_crc_only, "pcm_decoded": pcm_decoded}}

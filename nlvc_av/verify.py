@@ -152,7 +152,7 @@ def check_file(path: str, *, progress=None, coder=None) -> dict:
     :meth:`recovery.DamageReport.as_dict`, ``"lines"`` the report in words; ``packets``: how
     many carried packets of intact GOPs were checked against their MD5s (format 1.5), and how
     many had none, so were checked by their cluster's CRC-32 only, and ``pcm_decoded`` how many
-    carried PCM packets coded per packet (1.7) were decoded back). The source
+    carried PCM packets coded per packet (1.6) were decoded back). The source
     files an image sequence kept (format 1.3) are rebuilt in memory and their MD5s checked
     (``source_files``: counts and the names that do not match; ``files``: (name, stored MD5
     hex, matches) of every rebuilt file, a package's side files included). Raises only when the header
@@ -193,7 +193,7 @@ def check_file(path: str, *, progress=None, coder=None) -> dict:
             if not record.name.endswith("/"):
                 _count(files, listing, record, _side_file_ok(record))
         for track in reader.other_tracks:
-            if track.codec_name == pcmcarry.CODEC:  # carried PCM coded per packet (1.7): each decoded back
+            if track.codec_name == pcmcarry.CODEC:  # carried PCM coded per packet (1.6): each decoded back
                 pcm_decoded += _pcm_decodes(stream_info_from_track(track), packets, pcm_errors)
             if track.source is not None:  # a package's sound files (1.6)
                 ok = _sound_ok(stream_info_from_track(track), [p for p in packets if p.track == track.number])

@@ -152,7 +152,7 @@ def test_a_file_before_1_5_reads_and_says_its_packets_are_checked_by_crc_only(cl
     assert r.exit_code == 0, r.output
     assert r.stdout.rstrip().endswith(f"every CRC-32 and frame MD5 checked, {total} packets of the other "
                                       "streams by the CRC-32 only (no packet MD5s: written before format 1.5), "
-                                      f"{total} coded PCM packets decoded")  # (PCM coded as 1.7 does)
+                                      f"{total} coded PCM packets decoded")  # (its PCM coded per packet, 1.6)
     r = cli(transcode_main, [old, tmp_path / "out.mkv"])
     assert r.exit_code == 0, r.output
     assert f"6 frames (MD5 verified), {total} other packets" in r.stderr

@@ -1,4 +1,4 @@
-"""Carried PCM coded losslessly (issue 31 item 3; format 1.7, FORMAT.md 6.4).
+"""Carried PCM coded losslessly (issue 31 item 3; format 1.6, FORMAT.md 6.4).
 
 A carried audio stream of uncompressed interleaved PCM (``pcm_s16le`` ... ``pcm_f64be``, see
 :data:`PCM`) is stored as codec :data:`CODEC`: each source packet becomes one stored packet

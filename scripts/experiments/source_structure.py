@@ -3,7 +3,7 @@ decoded from a lossy file, the share of luma samples ls-v6's block prediction (b
 HEVC's filters) reproduces exactly from the best single frame within 4 either side and from the
 best pair (one before, one after): the B-frames of the source stand out as the frames a pair
 reproduces far better than any single frame. From the repository root:
-    .venv/bin/python scripts/experiments/source_structure.py /tmp/decoded_set/bus_x265_crf24.y4m [FRAMES]
+    .venv/bin/python scripts/experiments/source_structure.py decoded_set/bus_x265_crf24.y4m [FRAMES]
 """
 import sys
 

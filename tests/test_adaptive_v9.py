@@ -170,7 +170,7 @@ def test_damaged_table_chunks_are_refused():
     # a table past the bit depth: 255 then a gap of 1, at 8 bits
     buf, enc = np.zeros(64, np.uint8), rc.encoder_state()
     lengths, mantissa = valuetables._counts(8)
-    valuetables._uniform(enc, np.zeros(4, np.int64), buf, False, 1, valuetables.MODES)
+    valuetables.code_uniform(enc, np.zeros(4, np.int64), buf, False, 1, valuetables.MODES)
     valuetables._code_table(np.array([255, 256], np.int64), 8, lengths, mantissa, enc, np.zeros(4, np.int64), buf,
                             False)
     with pytest.raises(PayloadError, match="leaves the 8-bit range"):

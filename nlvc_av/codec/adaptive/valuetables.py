@@ -30,7 +30,7 @@ from numba import njit
 
 from ...errors import PayloadError
 from . import rangecoder as rc
-from .vectorcoder import code_adaptive
+from .vectorcoder import code_adaptive, code_uniform
 
 MODES = 3                 # 0 none, 1 a table, 2 the nearest earlier coded frame's table
 STEP = 24
@@ -77,20 +77,10 @@ def same(a: np.ndarray | None, b: np.ndarray | None) -> bool:
 
 
 @njit(cache=True)
-def _uniform(enc, dec, buf, decoding, value, total):
-    if decoding:
-        value = rc.target(dec, total)
-        rc.consume(dec, buf, value, 1)
-    else:
-        rc.encode(enc, buf, value, 1, total)
-    return value
-
-
-@njit(cache=True)
 def _raw(enc, dec, buf, decoding, value, nbits):
     out = 0
     for i in range(nbits - 1, -1, -1):
-        out |= _uniform(enc, dec, buf, decoding, (value >> i) & 1, 2) << i
+        out |= code_uniform(enc, dec, buf, decoding, (value >> i) & 1, 2) << i
     return out
 
 
@@ -135,10 +125,10 @@ def encode_chunk(tables: list, inherited: list | None, masses: list, bits: int) 
     lengths, mantissa = _counts(bits)
     for k, t in enumerate(tables):
         mode = 0 if t is None else 2 if inherited is not None and same(t, inherited[k]) else 1
-        _uniform(enc, dec, buf, False, mode, MODES)
+        code_uniform(enc, dec, buf, False, mode, MODES)
         if mode == 1:
             _code_table(t.astype(np.int64), bits, lengths, mantissa, enc, dec, buf, False)
-        _uniform(enc, dec, buf, False, int(masses[k]), 2)
+        code_uniform(enc, dec, buf, False, int(masses[k]), 2)
     return buf[:rc.finish(enc, buf)].tobytes()
 
 
@@ -151,7 +141,7 @@ def decode_chunk(data: bytes, planes: int, inherited: list | None, bits: int) ->
     lengths, mantissa = _counts(bits)
     tables, masses = [], []
     for k in range(planes):
-        mode = int(_uniform(enc, dec, buf, True, 0, MODES))
+        mode = int(code_uniform(enc, dec, buf, True, 0, MODES))
         if mode == 0:
             tables.append(None)
         elif mode == 2:
@@ -164,5 +154,5 @@ def decode_chunk(data: bytes, planes: int, inherited: list | None, bits: int) ->
             if n < 0:
                 raise PayloadError(f"damaged GOP: a value table leaves the {bits}-bit range")
             tables.append(values[:n].copy())
-        masses.append(bool(_uniform(enc, dec, buf, True, 0, 2)))
+        masses.append(bool(code_uniform(enc, dec, buf, True, 0, 2)))
     return tables, masses

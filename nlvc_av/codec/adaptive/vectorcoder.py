@@ -141,7 +141,8 @@ def start_counts() -> np.ndarray:
 
 
 @njit(cache=True)
-def _code_mode(enc, dec, buf, decoding, mode, n_modes):
+def code_uniform(enc, dec, buf, decoding, mode, n_modes):
+    """One symbol of ``n_modes`` equally likely ones (a mode, a flag, a raw bit)."""
     if decoding:
         mode = rc.target(dec, n_modes)
         rc.consume(dec, buf, mode, 1)
@@ -159,7 +160,7 @@ def encode_side(mode: int, n_modes: int, fields: list[tuple[int, np.ndarray]]) -
     total = sum(f.size for _, f in fields)
     buf = np.zeros(4 * total + 64, np.uint8)
     enc, dec, counts = rc.encoder_state(), np.zeros(4, np.int64), start_counts()
-    _code_mode(enc, dec, buf, False, mode, n_modes)
+    code_uniform(enc, dec, buf, False, mode, n_modes)
     for k, (age, field) in enumerate(fields):
         base, scale = (fields[0][1], age // fields[0][0]) if k else (_NO_BASE, 1)
         code_field(np.ascontiguousarray(field, np.int64), base, scale, counts, enc, dec, buf, False)
@@ -171,7 +172,7 @@ def decode_side(data: bytes, n_modes: int, grid: tuple[int, int], ages_of) -> tu
     references, in order (ValueError for a mode the frame may not use)."""
     buf = np.frombuffer(data, np.uint8).copy()
     enc, dec, counts = np.zeros(5, np.int64), rc.decoder_state(buf), start_counts()
-    mode = int(_code_mode(enc, dec, buf, True, 0, n_modes))
+    mode = int(code_uniform(enc, dec, buf, True, 0, n_modes))
     ages = ages_of(mode)
     fields: list[np.ndarray] = []
     for k, age in enumerate(ages):

@@ -270,10 +270,6 @@ def scan_report(scan: session.Scan, gop_size: int, head_errors=()) -> DamageRepo
     return report.finish()
 
 
-#: decode kinds that write a source file back whole (io/aviwrite.py): on damage, FFV1 instead
-KEPT_WHOLE_KINDS = ("avi", "mov", "mkv-whole")
-
-
 def decode_recovering(reader: container.Reader, coder, dst: str, kind: str, video, streams, *,
                       progress=False, max_frames: int | None = None, overwrite: bool = False, reopen=None):
     """``decode_file(..., recover=True)``. An AVI/MOV/MKV the file keeps whole (``kind`` "avi",
@@ -281,7 +277,10 @@ def decode_recovering(reader: container.Reader, coder, dst: str, kind: str, vide
     lost sound packet, its MD5), nothing is written at ``dst`` and every intact GOP goes to an
     FFV1/Matroska file beside it (``dst`` with the suffix .mkv, x.mkv: x.ffv1.mkv; ``reopen()`` opens the .nlvc
     again for that second read), the report saying the file could not be rebuilt."""
-    if kind not in KEPT_WHOLE_KINDS:
+    from .io.aviread import NAME_TAG
+    from .io.aviwrite import WHOLE_KINDS
+
+    if kind not in WHOLE_KINDS:
         return _decode_recovering(reader, coder, dst, kind, video, streams, progress=progress,
                                   max_frames=max_frames, overwrite=overwrite)
     from pathlib import Path
@@ -299,7 +298,7 @@ def decode_recovering(reader: container.Reader, coder, dst: str, kind: str, vide
             return stats
     except OutputError as err:
         reason = str(err).removeprefix(f"{dst}: ")
-    name = video.metadata.get("nlvc:source_file", "the source file")
+    name = video.metadata.get(NAME_TAG, "the source file")
     if reopen is None:
         raise OutputError(f"{dst}: {name} cannot be rebuilt byte for byte ({reason}); read the .nlvc from a "
                           "file (not a pipe) to write its intact GOPs to a .mkv")

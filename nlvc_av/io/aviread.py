@@ -76,11 +76,6 @@ def sound_streams(layout: AviLayout, data) -> list[bytes]:
     return [b"".join(p) for p in parts]
 
 
-def sound_stream(layout: AviLayout, data) -> bytes:
-    """The stream op 7 takes its bytes from: the tracks' streams one after another."""
-    return b"".join(sound_streams(layout, data))
-
-
 class AviInput:
     """The reading side of :class:`nlvc_av.io.demux.InputFile` for an AVI/MOV kept byte for byte:
     frames (each with its ``record``) and the sound track's packets, in time order."""

@@ -52,18 +52,23 @@ class AviLayout:
     frame_bytes: int
     rate: Fraction  # frames per second (the video stream's dwRate / dwScale)
     ranges: list = field(default_factory=list)  # (kind, start, length), in file order, covering the file
-    sound: dict | None = None  # sample_rate, channels, bits (kind, signed, byte_order: MOV) of the (first) PCM stream
-    container: str = "AVI"  # or "QuickTime" (io/mov.py)
-    sounds: list = field(default_factory=list)  # every PCM stream's dict, in track order (empty: [sound])
+    container: str = "AVI"  # or "QuickTime" (io/mov.py), "Matroska" (io/mkv.py)
+    #: every PCM stream's sample_rate, channels, bits (kind, signed, byte_order: MOV, MKV), in track order
+    sounds: list = field(default_factory=list)
     sound_track: dict = field(default_factory=dict)  # a SOUND_PAYLOAD range's start -> its index in sounds (absent: 0)
 
     @property
     def frames(self) -> int:
         return sum(1 for r in self.ranges if r[0] == VIDEO_PAYLOAD)
 
+    @property
+    def sound(self) -> dict | None:
+        """The first PCM stream (None: no sound)."""
+        return self.sounds[0] if self.sounds else None
+
     def pcm_streams(self) -> list[dict]:
         """The PCM streams, in track order (op 7 takes them one after another: FORMAT.md 6.3)."""
-        return self.sounds or ([self.sound] if self.sound else [])
+        return self.sounds
 
 
 def _u32(data, at: int) -> int:
@@ -142,8 +147,7 @@ def read_layout(data) -> AviLayout | None:
     row_bytes = row(width)
     packing = {**packing, "row_bytes": row_bytes}
     layout = AviLayout(width, height, fourcc, pix_fmt, packing, stream_size(packing, width, height),
-                       Fraction(rate, scale) if rate and scale else Fraction(25), sound=sounds[0] if sounds else None,
-                       sounds=sounds)
+                       Fraction(rate, scale) if rate and scale else Fraction(25), sounds=sounds)
     ranges = layout.ranges
     vids = (b"%02d" % video[0], (b"dc", b"db"))
     auds = {b"%02dwb" % k: n for n, k in enumerate(audio)}  # chunk id -> the stream's index in sounds

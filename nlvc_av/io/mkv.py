@@ -220,7 +220,7 @@ def _classify(data, tracks: list[dict], blocks: list, scale: int, size: int) -> 
     width, height, row_bytes = v["width"], v["height"], row(v["width"])
     packing = {**packing, "row_bytes": row_bytes}
     layout = AviLayout(width, height, fourcc, pix_fmt, packing, stream_size(packing, width, height), Fraction(25),
-                       sound=sounds[0] if sounds else None, container="Matroska", sounds=sounds)
+                       container="Matroska", sounds=sounds)
     audio = {t["number"]: k for k, t in enumerate(audios)}  # track number -> its index in sounds
     ranges, at, times = layout.ranges, 0, []
     for time, start, end in blocks:

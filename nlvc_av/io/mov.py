@@ -194,7 +194,7 @@ def _layout(data) -> AviLayout | None:
     row_bytes = row(width)
     packing = {**packing, "row_bytes": row_bytes}
     layout = AviLayout(width, height, fourcc, pix_fmt, packing, stream_size(packing, width, height),
-                       _rate(data, mdia, stbl), sound=sounds[0][0] if sounds else None, container="QuickTime",
+                       _rate(data, mdia, stbl), container="QuickTime",
                        sounds=[s for s, _ in sounds])
     chunks, sizes, one = _chunks(data, stbl)
     k = 0

@@ -127,12 +127,12 @@ def test_the_adaptive_stage_round_trips_every_layout(pix_fmt, w, h, groups):
 
 def test_pieces_of_a_gop_code_the_same_bytes_as_the_whole():
     coder = GopCoder.for_encoding("default", 2)
-    frames = _clip("yuv420p", 40, 24, n=11)
+    frames = _clip("yuv420p", 40, 24, n=20)
     whole, types = coder.encode_gop(frames, "yuv420p")
     ranges = coder.pieces(len(frames), 2)
     assert len(ranges) > 2
-    # ls-v6 (the default) codes mini-GOPs of 4 in hierarchical order: pieces end after an anchor
-    assert all(a == 0 or a % 4 == 1 for a, _ in ranges)
+    # ls-v10 (the default) plans windows of 16 frames: pieces start just after a window's end
+    assert all(a == 0 or a % 16 == 1 for a, _ in ranges)
     parts = [coder.encode_piece(frames[a:b], a, frames[max(0, a - coder.PIECE_CONTEXT):a], "yuv420p") for a, b in ranges]
     assert coder.join_pieces(parts, len(frames)) == (whole, types)
 
@@ -143,7 +143,7 @@ def test_tall_planes_are_coded_in_independent_bands():
     coder = GopCoder.for_encoding("default", 1)
     frames = _clip("gray", 6, 1030, n=2)
     data, types = coder.encode_gop(frames, "gray")
-    # 2 frames x 2 bands + the P-frame's side chunk + (ls-v7) the mini-GOP's order chunk
+    # 2 frames x 2 bands + the P-frame's side chunk + (ls-v10) the window's order chunk
     # + (ls-v9) a table chunk per frame
     assert len(payload.split(data, 2 * 2 + 1 + 1 + 2)) == 8
     back = coder.decode_gop(data, types, "gray", 6, 1030)
@@ -200,7 +200,7 @@ def test_effort_presets_differ_as_documented():
 
 
 def test_the_network_models_stay_selectable_by_alias():
-    assert registry.resolve("default").model_id == "nlvc-adaptive-ls-v9"
+    assert registry.resolve("default").model_id == "nlvc-adaptive-ls-v10"
     assert registry.resolve("mdiff").model_id == "nlvc-mdiff-lattice-v3-c32b5"
     assert registry.default_model(10, "mdiff") == "nlvc-mdiff-lattice-v3hd-c32b5"
 

@@ -108,9 +108,9 @@ def test_frames_with_other_tables_are_references_in_each_others_domain():
     assert _same(stage.decode(data, "IPPPP", [a.shape]), frames)
     chunks = payload.split(data, stage.chunk_count("IPPPP", [a.shape]))
     layout = _layout(stage, data, frames)
-    kinds = {i: tables[0] is not None for i, _, _, _, (tables, _, _) in layout}
+    kinds = {i: tables[0] is not None for i, _, _, _, (tables, _, _), _ in layout}
     assert kinds == {0: True, 1: True, 2: True, 3: False, 4: True}
-    sizes = {i: size for i, _, _, _, (_, _, size) in layout}
+    sizes = {i: size for i, _, _, _, (_, _, size), _ in layout}
     assert sizes[0] > 0 and 0 < sizes[2] < sizes[1]   # frame 2 names frame 1's table (mode 2)
     assert len(chunks) == stage.chunk_count("IPPPP", [a.shape])
 

@@ -194,10 +194,13 @@ class GopCoder:
         if bands(luma_height) >= workers:
             return [(0, n_frames)]
         size = max(1, -(-n_frames // (4 * workers)))
-        if registry.LS_SYNTAX_VERSIONS[self.model.entry.coder_params["syntax"]] >= 6:
-            # ls-v6 codes mini-GOPs in hierarchical order: pieces end just after an anchor
-            from .adaptive.stage import MINI_GOP
-            size = -(-size // MINI_GOP) * MINI_GOP
+        version = registry.LS_SYNTAX_VERSIONS[self.model.entry.coder_params["syntax"]]
+        if version >= 6:
+            # ls-v6 codes mini-GOPs in hierarchical order, ls-v10 windows in a planned one:
+            # pieces end just after an anchor / at a window's end
+            from .adaptive.stage import piece_step
+            step = piece_step(version)
+            size = -(-size // step) * step
             cuts = [0, 1] + list(range(1 + size, n_frames, size)) + [n_frames]   # the I-frame alone first
             return list(zip(cuts, cuts[1:]))
         return [(a, min(a + size, n_frames)) for a in range(0, n_frames, size)]

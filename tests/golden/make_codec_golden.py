@@ -55,6 +55,9 @@ PATTERN_CASES = {"yuv420p_pattern_37x23": ("yuv420p", 37, 23, 5, 5, 2),
                  "gray16le_pattern_32x20": ("gray16le", 32, 20, 3, 3, 2),
                  "gbrap12le_pattern_24x18": ("gbrap12le", 24, 18, 3, 3, 2),
                  "gray_still_32x20": ("gray", 32, 20, 3, 3, 2)}
+#: ls-v10 and later: every odd frame HEVC's average of the frames either side (B-frames, which
+#: its planner finds), 18 frames: a window of 16 and one of 1.
+BFRAME_CASES = {"yuv420p_bframes_48x32": ("yuv420p", 48, 32, 18, 18, 2)}
 
 
 def cases_for(model: str) -> dict:
@@ -68,7 +71,7 @@ def cases_for(model: str) -> dict:
         deep, version = False, 0
     return {**CASES, **(DEEP_CASES if deep else {}), **(LARGE_CASES if version >= 5 else {}),
             **(BLOCK_CASES if version >= 6 else {}), **(OFFSET_CASES if version >= 8 else {}),
-            **(PATTERN_CASES if version >= 9 else {})}
+            **(PATTERN_CASES if version >= 9 else {}), **(BFRAME_CASES if version >= 10 else {})}
 
 
 def still_content(pix_fmt: str, width: int, height: int, index: int) -> list[np.ndarray]:
@@ -147,6 +150,15 @@ def moved_content(pix_fmt: str, width: int, height: int, index: int) -> list[np.
             moved[8:16, 8:16] = np.random.default_rng(index).integers(0, 256, (8, 8))
         out.append(moved)
     return out
+
+
+def bframe_content(pix_fmt: str, width: int, height: int, index: int) -> list[np.ndarray]:
+    """A B-frame case's frame: ``moved_content``'s frame index / 2 at even indices; at odd ones
+    HEVC's bi-prediction of the two either side at vector 0 (their average, rounded up)."""
+    if index % 2 == 0:
+        return moved_content(pix_fmt, width, height, index // 2)
+    a, b = (moved_content(pix_fmt, width, height, index // 2 + d) for d in (0, 1))
+    return [((x.astype(np.int64) + y + 1) >> 1).astype(np.uint8) for x, y in zip(a, b)]
 
 
 def large_content(pix_fmt: str, width: int, height: int, index: int) -> list[np.ndarray]:
@@ -280,7 +292,8 @@ def main(models: list[str]) -> int:
                     md5s = write_deep_clip(src, pix_fmt, width, height, frames, pattern_content)
                 else:
                     make = (large_content if case in LARGE_CASES else moved_content if case in BLOCK_CASES
-                            else offset_content if case in OFFSET_CASES else still_content
+                            else offset_content if case in OFFSET_CASES else bframe_content
+                            if case in BFRAME_CASES else still_content
                             if case == "gray_still_32x20" else pattern_content if case in PATTERN_CASES else content)
                     md5s = write_clip(src, pix_fmt, width, height, frames, make)
                 coded = Path(tmp) / f"{case}.nlvc"

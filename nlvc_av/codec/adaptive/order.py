@@ -59,3 +59,70 @@ def neighbours(i: int, coded, count: int = 3) -> tuple[list[int], int, int | Non
     future = sorted(c for c in coded if c > i)
     second = future[0] if future else (past[1] if len(past) > 1 else None)
     return near[::-1], past[0], second
+
+
+# -- ls-v10: the order and the block prediction's pairs sent per window
+
+WINDOW = 16          # ls-v10: frames planned together (pieces of a GOP start at window edges)
+
+
+def windows(start: int, end: int) -> list[tuple[int, int]]:
+    """ls-v10: the windows (lo, hi] of frames start..end - 1 of a GOP: lo 0 or a multiple of
+    WINDOW, hi the next one or the last frame (``start`` 0 or just after a multiple)."""
+    if start and start % WINDOW != 1:
+        raise ValueError(f"an ls-v10 piece starts at frame 0 or just after a multiple of {WINDOW}, not {start}")
+    out = []
+    lo = max(0, start - 1)
+    while lo < end - 1:
+        hi = min(lo + WINDOW - lo % WINDOW, end - 1)
+        out.append((lo, hi))
+        lo = hi
+    return out
+
+
+def piece_step(version: int) -> int:
+    """Frames a piece of a GOP (coder.GopCoder.pieces) holds a multiple of: whole mini-GOPs
+    (ls-v6 .. ls-v9) or whole windows (ls-v10), after the I-frame."""
+    return WINDOW if version >= 10 else MINI_GOP
+
+
+def sequential(lo: int, hi: int, coded) -> list[tuple[int, int, int | None]]:
+    """The plan an empty order chunk means: frames lo + 1 .. hi one after another, each with
+    ls-v6's pair (its nearest earlier frame and the one before that)."""
+    done, plan = list(coded), []
+    for i in range(lo + 1, hi + 1):
+        _, first, second = neighbours(i, done)
+        plan.append((i, first, second))
+        done.append(i)
+    return plan
+
+
+def encode_plan(plan: list[tuple[int, int, int | None]], lo: int, hi: int, coded) -> bytes:
+    """A window's order chunk: empty for ``sequential``'s plan, else 3 bytes a frame in coding
+    order: its distance from lo, from its first frame, and to its second (signed; 0: none)."""
+    if plan == sequential(lo, hi, coded):
+        return b""
+    return bytes(b for i, first, second in plan
+                 for b in (i - lo, i - first, 0 if second is None else (second - i) & 0xFF))
+
+
+def decode_plan(data: bytes, lo: int, hi: int, coded) -> list[tuple[int, int, int | None]]:
+    """The plan of window (lo, hi] (``coded``: the frames decoded before it); a damaged chunk
+    (a frame twice or outside the window, a pair not decoded yet or beyond CONTEXT frames
+    before the window, which a piece's encoder does not have) is a ValueError."""
+    if not data:
+        return sequential(lo, hi, coded)
+    if len(data) != 3 * (hi - lo):
+        raise ValueError("damaged GOP: a window's order chunk has the wrong size")
+    done, plan = set(coded), []
+    for at in range(0, len(data), 3):
+        i = lo + data[at]
+        first = i - data[at + 1]
+        delta = data[at + 2] - 256 * (data[at + 2] > 127)
+        second = None if delta == 0 else i + delta
+        if not lo < i <= hi or i in done or first == i or second == first or any(
+                r is not None and (r not in done or r < lo - CONTEXT + 1) for r in (first, second)):
+            raise ValueError("damaged GOP: a window's order names a frame it cannot code")
+        plan.append((i, first, second))
+        done.add(i)
+    return plan

@@ -12,14 +12,18 @@ ls-v9 adds a table chunk first in each frame (valuetables.py: value tables and t
 exact-value mass's flags): a plane with a table is coded as indices, and the frames it is
 coded from are taken in its domain (the encoder from the source frames, the decoder from the
 decoded values; the same integers).
+
+ls-v10 replaces the mini-GOPs by windows of order.WINDOW frames, each led by an order chunk:
+its frames in coding order, each with the pair its block prediction is made from
+(planner.py finds them; empty: one frame after another, as ls-v7's other choice).
 """
 from __future__ import annotations
 
 import numpy as np
 
 from ...errors import PayloadError
-from . import blockpred, exactmass, lanes, payload, references, sao, valuetables
-from .order import CONTEXT, mini_gops, neighbours, within
+from . import blockpred, exactmass, lanes, payload, planner, references, sao, valuetables
+from .order import CONTEXT, decode_plan, encode_plan, mini_gops, neighbours, windows, within
 
 
 def encode(stage, frames: list, start: int, context: list, trials: str, progress=None) -> list[bytes]:
@@ -29,6 +33,14 @@ def encode(stage, frames: list, start: int, context: list, trials: str, progress
     chunks: list[bytes] = []
     if start == 0:
         _encode_frame(stage, 0, frames[0], have, chunks, trials, progress)
+    if stage.version >= 10:
+        for lo, hi in windows(start, start + len(frames)):
+            luma = {i: (frames[i - start] if i >= start else have[i])[0] for i in range(lo, hi + 1)}
+            plan = planner.plan(luma, lo, hi, list(have), stage.bits, stage._map)
+            chunks.append(encode_plan(plan, lo, hi, list(have)))
+            for i, first, second in plan:
+                _encode_frame(stage, i, frames[i - start], have, chunks, trials, progress, (first, second))
+        return chunks
     for lo, hi in mini_gops(start, start + len(frames)):
         hierarchical = True
         if stage.version >= 7:
@@ -54,26 +66,34 @@ def _pays(stage, frame, have: dict, lo: int, hi: int, trials: str) -> bool:
     return references.uses_blocks(mode, stage.modes)
 
 
-def _neighbourhood(i: int, have: dict):
+def _neighbourhood(i: int, have: dict, chosen=None):
     """Frame i's earlier frames (the CONTEXT nearest coded ones, the nearest last) and the block
-    prediction's pair: (first frame, second or None, whether i is midway between them)."""
-    near, first, second = neighbours(i, have, CONTEXT)
+    prediction's pair: (first frame, second or None, whether i is midway between them);
+    ``chosen``: ls-v10's (first, second), else ls-v6's."""
+    near, first, second = _neighbours(i, have, chosen)
     pair = (have[first], have[second] if second is not None else None,
             second is not None and second - i == i - first)
     return [have[c] for c in near], pair
 
 
-def _encode_frame(stage, i: int, source, have: dict, chunks: list, trials: str, progress=None) -> None:
+def _neighbours(i: int, coded, chosen=None) -> tuple[list[int], int, int | None]:
+    """order.neighbours, with the pair ``chosen`` (ls-v10's plan) where there is one."""
+    near, first, second = neighbours(i, coded, CONTEXT)
+    return (near, *chosen) if chosen is not None else (near, first, second)
+
+
+def _encode_frame(stage, i: int, source, have: dict, chunks: list, trials: str, progress=None,
+                  chosen=None) -> None:
     refs, spike = [[] for _ in source], False
     planes, view, tables = source, have, [None] * len(source)
     if stage.version >= 9:  # value tables: the frame, and the frames it is coded from, in its domain
         tables = [valuetables.choose(p, stage.bits) for p in source]
         planes = _domain(stage, source, tables)
         if i and any(t is not None for t in tables):
-            near, first, second = neighbours(i, have, CONTEXT)
+            near, first, second = _neighbours(i, have, chosen)
             view = {j: _domain(stage, have[j], tables) for j in {*near, first, second} - {None}}
     if i:
-        earlier, pair = _neighbourhood(i, view)
+        earlier, pair = _neighbourhood(i, view, chosen)
         mode, vectors, made = stage.choose_mode(planes, earlier, trials, pair)
         side = stage._side(mode, vectors, planes[0].shape)
         spike = references.uses_blocks(mode, stage.modes)
@@ -130,12 +150,12 @@ def decode(stage, data: bytes, frame_types: str, shapes, probe=None) -> list[lis
     layout_tables = {entry[0]: entry[4][0] for entry in layout}
 
     def plane(pos: int, k: int) -> None:
-        i, coded, side, chunks, (tables, masses, table_bytes) = layout[pos]
+        i, coded, side, chunks, (tables, masses, table_bytes), chosen = layout[pos]
         table = tables[k]
         refs, spike = [], False
         if side is not None:
             mode, vectors, _ = side
-            near, first, second = neighbours(i, coded, CONTEXT)
+            near, first, second = _neighbours(i, coded, chosen)
             if references.uses_blocks(mode, stage.modes):
                 a = domain(first, k, table)
                 pred = blockpred.predict_one(vectors["hv"], a, domain(second, k, table) if second is not None else a,
@@ -173,8 +193,9 @@ def decode(stage, data: bytes, frame_types: str, shapes, probe=None) -> list[lis
 
 def _layout(stage, data: bytes, frame_types: str, shapes) -> list[tuple]:
     """Per frame in coding order: (index, the frames coded before it, its side (mode, vectors,
-    the side chunk's size) or None, its band chunks per plane, and (ls-v9) its planes' value
-    tables, mass flags and table chunk's size (else None, False, 0))."""
+    the side chunk's size) or None, its band chunks per plane, (ls-v9) its planes' value
+    tables, mass flags and table chunk's size (else None, False, 0), and (ls-v10) the pair
+    its order chunk chose (else None))."""
     chunks = iter(payload.split(data, stage.chunk_count(frame_types, shapes)))
     counts = stage.bands_per_plane(shapes)
     tables: dict[int, list] = {}
@@ -191,19 +212,29 @@ def _layout(stage, data: bytes, frame_types: str, shapes) -> list[tuple]:
         return tables[i], masses, len(raw)
 
     first_tables = read_tables(0, [])
-    layout = [(0, [], None, planes(), first_tables)]
+    layout = [(0, [], None, planes(), first_tables, None)]
     coded = [0]
-    for lo, hi in mini_gops(0, len(frame_types)):
-        hierarchical = True
-        if stage.version >= 7:
-            flag = next(chunks)
-            if flag not in (b"\x00", b"\x01"):
-                raise ValueError("damaged GOP: a mini-GOP's order is neither 0 nor 1")
-            hierarchical = flag == b"\x01"
-        for i in within(lo, hi, hierarchical):
-            frame_tables = read_tables(i, coded)
-            raw = next(chunks)
-            mode, vectors = stage._read_side(raw, shapes[0], min(len(coded), CONTEXT))
-            layout.append((i, list(coded), (mode, vectors, len(raw)), planes(), frame_tables))
-            coded.append(i)
+
+    def in_order():
+        """(frame, ls-v10's chosen pair or None), in coding order, reading the order chunks."""
+        if stage.version >= 10:
+            for lo, hi in windows(0, len(frame_types)):
+                for i, first, second in decode_plan(next(chunks), lo, hi, coded):
+                    yield i, (first, second)
+            return
+        for lo, hi in mini_gops(0, len(frame_types)):
+            hierarchical = True
+            if stage.version >= 7:
+                flag = next(chunks)
+                if flag not in (b"\x00", b"\x01"):
+                    raise ValueError("damaged GOP: a mini-GOP's order is neither 0 nor 1")
+                hierarchical = flag == b"\x01"
+            yield from ((i, None) for i in within(lo, hi, hierarchical))
+
+    for i, chosen in in_order():
+        frame_tables = read_tables(i, coded)
+        raw = next(chunks)
+        mode, vectors = stage._read_side(raw, shapes[0], min(len(coded), CONTEXT))
+        layout.append((i, list(coded), (mode, vectors, len(raw)), planes(), frame_tables, chosen))
+        coded.append(i)
     return layout

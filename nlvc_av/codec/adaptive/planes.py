@@ -73,9 +73,11 @@ EFFORTS_V7 = dict(EFFORTS_V6)
 EFFORTS_V8 = dict(EFFORTS_V7)
 #: ls-v9: ls-v8's (it adds value tables, valuetables.py, and the exact-value mass, exactmass.py).
 EFFORTS_V9 = dict(EFFORTS_V8)
+#: ls-v10: ls-v9's (it plans the coding order per window: planner.py).
+EFFORTS_V10 = dict(EFFORTS_V9)
 #: The efforts of each syntax version of the stage.
 VERSIONS = {1: EFFORTS, 2: EFFORTS_V2, 3: EFFORTS_V3, 4: EFFORTS_V4, 5: EFFORTS_V5, 6: EFFORTS_V6, 7: EFFORTS_V7,
-            8: EFFORTS_V8, 9: EFFORTS_V9}
+            8: EFFORTS_V8, 9: EFFORTS_V9, 10: EFFORTS_V10}
 
 
 def large_frame(luma_shape) -> bool:

@@ -29,7 +29,7 @@ import numpy as np
 from ...errors import PayloadError
 from ..formats import lookup, plane_shapes
 from . import blockpred, blocksearch, exactmass, lanes, ordered, payload, references, sao
-from .order import CONTEXT, MINI_GOP, coding_order, mini_gops, neighbours  # noqa: F401  (for GopCoder.pieces and the tests)
+from .order import CONTEXT, MINI_GOP, coding_order, mini_gops, neighbours, piece_step, windows  # noqa: F401  (for GopCoder.pieces and the tests)
 from .planes import decode_plane, encode_plane, large_frame, plane_config
 
 TRIAL_STRIPE = 32    # rows per stripe of the encoder's mode trial (references.trial_rows)
@@ -342,10 +342,11 @@ class AdaptiveGop:
         return [len(band_rows(s[0], bands(shapes[0][0]))) for s in shapes]
 
     def chunk_count(self, frame_types: str, shapes) -> int:
-        """Band chunks, a side chunk per P-frame, (ls-v7) an order chunk per mini-GOP and (ls-v9)
-        a table chunk per frame."""
+        """Band chunks, a side chunk per P-frame, an order chunk per mini-GOP (ls-v7) or per
+        window (ls-v10) and (ls-v9) a table chunk per frame."""
         n = len(frame_types)
-        extra = (len(mini_gops(0, n)) if self.version >= 7 else 0) + (n if self.version >= 9 else 0)
+        orders = len(windows(0, n)) if self.version >= 10 else len(mini_gops(0, n)) if self.version >= 7 else 0
+        extra = orders + (n if self.version >= 9 else 0)
         return n * sum(self.bands_per_plane(shapes)) + frame_types.count("P") + extra
 
     def decode(self, data: bytes, frame_types: str, shapes, probe=None) -> list[list[np.ndarray]]:

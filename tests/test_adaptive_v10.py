@@ -1,0 +1,141 @@
+"""ls-v10 of the adaptive stage: the coding order planned per window (planner.py, order.py)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nlvc_av.codec import registry
+from nlvc_av.codec.adaptive import order, ordered, payload, planner
+from nlvc_av.codec.adaptive.stage import AdaptiveGop
+from nlvc_av.codec.coder import GopCoder
+from nlvc_av.errors import PayloadError
+
+TABLE = registry.load("nlvc-adaptive-ls-v10").arrays["logistic"]
+
+
+def _same(a, b) -> bool:
+    return len(a) == len(b) and all(np.array_equal(x, y) for fa, fb in zip(a, b) for x, y in zip(fa, fb))
+
+
+def _texture(shape, seed: int = 3) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    base = rng.integers(0, 256, shape).astype(np.float64)
+    for _ in range(2):
+        base = (base + np.roll(base, 1, 0) + np.roll(base, 1, 1) + np.roll(base, (1, 1), (0, 1))) / 4
+    return base
+
+
+def decoded_with_bframes(n: int, shape=(48, 64)) -> list[list[np.ndarray]]:
+    """Frames as a decoder of a codec with B-frames gives them: even frames a texture panning
+    by 2 pixels a frame with noise of their own (a P-frame's residual), odd frames HEVC's
+    bi-prediction of the two either side (their average, rounded up: a skipped B-frame)."""
+    h, w = shape
+    big = _texture((h + 8, w + 4 * n))
+    rng = np.random.default_rng(9)
+    even = {}
+    for i in range(0, n + 1, 2):
+        y = np.clip(big[4:4 + h, 2 * i:2 * i + w] + rng.integers(-6, 7, (h, w)), 0, 255).astype(np.int64)
+        even[i] = [y, y[::2, ::2] // 2 + 60, 200 - y[1::2, 1::2] // 3]
+    frames = []
+    for i in range(n):
+        frames.append(even[i] if i % 2 == 0 else [(a + b + 1) >> 1 for a, b in zip(even[i - 1], even[i + 1])])
+    return frames
+
+
+def camera(n: int, shape=(48, 64)) -> list[list[np.ndarray]]:
+    """Camera-like frames: the texture panning with fresh noise in every frame."""
+    h, w = shape
+    big = _texture((h + 8, w + 4 * n), seed=4)
+    rng = np.random.default_rng(2)
+    out = []
+    for i in range(n):
+        y = np.clip(big[4:4 + h, 2 * i:2 * i + w] + rng.integers(-6, 7, (h, w)), 0, 255).astype(np.int64)
+        out.append([y, y[::2, ::2] // 2 + 60, 200 - y[1::2, 1::2] // 3])
+    return out
+
+
+def _stage(version: int = 10) -> AdaptiveGop:
+    return AdaptiveGop(2, 8, TABLE, version=version)
+
+
+def _types(frames) -> str:
+    return "I" + "P" * (len(frames) - 1)
+
+
+def test_ls_v10_is_registered_with_its_syntax():
+    entry = registry.MODELS["nlvc-adaptive-ls-v10"]
+    assert registry.LS_SYNTAX_VERSIONS[entry.coder_params["syntax"]] == 10
+
+
+def test_windows_cover_a_gop_and_pieces_start_at_their_edges():
+    assert order.windows(0, 1) == []
+    assert order.windows(0, 18) == [(0, 16), (16, 17)]
+    assert order.windows(17, 40) == [(16, 32), (32, 39)]
+    with pytest.raises(ValueError):
+        order.windows(5, 20)
+    coder = GopCoder.for_encoding("nlvc-adaptive-ls-v10", groups=2)
+    assert coder.pieces(40, 2, 48) == [(0, 1), (1, 17), (17, 33), (33, 40)]
+
+
+def test_the_planner_finds_the_b_frames_of_decoded_video():
+    frames = decoded_with_bframes(9)
+    plan = planner.plan({i: f[0] for i, f in enumerate(frames)}, 0, 8, [0], 8)
+    assert sorted(i for i, *_ in plan) == list(range(1, 9))
+    pairs = {i: (a, b) for i, a, b in plan}
+    assert all(pairs[i] == (i - 1, i + 1) for i in (1, 3, 5, 7))
+    position = {i: k for k, (i, *_) in enumerate(plan)}
+    assert all(position[i] > position[i + 1] for i in (1, 3, 5, 7))   # each after its pair
+
+
+def test_camera_content_is_planned_one_frame_after_another():
+    frames = camera(6)
+    plan = planner.plan({i: f[0] for i, f in enumerate(frames)}, 0, 5, [0], 8)
+    assert plan == order.sequential(0, 5, [0])
+    assert order.encode_plan(plan, 0, 5, [0]) == b""
+
+
+def test_plans_round_trip_and_damaged_ones_are_refused():
+    plan = [(4, 0, None), (2, 0, 4), (1, 0, 2), (3, 2, 4)]
+    data = order.encode_plan(plan, 0, 4, [0])
+    assert len(data) == 12 and order.decode_plan(data, 0, 4, [0]) == plan
+    assert order.decode_plan(b"", 16, 19, list(range(17))) == order.sequential(16, 19, list(range(17)))
+    bad = [data[:-3],                                   # a frame missing
+           bytes([4, 4, 0]) * 4,                        # the same frame four times
+           bytes([5, 5, 0]) + data[3:],                 # a frame outside the window
+           bytes([2, 2, 0]) + data[3:],                 # frame 2 twice (and 4 never)
+           data[:3] + bytes([1, 1, 2]) + data[6:]]      # frame 1's pair names frame 3, not yet coded
+    for chunk in bad:
+        with pytest.raises(ValueError):
+            order.decode_plan(chunk, 0, 4, [0])
+    with pytest.raises(ValueError):   # a pair beyond the context a piece's encoder has
+        order.decode_plan(bytes([1, 4, 0]), 16, 17, list(range(17)))
+
+
+def test_decoded_video_codes_exactly_and_smaller_than_ls_v9():
+    frames = decoded_with_bframes(9)
+    data = _stage().encode(frames, _types(frames))
+    assert _same(_stage().decode(data, _types(frames), [p.shape for p in frames[0]]), frames)
+    layout = ordered._layout(_stage(), data, _types(frames), [p.shape for p in frames[0]])
+    assert [entry[0] for entry in layout][:5] != [0, 1, 2, 3, 4]   # planned, not sequential
+    old = _stage(9).encode(frames, _types(frames))
+    assert len(data) < 0.9 * len(old)
+
+
+def test_pieces_code_the_same_bytes_as_the_whole_gop():
+    frames = decoded_with_bframes(20, shape=(32, 48))
+    stage = _stage()
+    whole = stage.encode(frames, _types(frames))
+    parts = [stage.encode_frames(frames[a:b], a, frames[max(0, a - 3):a]) for a, b in ((0, 1), (1, 17), (17, 20))]
+    assert AdaptiveGop.join_pieces(parts, len(frames))[0] == whole
+    stage.threads = 2
+    assert _same(stage.decode(whole, _types(frames), [p.shape for p in frames[0]]), frames)
+
+
+def test_a_damaged_order_chunk_is_a_clear_error():
+    frames = decoded_with_bframes(5, shape=(32, 48))
+    stage = _stage()
+    chunks = payload.split(stage.encode(frames, _types(frames)), stage.chunk_count(_types(frames), [p.shape for p in frames[0]]))
+    at = next(k for k, c in enumerate(chunks) if len(c) == 12)   # the window's order chunk (4 frames)
+    chunks[at] = bytes([1, 1, 0]) * 4
+    with pytest.raises((ValueError, PayloadError)):
+        stage.decode(payload.join(chunks), _types(frames), [p.shape for p in frames[0]])

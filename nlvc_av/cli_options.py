@@ -22,7 +22,7 @@ _max_frames_option = click.option("--max-frames", type=click.IntRange(1), defaul
                                   help="Only the first N frames (and the audio of their time span).")
 _model_option = click.option("--model", default=None, envvar="NLVC_MODEL", show_envvar=True,
                              help="Entropy model for encoding: a registered id, 'default' (the adaptive stage, "
-                                  "nlvc-adaptive-ls-v10), 'mdiff' (the 0.2 network), 'tiny' (tests), or a .npz "
+                                  "nlvc-adaptive-ls-v11), 'mdiff' (the 0.2 network), 'tiny' (tests), or a .npz "
                                   "weights file of the network (then embedded in the output). Decoding always "
                                   "uses the model the file names.")
 _overwrite_option = click.option("--overwrite", "-y", is_flag=True,

@@ -131,7 +131,7 @@ def test_pieces_of_a_gop_code_the_same_bytes_as_the_whole():
     whole, types = coder.encode_gop(frames, "yuv420p")
     ranges = coder.pieces(len(frames), 2)
     assert len(ranges) > 2
-    # ls-v10 (the default) plans windows of 16 frames: pieces start just after a window's end
+    # ls-v10 and ls-v11 (the default) plan windows of 16 frames: pieces start just after one
     assert all(a == 0 or a % 16 == 1 for a, _ in ranges)
     parts = [coder.encode_piece(frames[a:b], a, frames[max(0, a - coder.PIECE_CONTEXT):a], "yuv420p") for a, b in ranges]
     assert coder.join_pieces(parts, len(frames)) == (whole, types)
@@ -200,7 +200,7 @@ def test_effort_presets_differ_as_documented():
 
 
 def test_the_network_models_stay_selectable_by_alias():
-    assert registry.resolve("default").model_id == "nlvc-adaptive-ls-v10"
+    assert registry.resolve("default").model_id == "nlvc-adaptive-ls-v11"
     assert registry.resolve("mdiff").model_id == "nlvc-mdiff-lattice-v3-c32b5"
     assert registry.default_model(10, "mdiff") == "nlvc-mdiff-lattice-v3hd-c32b5"
 

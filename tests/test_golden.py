@@ -25,7 +25,8 @@ RELEASED = {"nlvc-mdiff-lattice-v1-c32b5", "nlvc-mdiff-lattice-v1-tiny0",   # 0.
             "nlvc-adaptive-ls-v1", "nlvc-adaptive-ls-v2", "nlvc-adaptive-ls-v3",
             "nlvc-adaptive-ls-v4", "nlvc-adaptive-ls-v5", "nlvc-adaptive-ls-v6",
             "nlvc-adaptive-ls-v7", "nlvc-adaptive-ls-v8",    # 0.3.0: the adaptive stage
-            "nlvc-adaptive-ls-v9"}   # 0.4.0: value tables and the exact-value mass
+            "nlvc-adaptive-ls-v9",   # 0.4.0: value tables and the exact-value mass,
+            "nlvc-adaptive-ls-v10", "nlvc-adaptive-ls-v11"}   # the planned order, H.264's interpolation
 
 
 def _cases():

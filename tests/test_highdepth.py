@@ -165,7 +165,7 @@ def test_hlg_mov_round_trips_with_its_tags(tmp_path):
         assert (frame.color_trc, frame.color_primaries, frame.colorspace, frame.color_range) == (18, 9, 9, 1)
 
 
-@pytest.mark.parametrize("model", ["nlvc-mdiff-lattice-v3hd-tiny0", "nlvc-adaptive-ls-v1", "nlvc-adaptive-ls-v2", "nlvc-adaptive-ls-v3", "nlvc-adaptive-ls-v4", "nlvc-adaptive-ls-v5", "nlvc-adaptive-ls-v6", "nlvc-adaptive-ls-v7", "nlvc-adaptive-ls-v8", "nlvc-adaptive-ls-v9"])
+@pytest.mark.parametrize("model", ["nlvc-mdiff-lattice-v3hd-tiny0", "nlvc-adaptive-ls-v1", "nlvc-adaptive-ls-v2", "nlvc-adaptive-ls-v3", "nlvc-adaptive-ls-v4", "nlvc-adaptive-ls-v5", "nlvc-adaptive-ls-v6", "nlvc-adaptive-ls-v7", "nlvc-adaptive-ls-v8", "nlvc-adaptive-ls-v9", "nlvc-adaptive-ls-v10", "nlvc-adaptive-ls-v11"])
 def test_the_bit_report_reads_high_bit_depth_files(tmp_path, model):
     """nlvc stats on a 10-bit file (0.2 failed on the split tables: 'no attribute counts')."""
     from nlvc_av.bitreport import bit_report

@@ -76,8 +76,11 @@ CODER_PARAMS_LS9 = {**CODER_PARAMS_LS1, "syntax": "ls-v9"}
 #: ls-v10: ls-v9 with the coding order and each frame's block-prediction pair chosen per window
 #: of 16 frames and sent in an order chunk (adaptive/planner.py): the source's own B-frames.
 CODER_PARAMS_LS10 = {**CODER_PARAMS_LS1, "syntax": "ls-v10"}
+#: ls-v11: ls-v10 with H.264's interpolation (6-tap luma, bilinear chroma, its rounding) as the
+#: block prediction's other family, chosen per window (adaptive/h264pred.py): video decoded from H.264.
+CODER_PARAMS_LS11 = {**CODER_PARAMS_LS1, "syntax": "ls-v11"}
 LS_SYNTAX_VERSIONS = {"ls-v1": 1, "ls-v2": 2, "ls-v3": 3, "ls-v4": 4, "ls-v5": 5, "ls-v6": 6, "ls-v7": 7, "ls-v8": 8,
-                      "ls-v9": 9, "ls-v10": 10}
+                      "ls-v9": 9, "ls-v10": 10, "ls-v11": 11}
 
 
 @dataclass(frozen=True)
@@ -158,9 +161,13 @@ MODELS: dict[str, ModelEntry] = {e.model_id: e for e in (
     ModelEntry("nlvc-adaptive-ls-v10", ARCH_ADAPTIVE_LS_V1, "nlvc-adaptive-ls-v1.npz",
                "60ea87fd6ee6c15651d54f7c5badb2c1e905b450ca161e1f927990c1aa4960bc",
                token_map="value-window-escape-v1", coder_params=dict(CODER_PARAMS_LS10), released="0.4.0"),
+    # 0.4: ls-v11, ls-v10 with H.264's interpolation for the block prediction (docs/ADAPTIVE.md).
+    ModelEntry("nlvc-adaptive-ls-v11", ARCH_ADAPTIVE_LS_V1, "nlvc-adaptive-ls-v1.npz",
+               "60ea87fd6ee6c15651d54f7c5badb2c1e905b450ca161e1f927990c1aa4960bc",
+               token_map="value-window-escape-v1", coder_params=dict(CODER_PARAMS_LS11), released="0.4.0"),
 )}
 
-DEFAULT_MODEL = "nlvc-adaptive-ls-v10"
+DEFAULT_MODEL = "nlvc-adaptive-ls-v11"
 TEST_MODEL = "nlvc-mdiff-lattice-v3-tiny0"
 #: "mdiff": the masked-diffusion network of 0.2 (still selectable, every file of it decodes).
 ALIASES = {"default": DEFAULT_MODEL, "shipped": DEFAULT_MODEL, "tiny": TEST_MODEL,

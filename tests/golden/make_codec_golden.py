@@ -58,6 +58,9 @@ PATTERN_CASES = {"yuv420p_pattern_37x23": ("yuv420p", 37, 23, 5, 5, 2),
 #: ls-v10 and later: every odd frame HEVC's average of the frames either side (B-frames, which
 #: its planner finds), 18 frames: a window of 16 and one of 1.
 BFRAME_CASES = {"yuv420p_bframes_48x32": ("yuv420p", 48, 32, 18, 18, 2)}
+#: ls-v11 and later: the odd frames H.264's bi-prediction of their neighbours at quarter-sample
+#: vectors (its 6-tap filter: the block prediction's H.264 family).
+H264_CASES = {"yuv420p_h264_bframes_48x32": ("yuv420p", 48, 32, 9, 9, 2)}
 
 
 def cases_for(model: str) -> dict:
@@ -71,7 +74,8 @@ def cases_for(model: str) -> dict:
         deep, version = False, 0
     return {**CASES, **(DEEP_CASES if deep else {}), **(LARGE_CASES if version >= 5 else {}),
             **(BLOCK_CASES if version >= 6 else {}), **(OFFSET_CASES if version >= 8 else {}),
-            **(PATTERN_CASES if version >= 9 else {}), **(BFRAME_CASES if version >= 10 else {})}
+            **(PATTERN_CASES if version >= 9 else {}), **(BFRAME_CASES if version >= 10 else {}),
+            **(H264_CASES if version >= 11 else {})}
 
 
 def still_content(pix_fmt: str, width: int, height: int, index: int) -> list[np.ndarray]:
@@ -159,6 +163,34 @@ def bframe_content(pix_fmt: str, width: int, height: int, index: int) -> list[np
         return moved_content(pix_fmt, width, height, index // 2)
     a, b = (moved_content(pix_fmt, width, height, index // 2 + d) for d in (0, 1))
     return [((x.astype(np.int64) + y + 1) >> 1).astype(np.uint8) for x, y in zip(a, b)]
+
+
+def h264_content(pix_fmt: str, width: int, height: int, index: int) -> list[np.ndarray]:
+    """An H.264 case's frame: at even indices a smoothed-noise texture panning by 2 samples a
+    frame with noise of its own; at odd ones H.264's bi-prediction of the two either side at
+    (1, 2) and (-1, 2) quarter luma samples (nlvc's h264pred, checked against the standard in
+    tests/test_adaptive_v10.py)."""
+    from nlvc_av.codec.adaptive import h264pred
+
+    def even(i):
+        rng = np.random.default_rng(100)
+        base = rng.integers(0, 256, (height + 8, width + 4 * 12)).astype(np.float64)
+        for _ in range(2):
+            base = (base + np.roll(base, 1, 0) + np.roll(base, 1, 1) + np.roll(base, (1, 1), (0, 1))) / 4
+        noise = np.random.default_rng(i).integers(-6, 7, (height, width))
+        y = np.clip(base[4:4 + height, 2 * i:2 * i + width] + noise, 0, 255).astype(np.int64)
+        return [y, y[::2, ::2] // 2 + 60, 200 - y[1::2, 1::2] // 3]
+
+    def moved(plane, vy, vx, chroma):
+        out = np.zeros(plane.shape, np.int64)
+        h264pred.interpolate(np.ascontiguousarray(plane, np.int32), 0, 0, plane.shape[0], plane.shape[1], vy, vx,
+                             chroma, 0, 255, out)
+        return out
+
+    if index % 2 == 0:
+        return [p.astype(np.uint8) for p in even(index)]
+    return [((moved(x, 1, 2, k > 0) + moved(y, -1, 2, k > 0) + 1) >> 1).astype(np.uint8)
+            for k, (x, y) in enumerate(zip(even(index - 1), even(index + 1)))]
 
 
 def large_content(pix_fmt: str, width: int, height: int, index: int) -> list[np.ndarray]:
@@ -293,7 +325,7 @@ def main(models: list[str]) -> int:
                 else:
                     make = (large_content if case in LARGE_CASES else moved_content if case in BLOCK_CASES
                             else offset_content if case in OFFSET_CASES else bframe_content
-                            if case in BFRAME_CASES else still_content
+                            if case in BFRAME_CASES else h264_content if case in H264_CASES else still_content
                             if case == "gray_still_32x20" else pattern_content if case in PATTERN_CASES else content)
                     md5s = write_clip(src, pix_fmt, width, height, frames, make)
                 coded = Path(tmp) / f"{case}.nlvc"

@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from . import h264pred
 from . import rangecoder as rc
 from . import sao
 from .vectorcoder import _code_bits, _code_symbol, _context, _median, start_counts, LIMIT, SYMBOLS
@@ -29,6 +30,7 @@ LUMA_TAPS = np.array([[0, 0, 0, 64, 0, 0, 0, 0], [-1, 4, -10, 58, 17, -5, 1, 0],
 CHROMA_TAPS = np.array([[0, 64, 0, 0], [-2, 58, 10, -2], [-4, 54, 16, -2], [-6, 46, 28, -4],
                         [-4, 36, 36, -4], [-4, 28, 46, -6], [-2, 16, 54, -4], [-2, 10, 58, -2]], np.int64)
 KINDS = 3            # 0: first reference, 1: second, 2: both averaged
+HEVC, H264 = 0, 1    # ls-v11: the interpolation family (h264pred.py), per window
 MAX_VECTOR = 1023    # quarter pels; decoded vectors are clamped to +-this (a damaged field stays in bounds)
 
 
@@ -106,10 +108,10 @@ def _finish(p, q, kind, bh, bw, shift3, maxval, out, y0, x0):
 
 
 @njit(cache=True, nogil=True)
-def predict_plane(ref0, ref1, kinds, v0, v1, sub_y, sub_x, chroma, shift1, shift3, maxval, out):
+def predict_plane(ref0, ref1, kinds, v0, v1, sub_y, sub_x, chroma, shift1, shift3, maxval, family, out):
     """One plane of the prediction from the block field (kinds, v0, v1: per 8x8 luma block;
     vectors in quarter luma samples). ``sub_y``, ``sub_x``: the plane's subsampling; chroma
-    planes take the 4-tap filter at eighth-sample phases."""
+    planes take the 4-tap filter at eighth-sample phases (``family`` H264: H.264's filters)."""
     h, w = out.shape
     bh, bw = max(1, BLOCK // sub_y), max(1, BLOCK // sub_x)
     p = np.empty((bh, bw), np.int64)
@@ -129,8 +131,12 @@ def predict_plane(ref0, ref1, kinds, v0, v1, sub_y, sub_x, chroma, shift1, shift
                     vy, vx = v[by, bx, 0], v[by, bx, 1]
                     if chroma:  # eighth chroma samples (HEVC: mv * 2 / SubWidthC)
                         vy, vx = vy * 2 // sub_y, vx * 2 // sub_x
-                    interpolate(ref0 if side == 0 else ref1, y0, x0, eh, ew, vy, vx, frac, taps, shift1, shift3,
-                                p if side == 0 else q)
+                    if family == H264:
+                        h264pred.interpolate(ref0 if side == 0 else ref1, y0, x0, eh, ew, vy, vx, chroma, shift3,
+                                             maxval, p if side == 0 else q)
+                    else:
+                        interpolate(ref0 if side == 0 else ref1, y0, x0, eh, ew, vy, vx, frac, taps, shift1, shift3,
+                                    p if side == 0 else q)
             _finish(p, q, k, eh, ew, shift3, maxval, out, y0, x0)
 
 
@@ -231,19 +237,25 @@ def decode_field(data: bytes, grid: tuple[int, int], offsets_grid=None, bits: in
     return (kinds, v0, v1), (types, offsets)
 
 
-def predict(field, first: list[np.ndarray], second: list[np.ndarray] | None, bits: int) -> list[np.ndarray]:
+def family_of(pair) -> int:
+    """The interpolation family of a block prediction's pair (first, second, midway[, family])."""
+    return pair[3] if len(pair) > 3 else HEVC
+
+
+def predict(field, first: list[np.ndarray], second: list[np.ndarray] | None, bits: int,
+            family: int = HEVC) -> list[np.ndarray]:
     """Every plane of the block prediction from ``first`` and ``second`` (the references'
     planes; None: one reference, which then stands for both)."""
     second = second if second is not None else first
-    return [predict_one(field, a, b, k, first[0].shape, bits) for k, (a, b) in enumerate(zip(first, second))]
+    return [predict_one(field, a, b, k, first[0].shape, bits, family) for k, (a, b) in enumerate(zip(first, second))]
 
 
-def predict_one(field, a: np.ndarray, b: np.ndarray, k: int, luma_shape, bits: int) -> np.ndarray:
+def predict_one(field, a: np.ndarray, b: np.ndarray, k: int, luma_shape, bits: int, family: int = HEVC) -> np.ndarray:
     """Plane k of the block prediction from the two references' plane k (``a``, ``b``)."""
     kinds, v0, v1 = field
     shift1, shift3 = shifts(bits)
     sub_y, sub_x = -(-luma_shape[0] // a.shape[0]), -(-luma_shape[1] // a.shape[1])
     plane = np.zeros(a.shape, np.int32)
     predict_plane(np.ascontiguousarray(a, np.int32), np.ascontiguousarray(b, np.int32), kinds, v0, v1,
-                  sub_y, sub_x, k in (1, 2), shift1, shift3, (1 << bits) - 1, plane)
+                  sub_y, sub_x, k in (1, 2), shift1, shift3, (1 << bits) - 1, family, plane)
     return plane

@@ -14,8 +14,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from . import motionsearch
-from .blockpred import BLOCK, LUMA_TAPS, MAX_VECTOR, interpolate, shifts
+from . import h264pred, motionsearch
+from .blockpred import BLOCK, H264, HEVC, LUMA_TAPS, MAX_VECTOR, family_of, interpolate, shifts
 
 PAD = 80             # phase planes reach this far beyond the frame (candidates stay inside)
 PAD_TRIAL = 48       # ... and beyond a trial's rows, above and below (vectors of +-32 pels and more)
@@ -186,17 +186,21 @@ def spans_of(rows: np.ndarray) -> list[tuple[int, int]]:
 
 
 
-def phases_of(ref: np.ndarray, bits: int, rows=None) -> tuple[np.ndarray, int]:
+def phases_of(ref: np.ndarray, bits: int, rows=None, family: int = HEVC) -> tuple[np.ndarray, int]:
     """(phase planes, the frame row of their first row) of the whole plane, or of the rows
-    ``rows`` = (a, b) and PAD_TRIAL beyond them (a trial's: a third of a 1080p frame's work)."""
+    ``rows`` = (a, b) and PAD_TRIAL beyond them (a trial's: a third of a 1080p frame's work);
+    ``family`` H264: H.264's values in HEVC's intermediate scale (h264pred.py)."""
     shift1, shift3 = shifts(bits)
     top, height = (-PAD, ref.shape[0] + 2 * PAD) if rows is None else (rows[0] - PAD_TRIAL, rows[1] - rows[0] + 2 * PAD_TRIAL)
     out = np.empty((16, height, ref.shape[1] + 2 * PAD), np.int32)
-    phase_planes(np.ascontiguousarray(ref, np.int32), top, shift1, shift3, out)
+    if family == H264:
+        h264pred.phase_planes(np.ascontiguousarray(ref, np.int32), top, -PAD, shift3, (1 << bits) - 1, out)
+    else:
+        phase_planes(np.ascontiguousarray(ref, np.int32), top, shift1, shift3, out)
     return out, top
 
 
-def search(cur, refs, bases, symmetric: bool, bits: int, spans=None, mapper=map):
+def search(cur, refs, bases, symmetric: bool, bits: int, spans=None, mapper=map, family: int = HEVC):
     """The block field (kinds, v0, v1) of luma plane ``cur`` from ``refs`` = (first frame's luma,
     second's or None) and their 16x16 vectors ``bases``. ``spans``: the block rows to search
     (a trial's, each with phase planes of its own rows), else all (two halves on ``mapper``:
@@ -212,13 +216,13 @@ def search(cur, refs, bases, symmetric: bool, bits: int, spans=None, mapper=map)
     _, shift3 = shifts(bits)
     whole = None
     if spans is None:
-        whole = [phases_of(r, bits) if r is not None else (one, 0) for r in refs]
+        whole = [phases_of(r, bits, None, family) if r is not None else (one, 0) for r in refs]
         spans = [(0, nby // 2), (nby // 2, nby)]
 
     def run(span):
         by0, by1 = span
         rows = (by0 * BLOCK, min(cur.shape[0], by1 * BLOCK))
-        (ph0, top), (ph1, _) = whole or [phases_of(r, bits, rows) if r is not None else (one, 0) for r in refs]
+        (ph0, top), (ph1, _) = whole or [phases_of(r, bits, rows, family) if r is not None else (one, 0) for r in refs]
         search_rows(cur, ph0, ph1, top, b0, b1, symmetric, shift3, (1 << bits) - 1, by0, by1, kinds, v0, v1)
 
     list(mapper(run, [s for s in spans if s[1] > s[0]]))
@@ -227,9 +231,10 @@ def search(cur, refs, bases, symmetric: bool, bits: int, spans=None, mapper=map)
 
 def searcher(cur: np.ndarray, pair, bits: int, mapper=map, known=()):
     """``search(spans)``: the block field of luma plane ``cur`` on block-row spans (None: all),
-    from ``pair`` = (first frame's planes, second's or None, whether ``cur`` is midway).
-    ``known``: (frame, 16x16 vectors of ``cur`` against it) already searched (the stage's mc)."""
-    first, second, symmetric = pair
+    from ``pair`` = (first frame's planes, second's or None, whether ``cur`` is midway[, the
+    interpolation family]). ``known``: (frame, 16x16 vectors of ``cur`` against it) already
+    searched (the stage's mc)."""
+    first, second, symmetric = pair[:3]
 
     def base(frame):
         if frame is None:
@@ -241,4 +246,4 @@ def searcher(cur: np.ndarray, pair, bits: int, mapper=map, known=()):
 
     bases = (base(first), base(second))
     refs = (first[0], second[0] if second is not None else None)
-    return lambda spans: search(cur, refs, bases, symmetric, bits, spans, mapper)
+    return lambda spans: search(cur, refs, bases, symmetric, bits, spans, mapper, family_of(pair))

@@ -97,19 +97,27 @@ def sequential(lo: int, hi: int, coded) -> list[tuple[int, int, int | None]]:
     return plan
 
 
-def encode_plan(plan: list[tuple[int, int, int | None]], lo: int, hi: int, coded) -> bytes:
+def encode_plan(plan: list[tuple[int, int, int | None]], lo: int, hi: int, coded, family: int | None = None) -> bytes:
     """A window's order chunk: empty for ``sequential``'s plan, else 3 bytes a frame in coding
-    order: its distance from lo, from its first frame, and to its second (signed; 0: none)."""
-    if plan == sequential(lo, hi, coded):
-        return b""
-    return bytes(b for i, first, second in plan
-                 for b in (i - lo, i - first, 0 if second is None else (second - i) & 0xFF))
+    order: its distance from lo, from its first frame, and to its second (signed; 0: none).
+    ls-v11 (``family`` given) puts the window's interpolation family first (blockpred.HEVC,
+    H264), the chunk empty for HEVC with the sequential plan."""
+    order = b"" if plan == sequential(lo, hi, coded) else bytes(
+        b for i, first, second in plan for b in (i - lo, i - first, 0 if second is None else (second - i) & 0xFF))
+    if family is None or (family == 0 and not order):
+        return order
+    return bytes([family]) + order
 
 
-def decode_plan(data: bytes, lo: int, hi: int, coded) -> list[tuple[int, int, int | None]]:
-    """The plan of window (lo, hi] (``coded``: the frames decoded before it); a damaged chunk
-    (a frame twice or outside the window, a pair not decoded yet or beyond CONTEXT frames
-    before the window, which a piece's encoder does not have) is a ValueError."""
+def decode_plan(data: bytes, lo: int, hi: int, coded, families: bool = False):
+    """The plan of window (lo, hi] (``coded``: the frames decoded before it); with ``families``
+    (ls-v11) (plan, family). A damaged chunk (a frame twice or outside the window, a pair not
+    decoded yet or beyond CONTEXT frames before the window, which a piece's encoder does not
+    have, an unknown family) is a ValueError."""
+    if families:
+        if data and data[0] > 1:
+            raise ValueError("damaged GOP: a window's interpolation family is unknown")
+        return decode_plan(data[1:], lo, hi, coded), data[0] if data else 0
     if not data:
         return sequential(lo, hi, coded)
     if len(data) != 3 * (hi - lo):

@@ -15,7 +15,8 @@ decoded values; the same integers).
 
 ls-v10 replaces the mini-GOPs by windows of order.WINDOW frames, each led by an order chunk:
 its frames in coding order, each with the pair its block prediction is made from
-(planner.py finds them; empty: one frame after another, as ls-v7's other choice).
+(planner.py finds them; empty: one frame after another, as ls-v7's other choice). ls-v11
+sends the window's interpolation family first in it (HEVC's or H.264's: h264pred.py).
 """
 from __future__ import annotations
 
@@ -36,10 +37,11 @@ def encode(stage, frames: list, start: int, context: list, trials: str, progress
     if stage.version >= 10:
         for lo, hi in windows(start, start + len(frames)):
             luma = {i: (frames[i - start] if i >= start else have[i])[0] for i in range(lo, hi + 1)}
-            plan = planner.plan(luma, lo, hi, list(have), stage.bits, stage._map)
-            chunks.append(encode_plan(plan, lo, hi, list(have)))
+            families = (blockpred.HEVC, blockpred.H264) if stage.version >= 11 else (blockpred.HEVC,)
+            plan, family = planner.plan(luma, lo, hi, list(have), stage.bits, stage._map, families)
+            chunks.append(encode_plan(plan, lo, hi, list(have), family if stage.version >= 11 else None))
             for i, first, second in plan:
-                _encode_frame(stage, i, frames[i - start], have, chunks, trials, progress, (first, second))
+                _encode_frame(stage, i, frames[i - start], have, chunks, trials, progress, (first, second, family))
         return chunks
     for lo, hi in mini_gops(start, start + len(frames)):
         hierarchical = True
@@ -69,17 +71,18 @@ def _pays(stage, frame, have: dict, lo: int, hi: int, trials: str) -> bool:
 def _neighbourhood(i: int, have: dict, chosen=None):
     """Frame i's earlier frames (the CONTEXT nearest coded ones, the nearest last) and the block
     prediction's pair: (first frame, second or None, whether i is midway between them);
-    ``chosen``: ls-v10's (first, second), else ls-v6's."""
+    ``chosen``: ls-v10's (first, second, family), else ls-v6's pair and HEVC."""
     near, first, second = _neighbours(i, have, chosen)
     pair = (have[first], have[second] if second is not None else None,
-            second is not None and second - i == i - first)
+            second is not None and second - i == i - first, chosen[2] if chosen else blockpred.HEVC)
     return [have[c] for c in near], pair
 
 
 def _neighbours(i: int, coded, chosen=None) -> tuple[list[int], int, int | None]:
-    """order.neighbours, with the pair ``chosen`` (ls-v10's plan) where there is one."""
+    """order.neighbours, with the pair of ``chosen`` (ls-v10's plan: first, second, family)
+    where there is one."""
     near, first, second = neighbours(i, coded, CONTEXT)
-    return (near, *chosen) if chosen is not None else (near, first, second)
+    return (near, *chosen[:2]) if chosen is not None else (near, first, second)
 
 
 def _encode_frame(stage, i: int, source, have: dict, chunks: list, trials: str, progress=None,
@@ -159,7 +162,7 @@ def decode(stage, data: bytes, frame_types: str, shapes, probe=None) -> list[lis
             if references.uses_blocks(mode, stage.modes):
                 a = domain(first, k, table)
                 pred = blockpred.predict_one(vectors["hv"], a, domain(second, k, table) if second is not None else a,
-                                             k, shapes[0], stage.bits)
+                                             k, shapes[0], stage.bits, chosen[2] if chosen else blockpred.HEVC)
                 if k == 0 and "sao" in vectors:
                     pred = sao.filtered(pred, vectors["sao"], stage.bits)
                 refs, spike = [_clip(pred, table)], True
@@ -216,11 +219,13 @@ def _layout(stage, data: bytes, frame_types: str, shapes) -> list[tuple]:
     coded = [0]
 
     def in_order():
-        """(frame, ls-v10's chosen pair or None), in coding order, reading the order chunks."""
+        """(frame, ls-v10's chosen pair and family or None), in coding order, reading the order chunks."""
         if stage.version >= 10:
             for lo, hi in windows(0, len(frame_types)):
-                for i, first, second in decode_plan(next(chunks), lo, hi, coded):
-                    yield i, (first, second)
+                plan, family = decode_plan(next(chunks), lo, hi, coded, True) if stage.version >= 11 else (
+                    decode_plan(next(chunks), lo, hi, coded), blockpred.HEVC)
+                for i, first, second in plan:
+                    yield i, (first, second, family)
             return
         for lo, hi in mini_gops(0, len(frame_types)):
             hierarchical = True

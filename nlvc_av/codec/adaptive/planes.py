@@ -75,9 +75,11 @@ EFFORTS_V8 = dict(EFFORTS_V7)
 EFFORTS_V9 = dict(EFFORTS_V8)
 #: ls-v10: ls-v9's (it plans the coding order per window: planner.py).
 EFFORTS_V10 = dict(EFFORTS_V9)
+#: ls-v11: ls-v10's (it adds H.264's interpolation to the block prediction: h264pred.py).
+EFFORTS_V11 = dict(EFFORTS_V10)
 #: The efforts of each syntax version of the stage.
 VERSIONS = {1: EFFORTS, 2: EFFORTS_V2, 3: EFFORTS_V3, 4: EFFORTS_V4, 5: EFFORTS_V5, 6: EFFORTS_V6, 7: EFFORTS_V7,
-            8: EFFORTS_V8, 9: EFFORTS_V9, 10: EFFORTS_V10}
+            8: EFFORTS_V8, 9: EFFORTS_V9, 10: EFFORTS_V10, 11: EFFORTS_V11}
 
 
 def large_frame(luma_shape) -> bool:

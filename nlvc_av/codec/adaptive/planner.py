@@ -17,9 +17,12 @@ pair. Camera content takes no B-frame (its ratio is 0.57-1.03): the sequential o
 """
 from __future__ import annotations
 
+import bisect
+
 import numpy as np
 
-from . import blockpred, blocksearch, references
+from . import blockpred, blocksearch, motionsearch, references
+from .blockpred import HEVC
 from .order import neighbours
 
 MAX_SPAN = 4        # frames a B-frame's pair may lie apart (x265's and x264's B-runs are 1-3)
@@ -34,48 +37,90 @@ def reproduction(pred: np.ndarray, cur: np.ndarray, rows) -> tuple[int, int]:
     return int(np.count_nonzero(r == 0)), int(np.count_nonzero(np.abs(r) == 1))
 
 
-def _ratio(cur: np.ndarray, first: np.ndarray, second: np.ndarray, symmetric: bool, bits: int) -> float:
+def _ratios(cur: np.ndarray, first: np.ndarray, second: np.ndarray, symmetric: bool, bits: int,
+            families=(HEVC,)) -> list[float]:
     """Exact samples per sample one off of the block prediction of luma ``cur`` from the pair,
-    on the middle stripe, searched on that stripe and MARGIN rows around it (0 where either
-    frame unmoved reproduces it: no search)."""
+    with each interpolation family, on the middle stripe, searched on that stripe and MARGIN
+    rows around it (0 where either frame unmoved reproduces it: no search)."""
     rows = references.trial_rows(cur.shape[0], STRIPE, 1)
     for still in (first, second):
         exact, off = reproduction(still, cur, rows)
         if exact >= PLAN_RATIO * max(1, off):
-            return 0.0
+            return [0.0] * len(families)
     a = max(0, (int(rows[0]) - MARGIN) // 16 * 16)
     b = min(cur.shape[0], int(rows[-1]) + 1 + MARGIN)
-    crop = (cur[a:b], [first[a:b]], [second[a:b]])
-    field = blocksearch.searcher(crop[0], (crop[1], crop[2], symmetric), bits)(None)
-    pred = blockpred.predict_one(field, crop[1][0], crop[2][0], 0, crop[0].shape, bits)
-    exact, off = reproduction(pred, crop[0], rows - a)
-    return exact / max(1, off)
+    c, f, s = cur[a:b], [first[a:b]], [second[a:b]]
+    known = [(f, motionsearch.estimate(c, f[0])), (s, motionsearch.estimate(c, s[0]))]
+    out = []
+    for family in families:
+        field = blocksearch.searcher(c, (f, s, symmetric, family), bits, known=known)(None)
+        exact, off = reproduction(blockpred.predict_one(field, f[0], s[0], 0, c.shape, bits, family), c, rows - a)
+        out.append(exact / max(1, off))
+    return out
 
 
-def plan(luma: dict, lo: int, hi: int, coded, bits: int, mapper=map) -> list[tuple[int, int, int | None]]:
-    """The plan of window (lo, hi]: (frame, first, second) in coding order. ``luma``: the luma
-    plane of frames lo .. hi; ``coded``: the frames coded before the window (lo among them)."""
-    seq, levels = list(range(lo, hi + 1)), []
+def _take(triples: list, ratios: list) -> dict[int, tuple[int, int, float]]:
+    """The B-frames of a level: the best first, none beside one taken or its pair."""
+    taken: dict[int, tuple[int, int, float]] = {}
+    pairs: set[int] = set()
+    for ratio, (a, c, b) in sorted(zip(ratios, triples), key=lambda x: (-x[0], x[1][1])):
+        if ratio >= PLAN_RATIO and c not in pairs and a not in taken and b not in taken:
+            taken[c] = (a, b, ratio)
+            pairs |= {a, b}
+    return taken
+
+
+def plan(luma: dict, lo: int, hi: int, coded, bits: int, mapper=map,
+         families=(HEVC,)) -> tuple[list[tuple[int, int, int | None]], int]:
+    """The plan of window (lo, hi] ((frame, first, second) in coding order) and its
+    interpolation family. ``luma``: the luma plane of frames lo .. hi; ``coded``: the frames
+    coded before the window (lo among them); ``families``: those to choose from (ls-v11: HEVC
+    and H.264, by the B-frames each finds at the first level, then their ratios)."""
+
+    def score(t: tuple[int, int, int]) -> list[float]:
+        a, c, b = t
+        return _ratios(luma[c], luma[a], luma[b], b - c == c - a, bits, families)
+
+    seq, levels, family = list(range(lo, hi + 1)), [], families[0]
     while len(seq) > 2:
         triples = [(seq[j - 1], seq[j], seq[j + 1]) for j in range(1, len(seq) - 1)
                    if seq[j + 1] - seq[j - 1] <= MAX_SPAN]
-        ratios = list(mapper(lambda t: _ratio(luma[t[1]], luma[t[0]], luma[t[2]], t[2] - t[1] == t[1] - t[0], bits),
-                             triples))
-        taken: dict[int, tuple[int, int]] = {}
-        pairs: set[int] = set()
-        for ratio, (a, c, b) in sorted(zip(ratios, triples), key=lambda x: (-x[0], x[1][1])):
-            if ratio >= PLAN_RATIO and c not in pairs and a not in taken and b not in taken:
-                taken[c] = (a, b)
-                pairs |= {a, b}
+        scores = list(mapper(score, triples))
+        if len(families) > 1:   # the first level decides: the most B-frames, else the best ratios
+            found = [(len(_take(triples, [r[k] for r in scores])), sum(r[k] for r in scores), -k)
+                     for k in range(len(families))]
+            k = max(range(len(families)), key=lambda k: found[k])
+            family, families = families[k], (families[k],)
+            scores = [[r[k]] for r in scores]
+        taken = _take(triples, [r[0] for r in scores])
         if not taken:
             break
-        levels.append(taken)
         seq = [i for i in seq if i not in taken]
+        levels.append(_widened(taken, seq, lambda t: score(t)[0], mapper))
     done, out = list(coded), []
     for i in seq[1:]:   # the anchors, one after another
         _, first, second = neighbours(i, done)
         out.append((i, first, second))
         done.append(i)
-    for taken in reversed(levels):
-        out += [(c, a, b) for c, (a, b) in sorted(taken.items())]
-    return out
+    for pairs_of in reversed(levels):
+        out += [(c, a, b) for c, (a, b) in sorted(pairs_of.items())]
+    return out, family
+
+
+def _widened(taken: dict, seq: list[int], score, mapper) -> dict[int, tuple[int, int]]:
+    """Each B-frame's pair, or one a frame wider on either side (of the frames ``seq`` coded
+    before it, at most MAX_SPAN apart) where that reproduces it better: two B-frames in a row
+    from one pair (bus from x265 crf 24: frames 1 and 2 both from 0 and 3; frame 2 from 1 and
+    3 cost 38.6 KB, from 0 and 3 30.9 KB)."""
+    options = []
+    for c, (a, b, _) in taken.items():
+        j = bisect.bisect(seq, c)   # seq[j - 1] is a, seq[j] is b
+        if j >= 2 and b - seq[j - 2] <= MAX_SPAN:
+            options.append((seq[j - 2], c, b))
+        if j + 1 < len(seq) and seq[j + 1] - a <= MAX_SPAN:
+            options.append((a, c, seq[j + 1]))
+    best = {c: (ratio, a, b) for c, (a, b, ratio) in taken.items()}
+    for ratio, (a, c, b) in zip(mapper(score, options), options):
+        if ratio > best[c][0]:
+            best[c] = (ratio, a, b)
+    return {c: (a, b) for c, (_, a, b) in best.items()}

@@ -211,10 +211,10 @@ class AdaptiveGop:
         mode is not tried below it (at CIF its trial was a third of the encode)."""
         rows = references.trial_rows(cur.shape[0], TRIAL_STRIPE, 1)
         search = search or blocksearch.searcher(cur, pair, self.bits, self._map)
-        first, second, _ = pair
+        first, second = pair[:2]
         field = search(blocksearch.spans_of(rows))
         pred = blockpred.predict_one(field, first[0], (second if second is not None else first)[0], 0, cur.shape,
-                                     self.bits)
+                                     self.bits, blockpred.family_of(pair))
         r = pred[rows].astype(np.int64) - cur[rows]
         return np.count_nonzero(r == 0) >= EXACT_RATIO * max(1, np.count_nonzero(np.abs(r) == 1))
 
@@ -223,14 +223,14 @@ class AdaptiveGop:
         luma's edge offsets fitted to ``cur`` (on ``rows``, a trial's; else all)."""
         vectors["hv"] = field
         if self.version >= 8:
-            raw = blockpred.predict(field, pair[0], pair[1], self.bits)[0]
+            raw = blockpred.predict(field, pair[0], pair[1], self.bits, blockpred.family_of(pair))[0]
             vectors["sao"] = sao.fit(cur, raw, self.bits, rows)
         return self.block_reference(vectors, pair)
 
     def block_reference(self, vectors: dict, pair) -> list[np.ndarray]:
         """Encoder: the reference "hv", every plane of the block prediction (ls-v8: its luma
         edge-offset; ordered.decode computes the same plane by plane)."""
-        made = blockpred.predict(vectors["hv"], pair[0], pair[1], self.bits)
+        made = blockpred.predict(vectors["hv"], pair[0], pair[1], self.bits, blockpred.family_of(pair))
         if "sao" in vectors:
             made[0] = sao.filtered(made[0], vectors["sao"], self.bits)
         return made

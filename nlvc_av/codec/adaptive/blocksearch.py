@@ -1,7 +1,11 @@
 """ls-v6's encoder: the block field of blockpred.py, searched for exact predictions.
 
-Per 8x8 luma block, by SAD against the HEVC interpolation of each reference (looked up in
-the reference's 16 quarter-pel phase planes, built once per frame): each reference's best
+Per 8x8 luma block, by SAD against the HEVC (or H.264: h264pred.py) interpolation of each
+reference (looked up in the reference's 16 quarter-pel phase planes, built once per frame):
+first the whole prediction (kind and vectors) of the left, top, top-right or top-left block
+where it reproduces the block exactly (HEVC's merge; measured on B-frames decoded from x265
+and x264: 1-5 points more exact luma, a field up to 40 % smaller, 2.1-2.2 % fewer bytes on
+bus); else each reference's best
 vector +-``R`` quarter pels around the best start among ls-v5's 16x16 vector and the left and
 top blocks' vectors (HEVC's merge candidates, roughly); then the two averaged, refined one
 side at a time, and, for a frame midway between its references, the symmetric pairs (the
@@ -65,6 +69,31 @@ def _sad(cur, top, y0, x0, eh, ew, pa, va, pb, vb, kind, shift3, maxval):
 
 
 @njit(cache=True, nogil=True)
+def _merged(cur, top, y0, x0, eh, ew, ph0, ph1, two, shift3, maxval, by0, by, bx, kinds, v0, v1):
+    """Whether a neighbour's whole prediction (kind and vectors) reproduces this block exactly;
+    it then takes it (HEVC's merge: a field the source's encoder made smooth,
+    and cheap to code)."""
+    nbx = kinds.shape[1]
+    for c in range(4):   # left, top, top-right, top-left (HEVC's merge candidates A1, B1, B0, B2)
+        ny, nx = (by, bx - 1) if c == 0 else (by - 1, bx + c - 1 if c < 3 else bx - 1)
+        if ny < by0 or nx < 0 or nx >= nbx:
+            continue
+        k = kinds[ny, nx]
+        if k > 0 and not two:
+            continue
+        va, vb = v0[ny, nx], v1[ny, nx]
+        if not ((k == 1 or _inside(ph0, top, y0, x0, va[0], va[1]))
+                and (k == 0 or _inside(ph1, top, y0, x0, vb[0], vb[1]))):
+            continue
+        if _sad(cur, top, y0, x0, eh, ew, ph0, va, ph1, vb, k, shift3, maxval) == 0:
+            kinds[by, bx] = k
+            v0[by, bx, 0], v0[by, bx, 1] = va[0], va[1]
+            v1[by, bx, 0], v1[by, bx, 1] = vb[0], vb[1]
+            return True
+    return False
+
+
+@njit(cache=True, nogil=True)
 def search_rows(cur, ph0, ph1, top, base0, base1, symmetric, shift3, maxval, by0, by1, kinds, v0, v1):
     """Fill kinds / v0 / v1 for block rows by0..by1 - 1. ``base0``/``base1``: 16x16 vectors
     (quarter pels) of each reference; ``ph1`` may be ``ph0`` (one reference: kind 0 only)."""
@@ -81,6 +110,8 @@ def search_rows(cur, ph0, ph1, top, base0, base1, symmetric, shift3, maxval, by0
             y0, x0 = by * BLOCK, bx * BLOCK
             eh, ew = min(BLOCK, h - y0), min(BLOCK, w - x0)
             gy, gx = min(y0 // 16, base0.shape[0] - 1), min(x0 // 16, base0.shape[1] - 1)
+            if _merged(cur, top, y0, x0, eh, ew, ph0, ph1, two, shift3, maxval, by0, by, bx, kinds, v0, v1):
+                continue
             for side in range(2 if two else 1):
                 ph = ph0 if side == 0 else ph1
                 base = base0 if side == 0 else base1

@@ -19,19 +19,25 @@ def _midpoints(lo: int, hi: int) -> list[int]:
     return [mid] + _midpoints(lo, mid) + _midpoints(mid, hi)
 
 
+def _spans(start: int, end: int, step: int, syntax: str) -> list[tuple[int, int]]:
+    """The spans (lo, hi] of frames start..end - 1 of a GOP: lo 0 or a multiple of ``step``, hi
+    the next one or the last frame (``start`` 0 or just after a multiple)."""
+    if start and start % step != 1:
+        raise ValueError(f"an {syntax} piece starts at frame 0 or just after a multiple of {step}, not {start}")
+    out = []
+    lo = max(0, start - 1)
+    while lo < end - 1:
+        hi = min(lo + step - lo % step, end - 1)
+        out.append((lo, hi))
+        lo = hi
+    return out
+
+
 def mini_gops(start: int, end: int) -> list[tuple[int, int]]:
     """The mini-GOPs (lo, hi] of frames start..end - 1 of a GOP: lo an anchor (a multiple of
     MINI_GOP, or 0), hi the next one or the last frame. ``start`` is 0 or just after an anchor,
     and ``end`` the GOP's end or just after an anchor (GopCoder.pieces keeps to that)."""
-    if start and start % MINI_GOP != 1:
-        raise ValueError(f"an ls-v6 piece starts at frame 0 or just after a multiple of {MINI_GOP}, not {start}")
-    out = []
-    lo = max(0, start - 1)
-    while lo < end - 1:
-        hi = min(lo + MINI_GOP - lo % MINI_GOP, end - 1)
-        out.append((lo, hi))
-        lo = hi
-    return out
+    return _spans(start, end, MINI_GOP, "ls-v6")
 
 
 def within(lo: int, hi: int, hierarchical: bool) -> list[int]:
@@ -69,15 +75,7 @@ WINDOW = 16          # ls-v10: frames planned together (pieces of a GOP start at
 def windows(start: int, end: int) -> list[tuple[int, int]]:
     """ls-v10: the windows (lo, hi] of frames start..end - 1 of a GOP: lo 0 or a multiple of
     WINDOW, hi the next one or the last frame (``start`` 0 or just after a multiple)."""
-    if start and start % WINDOW != 1:
-        raise ValueError(f"an ls-v10 piece starts at frame 0 or just after a multiple of {WINDOW}, not {start}")
-    out = []
-    lo = max(0, start - 1)
-    while lo < end - 1:
-        hi = min(lo + WINDOW - lo % WINDOW, end - 1)
-        out.append((lo, hi))
-        lo = hi
-    return out
+    return _spans(start, end, WINDOW, "ls-v10")
 
 
 def piece_step(version: int) -> int:

@@ -75,7 +75,7 @@ def plan(luma: dict, lo: int, hi: int, coded, bits: int, mapper=map,
     """The plan of window (lo, hi] ((frame, first, second) in coding order) and its
     interpolation family. ``luma``: the luma plane of frames lo .. hi; ``coded``: the frames
     coded before the window (lo among them); ``families``: those to choose from (ls-v11: HEVC
-    and H.264, by the B-frames each finds at the first level, then their ratios)."""
+    and H.264, by the sum of the first level's scores)."""
 
     def score(t: tuple[int, int, int]) -> list[float]:
         a, c, b = t
@@ -86,10 +86,8 @@ def plan(luma: dict, lo: int, hi: int, coded, bits: int, mapper=map,
         triples = [(seq[j - 1], seq[j], seq[j + 1]) for j in range(1, len(seq) - 1)
                    if seq[j + 1] - seq[j - 1] <= MAX_SPAN]
         scores = list(mapper(score, triples))
-        if len(families) > 1:   # the first level decides: the most B-frames, else the best ratios
-            found = [(len(_take(triples, [r[k] for r in scores])), sum(r[k] for r in scores), -k)
-                     for k in range(len(families))]
-            k = max(range(len(families)), key=lambda k: found[k])
+        if len(families) > 1:   # the first level decides: the greatest sum of its scores
+            k = max(range(len(families)), key=lambda k: (sum(r[k] for r in scores), -k))
             family, families = families[k], (families[k],)
             scores = [[r[k]] for r in scores]
         taken = _take(triples, [r[0] for r in scores])

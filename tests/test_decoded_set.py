@@ -110,3 +110,22 @@ def test_a_clip_that_fails_is_named_the_others_are_made(bench, tmp_path):
     assert run.stdout.split()[:3] == ["tiny_mjpeg_q5.y4m", "4", "frames"]
     assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "tiny_mjpeg_q5.y4m"]  # no partial file
     assert [r["file"] for r in json.loads((out / "manifest.json").read_text())["files"]] == ["tiny_mjpeg_q5.y4m"]
+
+
+def test_the_summary_takes_a_clips_last_run_and_compares_it_to_its_best_exact_peer(tmp_path):
+    def doc(results):
+        return json.dumps({"results": [{"clip": c, "codec": k, "family": "nlvc" if k.startswith("nlvc") else k[:4],
+                                        "bytes": b, "exact": e} for c, k, b, e in results]})
+
+    old = tmp_path / "old.json"
+    new = tmp_path / "new.json"
+    old.write_text(doc([("bus_x265_crf24", "nlvc-g2", 130, True), ("bus_x265_crf24", "x265-veryslow", 100, True),
+                        ("bus_mjpeg_q5", "nlvc-g2", 80, True), ("bus_mjpeg_q5", "ffv1", 100, True),
+                        ("bus_mjpeg_q5", "x264-veryslow", 50, False)]))   # not exact: no peer
+    new.write_text(doc([("bus_x265_crf24", "nlvc-g2", 90, True), ("bus_x265_crf24", "x265-veryslow", 100, True)]))
+    out = subprocess.run([sys.executable, str(REPO / "scripts" / "decoded_summary.py"), str(old), str(new)],
+                         capture_output=True, text=True, check=True).stdout
+    assert f"| bus_x265_crf24 | {new} | 90 | x265-veryslow | 100 | 0.900 |" in out
+    assert f"| bus_mjpeg_q5 | {old} | 80 | ffv1 | 100 | 0.800 |" in out
+    assert "2 files: geomean 0.849, worst 0.900 (bus_x265_crf24), 2 below their best peer" in out
+    assert "mjpeg_q5 0.800 / 0.800, x265_crf24 0.900 / 0.900" in out

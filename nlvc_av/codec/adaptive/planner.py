@@ -11,9 +11,9 @@ B-frame of this level where the pair reproduces it as a decoded frame is reprodu
 samples at least PLAN_RATIO times those one off, stage.reproduces' test), neither
 neighbour reproduces it unmoved (a still or repeated frame: foreman's frames 7-13 cost 0.6 %
 more as B-frames) and neither neighbour was taken at this level; the rest go on to the
-next level. What stays are the
-anchors, coded one after another; then the B-frames, the highest level first, each from its
-pair. Camera content takes no B-frame (its ratio is 0.57-1.03): the sequential order.
+next level. What stays are the anchors, coded one after another; then the B-frames, the
+highest level first, each from its pair. Camera content takes no B-frame (its ratio is
+0.57-1.03): the sequential order.
 """
 from __future__ import annotations
 

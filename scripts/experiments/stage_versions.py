@@ -11,6 +11,7 @@ from nlvc_av.codec.registry import load
 from nlvc_av.codec.formats import lookup
 path = sys.argv[1]; n = int(sys.argv[2])
 info, frames = _frames(path, n)
+n = len(frames)   # a clip may have fewer
 shapes = [p.shape for p in frames[0]]
 for v in map(int, sys.argv[3:]):
     stage = AdaptiveGop(2, lookup(info.pix_fmt).bit_depth, load(f"nlvc-adaptive-ls-v{v}").arrays["logistic"], version=v)

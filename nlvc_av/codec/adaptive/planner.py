@@ -7,8 +7,9 @@ luma from the right pair, 25-34 % from the wrong one; docs/ADAPTIVE.md). ls-v7's
 four did not find that structure (x265's lookahead chose runs of one or two B-frames there).
 The planner recovers it level by level, as the source built it from the bottom up: of the
 frames still to place, each one between its two neighbours (at most MAX_SPAN apart) is a
-B-frame of this level where the pair reproduces it as a decoded frame is reproduced (exact
-samples at least PLAN_RATIO times those one off, stage.reproduces' test), neither
+B-frame of this level where the pair reproduces it as a decoded frame is reproduced and
+better than its earlier neighbour alone (exact samples per sample one off, stage.reproduces'
+measure, from the pair over that from the frame alone: at least PLAN_RATIO), neither
 neighbour reproduces it unmoved (a still or repeated frame: foreman's frames 7-13 cost 0.6 %
 more as B-frames) and neither neighbour was taken at this level; the rest go on to the
 next level. What stays are the anchors, coded one after another; then the B-frames, the
@@ -26,7 +27,7 @@ from .blockpred import HEVC
 from .order import neighbours
 
 MAX_SPAN = 4        # frames a B-frame's pair may lie apart (x265's and x264's B-runs are 1-3)
-PLAN_RATIO = 1.5    # exact samples per sample one off for a B-frame (stage.EXACT_RATIO)
+PLAN_RATIO = 1.5    # a B-frame's pair reproduces it this many times better than one frame
 STRIPE = 32         # the luma rows scored: the middle trial stripe (stage.TRIAL_STRIPE)
 MARGIN = 32         # rows searched above and below it
 

@@ -12,7 +12,7 @@ settings, the PyAV/FFmpeg versions, each file's lossy bytes (packets + extradata
 Encoders run on one thread (x264 threads=1, x265 pools=1 frame-threads=1, svtav1 lp=1, vpx
 threads=1 row-mt=0), so a rerun with the same PyAV wheel writes the same files. From the
 repository root:
-    .venv/bin/python scripts/decoded_set.py --out /tmp/decoded_set [--bench ../shared/data/bench]
+    .venv/bin/python scripts/decoded_set.py [--out decoded_set] [--bench ../shared/data/bench]
         [--frames 16] [--clips bus,foreman] [--recipes x265_crf24,mjpeg_q5] [--jobs 1]
 """
 import argparse
@@ -185,7 +185,8 @@ def collect(results, rows: list, failed: list) -> None:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--bench", default=str(ROOT.parent / "shared" / "data" / "bench"), help="the clips' folder")
-    ap.add_argument("--out", default="/tmp/decoded_set", help="output folder (made if missing)")
+    ap.add_argument("--out", default=str(ROOT / "decoded_set"),
+                    help="output folder (made if missing) [default: decoded_set/ in the repository, ignored by git]")
     ap.add_argument("--frames", type=int, default=16, help="first N frames of each clip (all if fewer)")
     ap.add_argument("--clips", help="comma-separated subset (short names like bus, or file stems)")
     ap.add_argument("--recipes", help=f"comma-separated subset of: {', '.join(RECIPES)}")

@@ -243,8 +243,9 @@ def _layout(stage, data: bytes, frame_types: str, shapes) -> list[tuple]:
         """(frame, ls-v10's chosen pair and family or None), in coding order, reading the order chunks."""
         if stage.version >= 10:
             for lo, hi in windows(0, len(frame_types)):
-                plan, family = decode_plan(next(chunks), lo, hi, coded, True) if stage.version >= 11 else (
-                    decode_plan(next(chunks), lo, hi, coded), blockpred.HEVC)
+                raw = next(chunks)
+                plan, family = (decode_plan(raw, lo, hi, coded, True) if stage.version >= 11
+                                else (decode_plan(raw, lo, hi, coded), blockpred.HEVC))
                 for i, first, second in plan:
                     yield i, (first, second, family)
             return

@@ -228,3 +228,14 @@ def test_ls_v11_order_chunks_carry_the_family():
     assert order.decode_plan(b"", 0, 2, [0], True) == (order.sequential(0, 2, [0]), blockpred.HEVC)
     with pytest.raises(ValueError):
         order.decode_plan(b"\x02", 0, 2, [0], True)
+
+
+def test_h264_phase_planes_hold_every_phase_of_the_interpolation():
+    ref = np.random.default_rng(4).integers(0, 1024, (11, 13)).astype(np.int32)
+    out = np.zeros((16, 9, 17), np.int32)
+    h264pred.phase_planes(ref, -3, -2, 4, 1023, out)   # 10 bits: shift3 4, beyond the edges
+    for fy in range(4):
+        for fx in range(4):
+            expect = np.array([[h264pred.luma_sample(ref, -3 + y, -2 + x, fy, fx, 1023) << 4 for x in range(17)]
+                               for y in range(9)])
+            assert np.array_equal(out[fy * 4 + fx], expect), (fy, fx)

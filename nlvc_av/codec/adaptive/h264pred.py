@@ -100,8 +100,36 @@ def interpolate(ref, y0, x0, bh, bw, vy, vx, chroma, shift3, maxval, out):
 @njit(cache=True, nogil=True)
 def phase_planes(ref, top, left, shift3, maxval, out):
     """out[fy * 4 + fx, y, x]: the luma value at (top + y + fy / 4, left + x + fx / 4) << shift3
-    (blocksearch's phase planes, left = -PAD)."""
+    (blocksearch's phase planes, left = -PAD): ``luma_sample``'s values, each half sample and
+    centre computed once per position instead of once per phase that uses it."""
     hp, wp = out.shape[1], out.shape[2]
-    for fy in range(4):
-        for fx in range(4):
-            interpolate(ref, top, left, hp, wp, fy, fx, False, shift3, maxval, out[fy * 4 + fx])
+    g = np.empty((hp + 1, wp + 1), np.int32)
+    b = np.empty((hp + 1, wp + 1), np.int32)
+    h = np.empty((hp + 1, wp + 1), np.int32)
+    for y in range(hp + 1):
+        for x in range(wp + 1):
+            g[y, x] = _at(ref, top + y, left + x)
+            b[y, x] = _half_h(ref, top + y, left + x, maxval)
+            h[y, x] = _half_v(ref, top + y, left + x, maxval)
+    for y in range(hp):
+        for x in range(wp):
+            j = _centre(ref, top + y, left + x, maxval)
+            for fy in range(4):
+                dy = 1 if fy == 3 else 0
+                for fx in range(4):
+                    dx = 1 if fx == 3 else 0
+                    if fx == 0 and fy == 0:
+                        v = np.int64(g[y, x])
+                    elif fy == 0:
+                        v = b[y, x] if fx == 2 else (g[y, x + dx] + b[y, x] + 1) >> 1
+                    elif fx == 0:
+                        v = h[y, x] if fy == 2 else (g[y + dy, x] + h[y, x] + 1) >> 1
+                    elif fx == 2 and fy == 2:
+                        v = j
+                    elif fx == 2:
+                        v = (j + b[y + dy, x] + 1) >> 1
+                    elif fy == 2:
+                        v = (j + h[y, x + dx] + 1) >> 1
+                    else:
+                        v = (b[y + dy, x] + h[y, x + dx] + 1) >> 1
+                    out[fy * 4 + fx, y, x] = np.int64(v) << shift3
